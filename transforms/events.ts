@@ -1,0 +1,219 @@
+/**
+ * The sales event: the record the producer writes to Kafka and the pipeline reads, parses and aggregates.
+ *
+ * Shape (from the original tutorial), one JSON object per Kafka record value, keyed by `user_id`:
+ *
+ * ```json
+ * {"event_id":"evt_42","user_id":"user_7","product_id":"prod_3","amount":129.9,
+ *  "timestamp":"2026-11-27T19:43:23.120Z","event_type":"purchase"}
+ * ```
+ *
+ * Field rules (what `parseSaleEvent` accepts):
+ * - `event_id`, `user_id`, `product_id`: non-empty strings.
+ * - `amount`: a JSON number, finite and >= 0 (a numeric string such as "12.5" is rejected). The amount is always
+ *   the money involved; `event_type` says what it means: a refund carries the positive refunded amount, a view or
+ *   an add_to_cart usually carries 0 or the product price. `signedAmount` gives revenue (refunds negative).
+ * - `timestamp`: ISO-8601 date-time with an explicit zone, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`.
+ *   Local times without a zone (Python's `datetime.now().isoformat()`) are rejected: they name no instant.
+ *   Fractions beyond milliseconds are truncated (event time has millisecond resolution).
+ * - `event_type`: one of `EVENT_TYPES` ("purchase", "refund", "view", "add_to_cart").
+ * - Other fields are ignored (forward compatible producers may add fields).
+ */
+
+/** The event types a sales event may carry. */
+export const EVENT_TYPES = ["purchase", "refund", "view", "add_to_cart"] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface SaleEvent {
+  readonly event_id: string;
+  readonly user_id: string;
+  readonly product_id: string;
+  readonly amount: number;
+  /** ISO-8601 with a zone, as written by the producer. */
+  readonly timestamp: string;
+  readonly event_type: EventType;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly event: SaleEvent; readonly eventTime: number }
+  | { readonly ok: false; readonly reason: string };
+
+const decoder = new TextDecoder("utf-8", { fatal: false });
+
+/** Validates one raw record value; the reason of a failure names the field and what was wrong with it. */
+export function parseSaleEvent(raw: string | Uint8Array): ParseResult {
+  const text = typeof raw === "string" ? raw : decoder.decode(raw);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return fail(`invalid JSON: ${e instanceof Error ? e.message : String(e)} in ${describe(text)}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return fail(`expected a JSON object, got ${describe(value)}`);
+  }
+  const o = value as Record<string, unknown>;
+
+  const eventId = o.event_id;
+  if (typeof eventId !== "string" || eventId.length === 0) return fieldFail("event_id", "a non-empty string", eventId);
+  const userId = o.user_id;
+  if (typeof userId !== "string" || userId.length === 0) return fieldFail("user_id", "a non-empty string", userId);
+  const productId = o.product_id;
+  if (typeof productId !== "string" || productId.length === 0) {
+    return fieldFail("product_id", "a non-empty string", productId);
+  }
+  const amount = o.amount;
+  if (typeof amount !== "number" || !Number.isFinite(amount)) return fieldFail("amount", "a finite number", amount);
+  if (amount < 0) return fieldFail("amount", "a number >= 0 (refunds carry a positive amount)", amount);
+  const timestamp = o.timestamp;
+  if (typeof timestamp !== "string") return fieldFail("timestamp", "an ISO-8601 string", timestamp);
+  const eventTime = parseIsoTimestamp(timestamp);
+  if (typeof eventTime === "string") return fail(`timestamp: ${eventTime}, got ${describe(timestamp)}`);
+  const eventType = o.event_type;
+  if (!isEventType(eventType)) return fieldFail("event_type", `one of ${EVENT_TYPES.join(", ")}`, eventType);
+
+  return {
+    ok: true,
+    event: {
+      event_id: eventId,
+      user_id: userId,
+      product_id: productId,
+      amount,
+      timestamp,
+      event_type: eventType,
+    },
+    eventTime,
+  };
+}
+
+export function isEventType(value: unknown): value is EventType {
+  return value === "purchase" || value === "refund" || value === "view" || value === "add_to_cart";
+}
+
+/** Revenue contribution of an event: purchases count positive, refunds negative, views and carts zero. */
+export function signedAmount(event: SaleEvent): number {
+  if (event.event_type === "purchase") return event.amount;
+  if (event.event_type === "refund") return -event.amount;
+  return 0;
+}
+
+/** The canonical way to write an event time: UTC with milliseconds, e.g. 2026-11-27T19:43:23.120Z. */
+export function formatEventTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Serializes an event the way the producer writes it (field order as in the schema). */
+export function serializeSaleEvent(event: SaleEvent): string {
+  return JSON.stringify({
+    event_id: event.event_id,
+    user_id: event.user_id,
+    product_id: event.product_id,
+    amount: event.amount,
+    timestamp: event.timestamp,
+    event_type: event.event_type,
+  });
+}
+
+const C0 = 48; // "0"
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)` to epoch milliseconds with char-code checks (no regex,
+ * no Date.parse leniency: Date.parse accepts 2026-02-30 and zone-less local times). Returns a reason on failure.
+ */
+export function parseIsoTimestamp(s: string): number | string {
+  const n = s.length;
+  if (n < 20) return "expected YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)";
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  const second = digits(s, 17, 2);
+  if (
+    year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 ||
+    s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 ||
+    s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58
+  ) {
+    return "expected YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)";
+  }
+  if (year < 1000) return `year ${year} out of range`;
+  if (month < 1 || month > 12) return `month ${month} out of range`;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const dim = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  if (day < 1 || day > dim) return `day ${day} out of range for month ${month}`;
+  if (hour > 23 || minute > 59 || second > 59) return "time of day out of range";
+
+  let i = 19;
+  let millis = 0;
+  if (s.charCodeAt(i) === 46) {
+    // "." fraction: keep the first three digits, require at least one, truncate the rest.
+    i++;
+    const fracStart = i;
+    let scale = 100;
+    while (i < n) {
+      const d = s.charCodeAt(i) - C0;
+      if (d < 0 || d > 9) break;
+      if (scale >= 1) {
+        millis += d * scale;
+        scale /= 10;
+      }
+      i++;
+    }
+    if (i === fracStart) return "empty fraction of a second";
+  }
+  if (i >= n) return "missing time zone (append Z or ±HH:MM)";
+  const zone = s.charCodeAt(i);
+  let offsetMinutes = 0;
+  if (zone === 90) {
+    // "Z"
+    i++;
+  } else if (zone === 43 || zone === 45) {
+    // "+" or "-"
+    const oh = digits(s, i + 1, 2);
+    const om = digits(s, i + 4, 2);
+    if (oh < 0 || om < 0 || s.charCodeAt(i + 3) !== 58 || oh > 23 || om > 59) {
+      return "time zone offset must be ±HH:MM";
+    }
+    offsetMinutes = (zone === 43 ? 1 : -1) * (oh * 60 + om);
+    i += 6;
+  } else {
+    return "missing time zone (append Z or ±HH:MM)";
+  }
+  if (i !== n) return "unexpected characters after the time zone";
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+}
+
+/** The decimal value of `len` ASCII digits at `at`, or -1 if any is not a digit (or out of bounds). */
+function digits(s: string, at: number, len: number): number {
+  let v = 0;
+  for (let i = at; i < at + len; i++) {
+    const d = s.charCodeAt(i) - C0; // NaN out of bounds: fails both comparisons below
+    if (!(d >= 0 && d <= 9)) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+function fail(reason: string): ParseResult {
+  return { ok: false, reason };
+}
+
+function fieldFail(field: string, expected: string, got: unknown): ParseResult {
+  return fail(got === undefined ? `${field}: missing (expected ${expected})` : `${field}: expected ${expected}, got ${describe(got)}`);
+}
+
+/** A short, printable rendering of an offending value. */
+function describe(value: unknown): string {
+  let text: string;
+  if (value === undefined) text = "undefined";
+  else if (typeof value === "number" && !Number.isFinite(value)) text = String(value);
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
