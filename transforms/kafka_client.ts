@@ -1,0 +1,409 @@
+/**
+ * The one seam between this project and a Kafka client library.
+ *
+ * Everything the product needs from Kafka — a consumer group member that fetches in batches, pauses and resumes
+ * partitions (backpressure), seeks, and commits offsets with metadata; an admin for topic creation and offset
+ * look-ups; a batching producer for tests and benchmarks — is declared here as small interfaces, and implemented
+ * on kafkajs 2.2. Only this module (and the direct runner's Kafka source, through these interfaces) knows the
+ * client: replacing kafkajs (for example by @platformatic/kafka) means re-implementing `createKafkaClient`.
+ *
+ * Failures surface as `KafkaClientError`s that say whether retrying can help and what to do.
+ */
+import * as net from "net";
+import * as kafkajs from "kafkajs";
+
+/** Where the brokers are. */
+export interface KafkaConnection {
+  /** host:port pairs, e.g. ["127.0.0.1:9092"]. */
+  readonly bootstrapServers: readonly string[];
+  readonly clientId?: string;
+  /** Milliseconds to wait for a TCP connection to a broker (default 3000). */
+  readonly connectionTimeoutMs?: number;
+}
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** A record as fetched. Offsets are int64 in Kafka, hence decimal strings. */
+export interface FetchedRecord {
+  readonly offset: string;
+  /** The record timestamp (CreateTime as set by the producer, or LogAppendTime), in ms since the epoch. */
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+}
+
+export interface FetchedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** The partition's log end offset when fetched (the offset the next produced record will get). */
+  readonly highWatermark: string;
+  readonly records: readonly FetchedRecord[];
+}
+
+export interface OffsetCommit {
+  readonly topic: string;
+  readonly partition: number;
+  /** The offset of the next record to read after a restart. */
+  readonly offset: string;
+  /** Free text stored with the offset by the broker (limit: offset.metadata.max.bytes, 4096 by default). */
+  readonly metadata: string | null;
+}
+
+export interface CommittedOffset {
+  readonly partition: number;
+  /** null when the group has no committed offset for this partition. */
+  readonly offset: string | null;
+  readonly metadata: string | null;
+}
+
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** The earliest offset still in the log. */
+  readonly low: string;
+  /** The log end offset. */
+  readonly high: string;
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  /** Where a partition without a committed offset starts: earliest (default) or latest. */
+  readonly fallbackToEarliest?: boolean;
+  readonly sessionTimeoutMs?: number;
+  /** The longest the broker holds a fetch request open when no data is available (default 250 ms). */
+  readonly maxWaitMs?: number;
+  readonly maxBytesPerPartition?: number;
+  readonly maxBytes?: number;
+}
+
+export interface ConsumerHandlers {
+  /** Called for each fetched batch, one at a time. Keep it quick: pause partitions instead of waiting. */
+  onBatch(batch: FetchedBatch): Promise<void> | void;
+  /** Called after every (re)join of the group with this member's partitions, before their batches arrive. */
+  onAssignment?(partitions: readonly TopicPartition[]): void;
+  /** Called when the client gives up (a non-retriable error, or retries exhausted). */
+  onFailure?(error: KafkaClientError): void;
+}
+
+export interface KafkaConsumer {
+  /** Connects, joins the group subscribed to `topics`, and starts fetching into `handlers.onBatch`. */
+  start(topics: readonly string[], handlers: ConsumerHandlers): Promise<void>;
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  /** Moves the fetch position (only while started, e.g. from onAssignment). */
+  seek(partition: TopicPartition, offset: string): void;
+  /** Commits offsets (with metadata) for this group. Fails retriably while the group is rebalancing. */
+  commit(offsets: readonly OffsetCommit[]): Promise<void>;
+  /** Leaves the group and disconnects. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface KafkaAdmin {
+  /** Creates the topic if it does not exist; true when it was created. */
+  createTopic(topic: string, partitions: number): Promise<boolean>;
+  deleteTopic(topic: string): Promise<void>;
+  topicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  committedOffsets(groupId: string, topic: string): Promise<CommittedOffset[]>;
+  close(): Promise<void>;
+}
+
+export interface ProducedRecord {
+  readonly key: string | Buffer | null;
+  readonly value: string | Buffer | null;
+  /** The record timestamp in ms (CreateTime). */
+  readonly timestamp?: number;
+  /** An explicit partition; otherwise the key decides (murmur2, as the Java client). */
+  readonly partition?: number;
+}
+
+export interface KafkaProducer {
+  /** Sends all records (in one request per partition leader) and waits for the acknowledgement of all replicas. */
+  send(topic: string, records: readonly ProducedRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface KafkaClient {
+  readonly connection: KafkaConnection;
+  consumer(options: ConsumerOptions): KafkaConsumer;
+  admin(): Promise<KafkaAdmin>;
+  producer(): Promise<KafkaProducer>;
+}
+
+/** Every failure of the Kafka seam. `retriable` says whether trying again (later) can help. */
+export class KafkaClientError extends Error {
+  constructor(
+    message: string,
+    readonly retriable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "KafkaClientError";
+  }
+}
+
+/** No broker answered at the bootstrap servers. Retriable: start the broker and try again. */
+export class BrokerUnreachableError extends KafkaClientError {
+  constructor(
+    readonly bootstrapServers: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `no Kafka broker at ${bootstrapServers.join(",")}: start it with \`npm run stack:up\` or pass --bootstrap-servers`,
+      true,
+      options,
+    );
+    this.name = "BrokerUnreachableError";
+  }
+}
+
+export const DEFAULT_BOOTSTRAP_SERVERS: readonly string[] = Object.freeze(["127.0.0.1:9092"]);
+
+/** Opens a TCP connection to each bootstrap server; resolves when one accepts, else throws BrokerUnreachableError. */
+export async function probeBrokers(connection: KafkaConnection): Promise<void> {
+  const timeout = connection.connectionTimeoutMs ?? 3000;
+  const attempts = connection.bootstrapServers.map(
+    (server) =>
+      new Promise<boolean>((resolve) => {
+        const { host, port } = splitHostPort(server);
+        const socket = net.connect({ host, port });
+        const done = (ok: boolean): void => {
+          socket.destroy();
+          resolve(ok);
+        };
+        socket.setTimeout(timeout, () => done(false));
+        socket.once("connect", () => done(true));
+        socket.once("error", () => done(false));
+      }),
+  );
+  const results = await Promise.all(attempts);
+  if (!results.some((ok) => ok)) throw new BrokerUnreachableError(connection.bootstrapServers);
+}
+
+function splitHostPort(server: string): { host: string; port: number } {
+  const at = server.lastIndexOf(":");
+  if (at <= 0) throw new KafkaClientError(`bootstrap server "${server}" is not host:port`, false);
+  const port = Number(server.slice(at + 1));
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new KafkaClientError(`bootstrap server "${server}" has an invalid port`, false);
+  }
+  return { host: server.slice(0, at).replace(/^\[|\]$/g, ""), port };
+}
+
+/** Translates whatever the client library threw into a KafkaClientError with a useful message. */
+export function toKafkaClientError(error: unknown, connection: KafkaConnection, doing: string): KafkaClientError {
+  if (error instanceof KafkaClientError) return error;
+  if (isUnreachable(error)) return new BrokerUnreachableError(connection.bootstrapServers, { cause: error });
+  const retriable = error instanceof kafkajs.KafkaJSError ? error.retriable : false;
+  const message = error instanceof Error ? error.message : String(error);
+  return new KafkaClientError(`Kafka ${doing} failed: ${message}`, retriable, { cause: error });
+}
+
+function isUnreachable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (
+      e instanceof kafkajs.KafkaJSConnectionError ||
+      e instanceof kafkajs.KafkaJSBrokerNotFound ||
+      e.name === "KafkaJSNoBrokerAvailableError" ||
+      /ECONNREFUSED|EHOSTUNREACH|ENOTFOUND/.test(e.message)
+    ) {
+      return true;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** A quiet logger: kafkajs warnings and errors go to stderr as one line each; info/debug are dropped. */
+function logCreator(): kafkajs.logCreator {
+  return () => (entry) => {
+    if (entry.level > kafkajs.logLevel.WARN) return;
+    const { message, error } = entry.log;
+    if (process.env.KAFKA_CLIENT_LOG !== "1" && entry.level === kafkajs.logLevel.WARN) return;
+    process.stderr.write(`kafka ${entry.namespace}: ${message}${error ? ` (${error})` : ""}\n`);
+  };
+}
+
+/** The kafkajs implementation of the seam. */
+export function createKafkaClient(connection: KafkaConnection): KafkaClient {
+  const kafka = new kafkajs.Kafka({
+    clientId: connection.clientId ?? "beam-ts-streaming",
+    brokers: [...connection.bootstrapServers],
+    connectionTimeout: connection.connectionTimeoutMs ?? 3000,
+    logLevel: kafkajs.logLevel.WARN,
+    logCreator: logCreator(),
+    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
+  });
+
+  return {
+    connection,
+    consumer: (options) => createConsumer(kafka, connection, options),
+    admin: async () => {
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+      } catch (e) {
+        throw toKafkaClientError(e, connection, "admin connect");
+      }
+      return wrapAdmin(admin, connection);
+    },
+    producer: async () => {
+      const producer = kafka.producer({
+        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+        allowAutoTopicCreation: false,
+      });
+      try {
+        await producer.connect();
+      } catch (e) {
+        throw toKafkaClientError(e, connection, "producer connect");
+      }
+      return {
+        async send(topic, records) {
+          const messages: kafkajs.Message[] = records.map((r) => ({
+            key: r.key,
+            value: r.value,
+            ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
+            ...(r.partition === undefined ? {} : { partition: r.partition }),
+          }));
+          try {
+            await producer.send({ topic, messages, acks: -1 });
+          } catch (e) {
+            throw toKafkaClientError(e, connection, `send to ${topic}`);
+          }
+        },
+        close: () => producer.disconnect(),
+      };
+    },
+  };
+}
+
+function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection): KafkaAdmin {
+  const call = async <T>(doing: string, f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (e) {
+      throw toKafkaClientError(e, connection, doing);
+    }
+  };
+  return {
+    createTopic: (topic, partitions) =>
+      call(`create topic ${topic}`, async () => {
+        const existing = await admin.listTopics();
+        if (existing.includes(topic)) return false;
+        return admin.createTopics({
+          topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+          waitForLeaders: true,
+        });
+      }),
+    deleteTopic: (topic) => call(`delete topic ${topic}`, () => admin.deleteTopics({ topics: [topic] })),
+    topicOffsets: (topic) =>
+      call(`offsets of ${topic}`, async () =>
+        (await admin.fetchTopicOffsets(topic))
+          .map((o) => ({ partition: o.partition, low: o.low, high: o.high }))
+          .sort((a, b) => a.partition - b.partition),
+      ),
+    committedOffsets: (groupId, topic) =>
+      call(`committed offsets of ${groupId}`, async () => {
+        const byTopic = await admin.fetchOffsets({ groupId, topics: [topic] });
+        const partitions = byTopic.find((t) => t.topic === topic)?.partitions ?? [];
+        return partitions
+          .map((p) => ({
+            partition: p.partition,
+            offset: BigInt(p.offset) >= 0n ? p.offset : null,
+            metadata: p.metadata === "" ? null : p.metadata,
+          }))
+          .sort((a, b) => a.partition - b.partition);
+      }),
+    close: () => admin.disconnect(),
+  };
+}
+
+function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, options: ConsumerOptions): KafkaConsumer {
+  const consumer = kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    maxWaitTimeInMs: options.maxWaitMs ?? 250,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
+    maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
+    allowAutoTopicCreation: false,
+    retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
+  });
+  let started = false;
+  let stopped = false;
+  const byTopic = (partitions: readonly TopicPartition[]): { topic: string; partitions: number[] }[] => {
+    const grouped = new Map<string, number[]>();
+    for (const p of partitions) {
+      const list = grouped.get(p.topic) ?? [];
+      list.push(p.partition);
+      grouped.set(p.topic, list);
+    }
+    return [...grouped].map(([topic, list]) => ({ topic, partitions: list }));
+  };
+
+  return {
+    async start(topics, handlers) {
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics: [...topics], fromBeginning: options.fallbackToEarliest ?? true });
+      } catch (e) {
+        throw toKafkaClientError(e, connection, `consumer start (group ${options.groupId})`);
+      }
+      consumer.on(consumer.events.GROUP_JOIN, (event) => {
+        const assignment = event.payload.memberAssignment;
+        const partitions: TopicPartition[] = [];
+        for (const topic of Object.keys(assignment)) {
+          for (const partition of assignment[topic] ?? []) partitions.push({ topic, partition });
+        }
+        handlers.onAssignment?.(partitions);
+      });
+      consumer.on(consumer.events.CRASH, (event) => {
+        const error = toKafkaClientError(event.payload.error, connection, `consumer (group ${options.groupId})`);
+        if (!event.payload.restart) handlers.onFailure?.(error);
+      });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: true,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: async ({ batch }) => {
+          const records: FetchedRecord[] = new Array(batch.messages.length);
+          for (let i = 0; i < batch.messages.length; i++) {
+            const m = batch.messages[i];
+            records[i] = { offset: m.offset, timestamp: Number(m.timestamp), key: m.key, value: m.value };
+          }
+          await handlers.onBatch({
+            topic: batch.topic,
+            partition: batch.partition,
+            highWatermark: batch.highWatermark,
+            records,
+          });
+        },
+      });
+      started = true;
+    },
+    pause(partitions) {
+      if (started && !stopped && partitions.length > 0) consumer.pause(byTopic(partitions));
+    },
+    resume(partitions) {
+      if (started && !stopped && partitions.length > 0) consumer.resume(byTopic(partitions));
+    },
+    seek(partition, offset) {
+      consumer.seek({ topic: partition.topic, partition: partition.partition, offset });
+    },
+    async commit(offsets) {
+      if (offsets.length === 0) return;
+      try {
+        await consumer.commitOffsets(
+          offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata })),
+        );
+      } catch (e) {
+        throw toKafkaClientError(e, connection, `offset commit (group ${options.groupId})`);
+      }
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await consumer.disconnect();
+    },
+  };
+}
