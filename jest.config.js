@@ -6,5 +6,8 @@ module.exports = {
   moduleFileExtensions: ["ts", "js", "json"],
   transform: { "^.+\\.ts$": "<rootDir>/tools/jest-transform.js" },
   testTimeout: 60000,
+  // Starts the local Kafka broker when nothing answers on 127.0.0.1:9092; stops it after if this run started it.
+  globalSetup: "<rootDir>/test/setup/global_setup.ts",
+  globalTeardown: "<rootDir>/test/setup/global_teardown.ts",
   reporters: ["default", "<rootDir>/tools/summary-reporter.js"],
 };
