@@ -1,0 +1,105 @@
+/**
+ * The transcript command: `npm run transcript -- FILE.yaml… [--print]`. Runs every transcript of every file
+ * (directories: their *.yaml files), prints one PASS/FAIL line per transcript with a diff under each failure,
+ * then `transcripts: N passed, N failed`. With --print it prints, instead of checking, the panes and late
+ * elements each step produced as JSON lines.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { formatPlace, TranscriptError } from "./transcript_error";
+import { parseTranscriptFile } from "./transcript_parser";
+import { runTranscript } from "./transcript_runner";
+import { Transcript } from "./transcript";
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  readFile(file: string): string;
+  /** The *.yaml files of a directory, or undefined when `file` is not a directory. */
+  listYaml(file: string): string[] | undefined;
+}
+
+export const USAGE = "usage: npm run transcript -- [--print] FILE.yaml|DIR …";
+
+export const nodeIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  readFile: (file) => fs.readFileSync(file, "utf8"),
+  listYaml(file) {
+    if (!fs.existsSync(file) || !fs.statSync(file).isDirectory()) return undefined;
+    return fs
+      .readdirSync(file)
+      .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+      .sort()
+      .map((f) => path.join(file, f));
+  },
+};
+
+/** Runs the command; returns the process exit code (0 all passed, 1 a failure, 2 a usage error). */
+export function runCli(argv: readonly string[], io: CliIo = nodeIo): number {
+  let print = false;
+  const inputs: string[] = [];
+  for (const arg of argv) {
+    if (arg === "--print") print = true;
+    else if (arg === "--help" || arg === "-h") {
+      io.out(USAGE);
+      return 0;
+    } else if (arg.startsWith("-")) {
+      io.err(`transcript: unknown option '${arg}' (${USAGE})`);
+      return 2;
+    } else inputs.push(arg);
+  }
+  if (inputs.length === 0) {
+    io.err(`transcript: no transcript files given (${USAGE})`);
+    return 2;
+  }
+  const files = inputs.flatMap((input) => io.listYaml(input) ?? [input]);
+
+  let passed = 0;
+  let failed = 0;
+  for (const file of files) {
+    let transcripts: Transcript[];
+    try {
+      transcripts = parseTranscriptFile(file, io.readFile(file));
+    } catch (e) {
+      failed++;
+      const message = e instanceof TranscriptError ? e.message : `${file}: ${(e as Error).message}`;
+      io.out(`FAIL ${file} (the file could not be read as transcripts)`);
+      io.out(indent(message));
+      continue;
+    }
+    for (const transcript of transcripts) {
+      const result = runTranscript(transcript, { check: !print });
+      const where = formatPlace(transcript.file, transcript.line, 0);
+      if (print) {
+        io.out(`# ${transcript.name} (${where})`);
+        for (const step of result.outputs) {
+          for (const pane of step.panes) io.out(JSON.stringify({ line: step.step.line, step: step.step.kind, pane }));
+          for (const late of step.late) io.out(JSON.stringify({ line: step.step.line, step: step.step.kind, late }));
+        }
+        if (result.failure !== undefined) {
+          failed++;
+          io.out(indent(result.failure));
+        } else passed++;
+        continue;
+      }
+      if (result.passed) {
+        passed++;
+        io.out(`PASS ${transcript.name} (${where})`);
+      } else {
+        failed++;
+        io.out(`FAIL ${transcript.name} (${where})`);
+        io.out(indent(result.failure ?? "failed"));
+      }
+    }
+  }
+  io.out(`transcripts: ${passed} passed, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n");
+}
