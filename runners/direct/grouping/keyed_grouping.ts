@@ -1,0 +1,614 @@
+/**
+ * The keyed grouping reducer: Beam Java's ReduceFnRunner (with WatermarkHold, PaneInfoTracker, NonEmptyPanes,
+ * MergingActiveWindowSet and LateDataDroppingDoFnRunner folded in) as a pure object driven by method calls. The
+ * executor feeds it elements and watermarks; it emits panes and late elements synchronously.
+ *
+ * Per (key, window) it keeps: the aggregator's accumulator, whether the current pane saw data, the element hold and
+ * the extra (garbage collection) hold, the previous pane, the trigger state, and whether the trigger finished
+ * ("closed": the window emits nothing more and later data for it goes to the late output with CLOSED_WINDOW).
+ *
+ * Timers: per window an end-of-window timer (when the trigger asks for it, e.g. AfterWatermark) and a garbage
+ * collection timer at maxTimestamp + allowedLateness, in a min-heap; processing-time timers in a second heap.
+ * A timer fires when its clock is strictly after its time (Beam's rule). All timers of one window that are due in
+ * one advance make one activation of that window, judged by the current watermarks (as ReduceFnRunner.onTimers).
+ *
+ * Late data: an element's window is droppable ("expired") when maxTimestamp + allowedLateness < input watermark
+ * (checked on the assigned windows before merging, as Beam's LateDataDroppingDoFnRunner does). An element with
+ * several windows (sliding) goes into every live window; the windows it missed are reported on the late output,
+ * one LateElement per reason (EXPIRED_WINDOW, CLOSED_WINDOW) listing only the missed windows. So `late` carries
+ * (element, window) pairs that were dropped, exactly what Beam's droppedDueToLateness / droppedDueToClosedWindow
+ * counters count; an element with one live and one expired window appears both in a pane and on the late output.
+ */
+import { garbageCollectionTime } from "./lateness";
+import {
+  TIMESTAMP_MAX,
+  WATERMARK_DONE,
+  WATERMARK_START,
+  type Aggregator,
+  type Firing,
+  type LateElement,
+  type Millis,
+  type Pane,
+  type Window,
+  type WindowingSpec,
+} from "./model";
+import { nextPane } from "./panes";
+import { TimerHeap } from "./timer_heap";
+import { compileTrigger } from "./trigger_machines";
+import type { TriggerContext, TriggerState, TriggerStateMachine } from "./trigger_state_machine";
+import { validateWindowingSpec } from "./validation";
+import { isMerging } from "./window_fns";
+
+export interface GroupingOutput<K, V, O> {
+  firing(f: Firing<K, O>): void;
+  late(l: LateElement<K, V>): void;
+}
+
+export interface KeyedGrouping<K, V> {
+  /** Adds an element to its windows (sessions: proto-windows, merged here); may emit panes synchronously. */
+  processElement(key: K, value: V, timestamp: Millis, windows: readonly Window[]): void;
+  /** On-time panes, watermark-driven firings, final panes and garbage collection. Never moves backwards. */
+  advanceInputWatermark(watermark: Millis): void;
+  /** Fires the processing-time triggers that are due (clock strictly after their time). */
+  advanceProcessingTime(now: Millis): void;
+  /** Earliest output-watermark hold (WATERMARK_DONE if none); the step's output watermark = min(input, hold). */
+  watermarkHold(): Millis;
+  /** Earliest element timestamp whose data live state still holds (WATERMARK_DONE if none). */
+  durabilityHold(): Millis;
+  /**
+   * The earliest processing time at which advanceProcessingTime would fire a timer (a timer at t fires once the
+   * clock is after t, so this is t + 1), or undefined when no processing-time timer is pending.
+   */
+  nextProcessingTimeTimer(): Millis | undefined;
+  /** Live (key, window) states, including closed windows kept until garbage collection. */
+  liveStateCount(): number;
+}
+
+class KeyState<K, A> {
+  readonly states: WindowState<K, A>[] = [];
+  constructor(
+    readonly key: K,
+    readonly keyId: string,
+  ) {}
+}
+
+class WindowState<K, A> {
+  acc: A | undefined = undefined;
+  /** The current pane has seen data (Beam's NonEmptyPanes). */
+  nonEmpty = false;
+  /** Element hold, combined by the timestamp combiner (NaN: none). */
+  elementHold = NaN;
+  /** End-of-window / garbage-collection hold (NaN: none). */
+  extraHold = NaN;
+  holdVersion = 0;
+  /** Earliest timestamp of the elements in `acc` (durability). */
+  minTs = Infinity;
+  minTsVersion = 0;
+  lastPane: Pane | undefined = undefined;
+  /** The trigger finished: no more output for this window until it is garbage-collected. */
+  closed = false;
+  /** Garbage-collected or merged away: every heap entry pointing here is stale. */
+  dead = false;
+  eowTimer = false;
+  gcTimer = false;
+  /** The activation round this window was last woken in (one activation per advance). */
+  round = -1;
+  readonly maxTs: Millis;
+  readonly gcTime: Millis;
+  constructor(
+    readonly ks: KeyState<K, A>,
+    readonly window: Window,
+    allowedLateness: Millis,
+    public trig: TriggerState,
+  ) {
+    this.maxTs = window.end - 1;
+    this.gcTime = garbageCollectionTime(window, allowedLateness);
+  }
+}
+
+class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
+  private readonly keys = new Map<string, KeyState<K, A>>();
+  private readonly eventTimers = new TimerHeap<WindowState<K, A>>();
+  private readonly processingTimers = new TimerHeap<WindowState<K, A>>();
+  private readonly holds = new TimerHeap<WindowState<K, A>>();
+  private readonly durability = new TimerHeap<WindowState<K, A>>();
+  private live = 0;
+  private round = 0;
+  private inputWm: Millis;
+  private outputWm: Millis;
+  private procTime: Millis;
+  private readonly merging: boolean;
+  readonly windowsMerge: boolean;
+  private readonly lateness: Millis;
+  private readonly discarding: boolean;
+  private readonly combiner: WindowingSpec["timestampCombiner"];
+  private readonly closingAlways: boolean;
+  private readonly onTimeAlways: boolean;
+  private readonly trigger: TriggerStateMachine;
+  /** The window the trigger context currently speaks for. */
+  private current: WindowState<K, A> | undefined = undefined;
+
+  constructor(
+    spec: WindowingSpec,
+    private readonly agg: Aggregator<V, A, O>,
+    private readonly keyId: (key: K) => string,
+    private readonly output: GroupingOutput<K, V, O>,
+    initial: { inputWatermark?: Millis; processingTime?: Millis } | undefined,
+  ) {
+    validateWindowingSpec(spec);
+    this.merging = isMerging(spec.windowFn);
+    this.windowsMerge = this.merging;
+    this.lateness = spec.allowedLateness;
+    this.discarding = spec.accumulation === "DISCARDING";
+    this.combiner = spec.timestampCombiner;
+    this.closingAlways = spec.closingBehavior === "FIRE_ALWAYS";
+    this.onTimeAlways = spec.onTimeBehavior === "FIRE_ALWAYS";
+    this.trigger = compileTrigger(spec.trigger);
+    this.inputWm = initial?.inputWatermark ?? WATERMARK_START;
+    this.outputWm = this.inputWm;
+    this.procTime = initial?.processingTime ?? WATERMARK_START;
+  }
+
+  // ---- TriggerContext (for the window in `current`) ----
+
+  get windowMaxTimestamp(): Millis {
+    return (this.current as WindowState<K, A>).maxTs;
+  }
+  get inputWatermark(): Millis {
+    return this.inputWm;
+  }
+  get processingTime(): Millis {
+    return this.procTime;
+  }
+  setEndOfWindowTimer(): void {
+    const st = this.current as WindowState<K, A>;
+    // A timer already in the past would only wake the window at the next advance with nothing new to decide
+    // (its trigger has seen the same watermark): skip it.
+    if (!st.eowTimer && !(this.inputWm > st.maxTs)) {
+      st.eowTimer = true;
+      this.eventTimers.push(st.maxTs, st, 0);
+    }
+  }
+  setProcessingTimer(time: Millis): void {
+    this.processingTimers.push(time, this.current as WindowState<K, A>, 0);
+  }
+
+  private ctx(st: WindowState<K, A>): TriggerContext {
+    this.current = st;
+    return this;
+  }
+
+  // ---- elements ----
+
+  processElement(key: K, value: V, timestamp: Millis, windows: readonly Window[]): void {
+    if (this.merging) {
+      this.processMerging(key, value, timestamp, windows);
+    } else if (windows.length === 1) {
+      const w = windows[0];
+      if (w.end - 1 + this.lateness < this.inputWm) {
+        this.emitLate(key, value, timestamp, windows, "EXPIRED_WINDOW");
+      } else {
+        const st = this.stateFor(key, w);
+        if (st.closed) {
+          this.emitLate(key, value, timestamp, windows, "CLOSED_WINDOW");
+        } else {
+          this.addValue(st, value, timestamp);
+          if (this.trigger.shouldFire(st.trig, this.ctx(st))) this.emit(st);
+        }
+      }
+    } else {
+      let expired: Window[] | undefined;
+      let closed: Window[] | undefined;
+      const touched: WindowState<K, A>[] = [];
+      for (const w of windows) {
+        if (w.end - 1 + this.lateness < this.inputWm) {
+          (expired ??= []).push(w);
+          continue;
+        }
+        const st = this.stateFor(key, w);
+        if (st.closed) {
+          (closed ??= []).push(w);
+          continue;
+        }
+        this.addValue(st, value, timestamp);
+        touched.push(st);
+      }
+      if (expired !== undefined) this.emitLate(key, value, timestamp, expired, "EXPIRED_WINDOW");
+      if (closed !== undefined) this.emitLate(key, value, timestamp, closed, "CLOSED_WINDOW");
+      for (const st of touched) {
+        if (!st.closed && this.trigger.shouldFire(st.trig, this.ctx(st))) this.emit(st);
+      }
+    }
+    this.updateOutputWatermark();
+  }
+
+  private emitLate(key: K, value: V, timestamp: Millis, windows: readonly Window[], reason: LateElement<K, V>["reason"]): void {
+    this.output.late({ key, value, timestamp, windows, watermark: this.inputWm, reason });
+  }
+
+  private keyState(key: K): KeyState<K, A> {
+    const id = this.keyId(key);
+    const found = this.keys.get(id);
+    if (found !== undefined) return found;
+    const created = new KeyState<K, A>(key, id);
+    this.keys.set(id, created);
+    return created;
+  }
+
+  /** The state of (key, window) for non-merging window fns, created if needed. */
+  private stateFor(key: K, w: Window): WindowState<K, A> {
+    const ks = this.keyState(key);
+    const states = ks.states;
+    for (let i = 0; i < states.length; i++) {
+      const s = states[i];
+      if (s.window.start === w.start && s.window.end === w.end) return s;
+    }
+    return this.newState(ks, w);
+  }
+
+  private newState(ks: KeyState<K, A>, w: Window): WindowState<K, A> {
+    const st = new WindowState<K, A>(ks, w, this.lateness, this.trigger.newState());
+    ks.states.push(st);
+    this.live++;
+    return st;
+  }
+
+  /** ReduceFnRunner.processElement for one (element, window): buffer, hold, trigger. */
+  private addValue(st: WindowState<K, A>, value: V, timestamp: Millis): void {
+    const agg = this.agg;
+    st.acc = agg.add(st.acc === undefined ? agg.create() : st.acc, value);
+    st.nonEmpty = true;
+    if (timestamp < st.minTs) {
+      st.minTs = timestamp;
+      this.durability.push(timestamp, st, ++st.minTsVersion);
+    }
+    if (!st.gcTimer) {
+      st.gcTimer = true;
+      this.eventTimers.push(st.gcTime, st, 0);
+    }
+    this.addHolds(st, timestamp);
+    this.trigger.onElement(st.trig, this.ctx(st));
+  }
+
+  // ---- watermark holds (WatermarkHold) ----
+
+  private addHolds(st: WindowState<K, A>, timestamp: Millis): void {
+    const hold = this.combiner === "END_OF_WINDOW" ? st.maxTs : timestamp;
+    if (hold < this.outputWm || st.maxTs < this.inputWm) {
+      // Too late to hold the output watermark (or no end-of-window timer will clear it): hold at GC time instead.
+      this.addGcHold(st, false);
+      return;
+    }
+    const old = st.elementHold;
+    let next: number;
+    if (old !== old) next = hold; // NaN: no hold yet
+    else if (this.combiner === "LATEST") next = hold > old ? hold : old;
+    else next = hold < old ? hold : old;
+    if (next !== old) {
+      st.elementHold = next;
+      this.holdChanged(st);
+    }
+  }
+
+  /** Returns whether a GC hold was placed. */
+  private addGcHold(st: WindowState<K, A>, paneIsEmpty: boolean): boolean {
+    let gc = st.gcTime;
+    if (gc < this.inputWm) return false;
+    if (paneIsEmpty && !this.closingAlways) return false;
+    if (!(gc < TIMESTAMP_MAX)) gc = TIMESTAMP_MAX - 1;
+    const old = st.extraHold;
+    if (old !== old || gc < old) {
+      st.extraHold = gc;
+      this.holdChanged(st);
+    }
+    return true;
+  }
+
+  private holdChanged(st: WindowState<K, A>): void {
+    const h = combinedHold(st);
+    st.holdVersion++;
+    if (h === h) this.holds.push(h, st, st.holdVersion);
+  }
+
+  private clearHolds(st: WindowState<K, A>): void {
+    if (st.elementHold === st.elementHold || st.extraHold === st.extraHold) {
+      st.elementHold = NaN;
+      st.extraHold = NaN;
+      st.holdVersion++;
+    }
+  }
+
+  watermarkHold(): Millis {
+    const top = liveTop(this.holds, holdVersionOf);
+    return top === undefined ? WATERMARK_DONE : top;
+  }
+
+  durabilityHold(): Millis {
+    const top = liveTop(this.durability, minTsVersionOf);
+    return top === undefined ? WATERMARK_DONE : top;
+  }
+
+  private updateOutputWatermark(): void {
+    const hold = this.watermarkHold();
+    const candidate = hold < this.inputWm ? hold : this.inputWm;
+    if (candidate > this.outputWm) this.outputWm = candidate;
+  }
+
+  // ---- firing ----
+
+  /** ReduceFnRunner.emit: the trigger said fire. */
+  private emit(st: WindowState<K, A>): void {
+    const ctx = this.ctx(st);
+    this.trigger.onFire(st.trig, ctx);
+    const isFinished = this.trigger.isFinished(st.trig);
+    this.onTrigger(st, isFinished, false);
+    st.nonEmpty = false;
+    if (isFinished || this.discarding) this.discardData(st);
+    if (isFinished) {
+      st.closed = true;
+      st.lastPane = undefined;
+      this.clearHolds(st);
+    }
+  }
+
+  private discardData(st: WindowState<K, A>): void {
+    st.acc = undefined;
+    if (st.minTs !== Infinity) {
+      st.minTs = Infinity;
+      st.minTsVersion++;
+    }
+  }
+
+  /** ReduceFnRunner.onTrigger: extract the hold, compute the pane, emit if Beam would. */
+  private onTrigger(st: WindowState<K, A>, isFinished: boolean, _isEndOfWindow: boolean): void {
+    let ts = combinedHold(st);
+    if (ts !== ts || ts > st.maxTs) ts = st.maxTs;
+    this.clearHolds(st);
+    if (!isFinished) this.addGcHold(st, true);
+    const isEmpty = !st.nonEmpty;
+    if (isEmpty && !this.closingAlways && !this.onTimeAlways) return;
+    const pane = nextPane(st.lastPane, isFinished, st.maxTs, this.inputWm, this.outputWm);
+    if (!isEmpty || (pane.timing === "ON_TIME" && this.onTimeAlways) || (isFinished && this.closingAlways)) {
+      if (!isFinished) st.lastPane = pane;
+      const agg = this.agg;
+      const value = agg.extract(st.acc === undefined ? agg.create() : st.acc);
+      this.output.firing({ key: st.ks.key, window: st.window, value, timestamp: ts, pane });
+    }
+  }
+
+  // ---- timers ----
+
+  advanceInputWatermark(watermark: Millis): void {
+    if (watermark < this.inputWm) {
+      throw new Error(
+        `input watermark moved backwards from ${this.inputWm} to ${watermark}: watermarks are monotonic; ` +
+          `pass the minimum of the inputs' watermarks and never lower it`,
+      );
+    }
+    if (watermark === this.inputWm) return;
+    this.inputWm = watermark;
+    const due = this.collectDue(this.eventTimers, watermark);
+    for (const st of due) {
+      if (st.dead) continue;
+      this.activate(st);
+    }
+    this.updateOutputWatermark();
+  }
+
+  advanceProcessingTime(now: Millis): void {
+    if (!(now > this.procTime)) return;
+    this.procTime = now;
+    const due = this.collectDue(this.processingTimers, now);
+    for (const st of due) {
+      // Processing-time timers of expired windows are ignored; GC happens on event time.
+      if (st.dead || st.maxTs + this.lateness < this.inputWm) continue;
+      this.activate(st);
+    }
+    this.updateOutputWatermark();
+  }
+
+  nextProcessingTimeTimer(): Millis | undefined {
+    const heap = this.processingTimers;
+    for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
+      if (!top.item.dead) return top.time + 1;
+      heap.pop();
+    }
+    return undefined;
+  }
+
+  /** Pops the timers strictly before `now`; returns each live window once, in timer order. */
+  private collectDue(heap: TimerHeap<WindowState<K, A>>, now: Millis): WindowState<K, A>[] {
+    const round = ++this.round;
+    const due: WindowState<K, A>[] = [];
+    for (let top = heap.peek(); top !== undefined && top.time < now; top = heap.peek()) {
+      heap.pop();
+      const st = top.item;
+      if (heap === this.eventTimers) {
+        if (top.time === st.maxTs) st.eowTimer = false;
+        if (top.time === st.gcTime) st.gcTimer = false;
+      }
+      if (st.dead || st.round === round) continue;
+      st.round = round;
+      due.push(st);
+    }
+    return due;
+  }
+
+  /** ReduceFnRunner.onTimers for one window, judged by the current watermarks. */
+  private activate(st: WindowState<K, A>): void {
+    const isEndOfWindow = this.inputWm > st.maxTs && !(this.outputWm > st.maxTs);
+    const isGarbageCollection = this.inputWm > st.gcTime;
+    if (isGarbageCollection) {
+      if (!st.closed) this.onTrigger(st, true, isEndOfWindow);
+      this.removeState(st);
+      return;
+    }
+    if (!st.closed && this.trigger.shouldFire(st.trig, this.ctx(st))) this.emit(st);
+    if (isEndOfWindow && !st.gcTimer) {
+      st.gcTimer = true;
+      this.eventTimers.push(st.gcTime, st, 0);
+    }
+  }
+
+  private removeState(st: WindowState<K, A>): void {
+    this.removeStateKeepKey(st);
+    if (st.ks.states.length === 0) this.keys.delete(st.ks.keyId);
+  }
+
+  liveStateCount(): number {
+    return this.live;
+  }
+
+  // ---- merging windows (sessions) ----
+
+  private processMerging(key: K, value: V, timestamp: Millis, windows: readonly Window[]): void {
+    for (const proto of windows) {
+      if (proto.end - 1 + this.lateness < this.inputWm) {
+        this.emitLate(key, value, timestamp, [proto], "EXPIRED_WINDOW");
+        continue;
+      }
+      const ks = this.keyState(key);
+      const st = this.mergeInto(ks, proto);
+      if (st.closed) {
+        this.emitLate(key, value, timestamp, [st.window], "CLOSED_WINDOW");
+        if (ks.states.length === 0) this.keys.delete(ks.keyId);
+        continue;
+      }
+      this.addValue(st, value, timestamp);
+      if (this.trigger.shouldFire(st.trig, this.ctx(st))) this.emit(st);
+    }
+    this.updateOutputWatermark();
+  }
+
+  /**
+   * MergingActiveWindowSet + Sessions.mergeWindows for one new proto-window: merges it with every open window of
+   * the key it overlaps (closed windows, whose trigger finished, never merge again) and returns the state of the
+   * resulting window. A result equal to an existing window keeps that window's state and pane history; a new span
+   * starts a fresh pane history (Beam clears the pane info of merged-away windows).
+   */
+  private mergeInto(ks: KeyState<K, A>, proto: Window): WindowState<K, A> {
+    const overlapping: WindowState<K, A>[] = [];
+    let spanStart = proto.start;
+    let spanEnd = proto.end;
+    let exact: WindowState<K, A> | undefined;
+    for (const s of ks.states) {
+      if (s.closed) {
+        if (s.window.start === proto.start && s.window.end === proto.end) exact = s;
+        continue;
+      }
+      if (s.window.start < proto.end && proto.start < s.window.end) {
+        overlapping.push(s);
+        if (s.window.start < spanStart) spanStart = s.window.start;
+        if (s.window.end > spanEnd) spanEnd = s.window.end;
+      }
+    }
+    if (overlapping.length === 0) return exact ?? this.newState(ks, proto);
+    if (overlapping.length === 1 && overlapping[0].window.start === spanStart && overlapping[0].window.end === spanEnd) {
+      return overlapping[0]; // the proto-window lies inside an open window: nothing merges
+    }
+    let target: WindowState<K, A> | undefined;
+    for (const s of overlapping) if (s.window.start === spanStart && s.window.end === spanEnd) target = s;
+    if (target === undefined) target = this.newState(ks, { start: spanStart, end: spanEnd });
+    this.mergeStates(target, overlapping);
+    return target;
+  }
+
+  private mergeStates(target: WindowState<K, A>, sources: WindowState<K, A>[]): void {
+    const agg = this.agg;
+    const accs: A[] = [];
+    let anyNonEmpty = false;
+    let earliestTs = Infinity;
+    let mergedHold = NaN;
+    for (const s of sources) {
+      if (s.acc !== undefined) accs.push(s.acc);
+      anyNonEmpty = anyNonEmpty || s.nonEmpty;
+      if (s.minTs < earliestTs) earliestTs = s.minTs;
+      const h = s.elementHold;
+      if (h === h) {
+        if (mergedHold !== mergedHold) mergedHold = h;
+        else if (this.combiner === "LATEST") mergedHold = h > mergedHold ? h : mergedHold;
+        else mergedHold = h < mergedHold ? h : mergedHold;
+      }
+    }
+    const trigs: TriggerState[] = [];
+    for (const s of sources) trigs.push(s.trig);
+    this.trigger.onMerge(target.trig, trigs, this.ctx(target));
+    target.acc = accs.length === 0 ? undefined : accs.length === 1 ? accs[0] : agg.merge(accs);
+    target.nonEmpty = anyNonEmpty;
+    if (earliestTs !== target.minTs) {
+      target.minTs = earliestTs;
+      target.minTsVersion++;
+      if (earliestTs !== Infinity) this.durability.push(earliestTs, target, target.minTsVersion);
+    }
+    // WatermarkHold.onMerge: element holds merge by the combiner (end of window: the merged window's end, if it can
+    // still hold); the extra hold is replaced by a garbage collection hold.
+    target.elementHold = NaN;
+    target.extraHold = NaN;
+    if (this.combiner === "END_OF_WINDOW") {
+      if (!(target.maxTs < this.outputWm) && !(target.maxTs < this.inputWm)) target.elementHold = target.maxTs;
+    } else {
+      target.elementHold = mergedHold;
+    }
+    this.holdChanged(target);
+    this.addGcHold(target, false);
+    for (const s of sources) if (s !== target) this.mergeAway(s);
+  }
+
+  /** The window was merged into another: its timers are cancelled and its state removed. */
+  private mergeAway(st: WindowState<K, A>): void {
+    this.removeStateKeepKey(st);
+  }
+
+  private removeStateKeepKey(st: WindowState<K, A>): void {
+    st.dead = true;
+    st.acc = undefined;
+    this.clearHolds(st);
+    st.minTsVersion++;
+    this.live--;
+    const states = st.ks.states;
+    const i = states.indexOf(st);
+    if (i >= 0) {
+      states[i] = states[states.length - 1];
+      states.pop();
+    }
+  }
+}
+
+function combinedHold<K, A>(st: WindowState<K, A>): number {
+  const e = st.elementHold;
+  const x = st.extraHold;
+  if (e !== e) return x;
+  if (x !== x) return e;
+  return e < x ? e : x;
+}
+
+function holdVersionOf<K, A>(st: WindowState<K, A>): number {
+  return st.holdVersion;
+}
+
+function minTsVersionOf<K, A>(st: WindowState<K, A>): number {
+  return st.minTsVersion;
+}
+
+/** The earliest non-stale entry's time, dropping stale entries on the way. */
+function liveTop<K, A>(heap: TimerHeap<WindowState<K, A>>, versionOf: (st: WindowState<K, A>) => number): number | undefined {
+  for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
+    if (!top.item.dead && top.version === versionOf(top.item)) return top.time;
+    heap.pop();
+  }
+  return undefined;
+}
+
+/**
+ * Creates the keyed grouping reducer for one grouped step. `keyId` maps a key to a string identity (equal keys,
+ * equal strings). Throws, with the reason, for windowing strategies Beam rejects (see validation.ts).
+ */
+export function createKeyedGrouping<K, V, A, O>(
+  spec: WindowingSpec,
+  aggregator: Aggregator<V, A, O>,
+  keyId: (key: K) => string,
+  output: GroupingOutput<K, V, O>,
+  start?: { inputWatermark?: Millis; processingTime?: Millis },
+): KeyedGrouping<K, V> {
+  return new Reducer<K, V, A, O>(spec, aggregator, keyId, output, start);
+}
