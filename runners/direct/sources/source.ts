@@ -13,6 +13,11 @@ export interface SourceBatch<T> {
   readonly records: readonly SourceRecord<T>[];
   /** The source watermark after these records; WATERMARK_DONE (+Infinity) ends the source. */
   readonly watermark: Millis;
+  /**
+   * Only for sources that drive a virtual clock (TestStream): the processing time after this batch. The runner
+   * moves its virtual clock there (never backwards) and fires the processing-time timers that are due.
+   */
+  readonly processingTime?: Millis;
 }
 
 export interface SourceContext {
@@ -21,6 +26,17 @@ export interface SourceContext {
 }
 
 export interface UnboundedSource<T> {
+  /**
+   * A bounded source has a natural end: on a clean shutdown (stop(), SIGINT/SIGTERM, idle stop) the runner
+   * advances its watermark to +Infinity and fires what Beam fires at end of input. An unbounded source's
+   * watermark stays where it is on shutdown (open windows are not fired). Default: unbounded.
+   */
+  readonly bounded?: boolean;
+  /**
+   * True when the source dictates processing time through SourceBatch.processingTime (TestStream). The runner
+   * then runs on a virtual clock: no sleeps, fully deterministic. Default: the real clock.
+   */
+  readonly drivesProcessingTime?: boolean;
   open(context: SourceContext): Promise<void>;
   /**
    * The next batch. Resolves within about maxWaitMs even when there is no data (an empty batch, possibly with

@@ -1,0 +1,431 @@
+/**
+ * The direct runner's executor: builds operators for a plan, pulls batches from the sources, pushes records
+ * through the fused stages synchronously, moves per-collection watermarks in topological order (which makes
+ * grouped steps fire), fires processing-time triggers, ends bundles, bounds async work, and tells sources what
+ * has become durable.
+ */
+import "apache-beam"; // load the SDK in its own order first: its worker modules import each other circularly
+import { deserializeFn } from "apache-beam/internal/serialize";
+import type { CombineFn } from "apache-beam/transforms/group_and_combine";
+import {
+  NO_FIRING,
+  WATERMARK_DONE,
+  WATERMARK_START,
+  type Millis,
+  type WindowFnSpec,
+} from "./grouping/model";
+import { windowingSpecFromProto } from "./grouping/strategy";
+import { assignWindows } from "./grouping/window_fns";
+import { isGrouped, type Plan, type PlannedStep } from "./plan";
+import { fanOut, type Receiver } from "./receiver";
+import { realClock, virtualClock, type Clock, type VirtualClock } from "./clock";
+import { Metrics } from "./metrics";
+import { InFlight } from "./in_flight";
+import { GLOBAL_WINDOW, GLOBAL_WINDOWS } from "./sdk_values";
+import { SideInputs, identityWindow, toGlobalWindow, type WindowMapping } from "./side_inputs";
+import { listAggregator, combineFnAggregator } from "./aggregators";
+import { impulseSource } from "./sources/impulse_source";
+import { sourceFactoryFor } from "./sources/registry";
+import type { UnboundedSource } from "./sources/source";
+import "./sources/test_stream_source";
+import type { OperatorServices, StepOperator } from "./operators/operator";
+import { DoFnOperator, isDoFnLike } from "./operators/dofn_operator";
+import { GroupingOperator } from "./operators/grouping_operator";
+import {
+  AssignTimestampsOperator,
+  PassThroughOperator,
+  SplitOperator,
+  WindowIntoOperator,
+  type SplitOptions,
+} from "./operators/simple_operators";
+import * as urns from "./urns";
+
+export interface ExecutorOptions {
+  /** Async DoFn calls allowed in flight before sources stop being read (backpressure). */
+  readonly maxInFlight: number;
+  /** How long a source read may wait for data before the runner looks at timers and shutdown again. */
+  readonly readWaitMs: number;
+  /** Stop cleanly after this long without input records (real clock). */
+  readonly stopWhenIdleMs?: number;
+  /** How often (real clock) to drain async work and call source.onDurable. Every batch on a virtual clock. */
+  readonly durableIntervalMs: number;
+  /** Stop cleanly on SIGINT/SIGTERM. */
+  readonly handleSignals: boolean;
+}
+
+interface SourceState {
+  readonly step: PlannedStep;
+  readonly source: UnboundedSource<unknown>;
+  readonly output: Receiver;
+  watermark: Millis;
+  durableBefore: Millis;
+  durable: Promise<void>;
+}
+
+export interface RunStats {
+  readonly elementsRead: number;
+  readonly liveStates: number;
+  readonly maxLiveStates: number;
+}
+
+export class Executor {
+  readonly metrics = new Metrics();
+  private readonly clock: Clock;
+  private readonly inFlight: InFlight;
+  private readonly operators: Array<StepOperator | undefined> = [];
+  private readonly grouped: Array<{ step: PlannedStep; op: GroupingOperator }> = [];
+  private readonly sideSteps: Array<{ step: PlannedStep; op: DoFnOperator; sides: SideInputs }> = [];
+  private readonly sources: SourceState[] = [];
+  private readonly watermarks: Float64Array;
+  private readonly sourceByStep = new Map<number, SourceState>();
+  private stopping = false;
+  private cycleScheduled = false;
+  private lastDataAt = Date.now();
+  private lastDurableAt = Date.now();
+  private elementsRead = 0;
+  private maxLiveStates = 0;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly options: ExecutorOptions,
+  ) {
+    this.watermarks = new Float64Array(plan.collections.length).fill(WATERMARK_START);
+    this.inFlight = new InFlight(options.maxInFlight, () => this.scheduleCycle());
+    const drivesClock = plan.steps.some((step) => step.spec.kind === "source" && step.spec.urn === urns.TEST_STREAM_URN);
+    this.clock = drivesClock ? virtualClock(0) : realClock();
+    this.build();
+  }
+
+  /** Collection index → receivers of its consumers (main inputs and side-input collectors). */
+  private build(): void {
+    const services: OperatorServices = { inFlight: this.inFlight, metrics: this.metrics, clock: this.clock };
+    const sideCollectors = new Map<number, Receiver[]>();
+    const receiverOf = (collection: number): Receiver => {
+      const consumers = this.plan.collections[collection].consumers.map((index) => {
+        const op = this.operators[index];
+        if (!op) throw new Error(`Internal: step ${this.plan.steps[index].name} was not built before its producer.`);
+        return op as Receiver;
+      });
+      return fanOut([...consumers, ...(sideCollectors.get(collection) ?? [])]);
+    };
+    const reversed = [...this.plan.order].reverse();
+    for (const index of reversed) {
+      const step = this.plan.steps[index];
+      const outputs = new Map(step.outputs.map((o) => [o.tag, receiverOf(o.collection)]));
+      const main = step.outputs.length > 0 ? receiverOf(step.outputs[0].collection) : fanOut([]);
+      const spec = step.spec;
+      switch (spec.kind) {
+        case "impulse":
+        case "source": {
+          const source =
+            spec.kind === "impulse" ? impulseSource() : this.createSource(step, spec.urn, spec.payload);
+          this.sources.push({
+            step,
+            source,
+            output: main,
+            watermark: WATERMARK_START,
+            durableBefore: WATERMARK_START,
+            durable: Promise.resolve(),
+          });
+          break;
+        }
+        case "flatten":
+        case "identity":
+          this.operators[index] = new PassThroughOperator(main);
+          break;
+        case "groupByKey":
+        case "combinePerKey":
+        case "windowedCombine": {
+          const input = this.plan.collections[step.inputs[0]];
+          const windowing = windowingSpecFromProto(input.windowing);
+          const aggregator =
+            spec.kind === "groupByKey"
+              ? listAggregator<unknown>()
+              : combineFnAggregator(this.combineFnOf(step, spec.kind === "combinePerKey" ? spec.combineFnPayload : spec.payload));
+          const results = spec.kind === "windowedCombine" ? (outputs.get("results") ?? main) : main;
+          const late = spec.kind === "windowedCombine" ? outputs.get("late") : undefined;
+          const op = new GroupingOperator(step.name, windowing, aggregator, results, late, services);
+          this.operators[index] = op;
+          this.grouped.push({ step, op });
+          break;
+        }
+        case "pardo":
+          this.operators[index] = this.buildParDo(step, spec.doFnUrn, spec.doFnPayload, main, outputs, services, sideCollectors);
+          break;
+      }
+    }
+    this.grouped.reverse();
+    this.sideSteps.reverse();
+    for (const state of this.sources) this.sourceByStep.set(state.step.index, state);
+  }
+
+  private createSource(step: PlannedStep, urn: string, payload: Uint8Array): UnboundedSource<unknown> {
+    const factory = sourceFactoryFor(urn);
+    if (!factory) throw new Error(`No source is registered for URN "${urn}" (step ${step.name}).`);
+    const transform = this.plan.components.transforms[step.transformId];
+    return factory(payload, { transformId: step.transformId, transform, components: this.plan.components });
+  }
+
+  private combineFnOf(step: PlannedStep, payload: Uint8Array): CombineFn<unknown, unknown, unknown> {
+    const decoded: unknown = deserializeFn(payload);
+    const combineFn = (decoded as { combineFn?: CombineFn<unknown, unknown, unknown> }).combineFn;
+    if (!combineFn || typeof combineFn.addInput !== "function") {
+      throw new Error(`${step.name}: its payload holds no CombineFn; build it with combinePerKey/windowedCombine.`);
+    }
+    return combineFn;
+  }
+
+  private buildParDo(
+    step: PlannedStep,
+    doFnUrn: string,
+    payload: Uint8Array,
+    main: Receiver,
+    outputs: ReadonlyMap<string, Receiver>,
+    services: OperatorServices,
+    sideCollectors: Map<number, Receiver[]>,
+  ): StepOperator {
+    switch (doFnUrn) {
+      case urns.IDENTITY_DOFN_URN:
+        return new PassThroughOperator(main);
+      case urns.JS_WINDOW_INTO_DOFN_URN: {
+        const output = this.plan.collections[step.outputs[0].collection];
+        return new WindowIntoOperator(windowingSpecFromProto(output.windowing).windowFn, main);
+      }
+      case urns.JS_ASSIGN_TIMESTAMPS_DOFN_URN: {
+        const { func } = deserializeFn(payload) as { func: (element: unknown, timestamp: unknown) => unknown };
+        return new AssignTimestampsOperator(func, main);
+      }
+      case urns.SPLITTING_JS_DOFN_URN: {
+        const options = deserializeFn(payload) as SplitOptions;
+        return new SplitOperator({ ...options, knownTags: options.knownTags ?? [...outputs.keys()] }, outputs);
+      }
+      case urns.SERIALIZED_JS_DOFN_INFO: {
+        const decoded = deserializeFn(payload) as { doFn?: unknown; context?: unknown };
+        if (!isDoFnLike(decoded.doFn)) throw new Error(`${step.name}: the payload holds no DoFn with a process().`);
+        let sides: SideInputs | undefined;
+        if (step.sideInputs.length > 0) {
+          sides = new SideInputs();
+          for (const side of step.sideInputs) {
+            const collector = sides.add(side.tag, this.windowMapping(side.windowMappingUrn, side.collection));
+            const list = sideCollectors.get(side.collection) ?? [];
+            list.push(collector);
+            sideCollectors.set(side.collection, list);
+          }
+        }
+        const op = new DoFnOperator(step.name, decoded.doFn, decoded.context, main, services, sides);
+        if (sides) this.sideSteps.push({ step, op, sides });
+        return op;
+      }
+      default:
+        throw new Error(`${step.name}: the direct runner does not know the DoFn URN "${doFnUrn}".`);
+    }
+  }
+
+  private windowMapping(urn: string, sideCollection: number): WindowMapping {
+    switch (urn) {
+      case urns.GLOBAL_WINDOW_MAPPING_FN_URN:
+        return toGlobalWindow;
+      case urns.IDENTITY_WINDOW_MAPPING_FN_URN:
+        return identityWindow;
+      case urns.ASSIGN_MAX_TIMESTAMP_WINDOW_MAPPING_FN_URN: {
+        const windowFn: WindowFnSpec = windowingSpecFromProto(this.plan.collections[sideCollection].windowing).windowFn;
+        return (window) => assignWindows(windowFn, window.end - 1)[0] ?? GLOBAL_WINDOW;
+      }
+      default:
+        throw new Error(`Side inputs with window mapping "${urn}" are not supported by the direct runner.`);
+    }
+  }
+
+  // ---- running -------------------------------------------------------------------------------------------
+
+  stop(): void {
+    this.stopping = true;
+  }
+
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
+  stats(): RunStats {
+    return { elementsRead: this.elementsRead, liveStates: this.liveStates(), maxLiveStates: this.maxLiveStates };
+  }
+
+  private liveStates(): number {
+    let live = 0;
+    for (const { op } of this.grouped) live += op.liveStateCount();
+    return live;
+  }
+
+  async run(): Promise<void> {
+    const onSignal = (): void => this.stop();
+    if (this.options.handleSignals) {
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+    }
+    try {
+      await Promise.all(this.sources.map((s) => s.source.open({ now: () => this.clock.now() })));
+      await Promise.all(this.sources.map((s) => this.sourceLoop(s)));
+      this.throwIfFailed();
+      // Clean shutdown: bounded input ends (Beam fires what it fires at end of input); unbounded input does not.
+      for (const state of this.sources) if (state.source.bounded) state.watermark = WATERMARK_DONE;
+      await this.drain();
+      await this.durable(true);
+    } finally {
+      if (this.options.handleSignals) {
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+      }
+      await Promise.allSettled(this.sources.map((s) => s.durable));
+      await Promise.allSettled(this.sources.map((s) => s.source.close()));
+    }
+  }
+
+  private async sourceLoop(state: SourceState): Promise<void> {
+    const limit = this.options.maxInFlight;
+    while (!this.stopping && state.watermark !== WATERMARK_DONE) {
+      if (this.inFlight.full) await this.inFlight.waitBelow(limit);
+      this.throwIfFailed();
+      const batch = await state.source.read(this.readWait());
+      this.throwIfFailed();
+      if (batch.processingTime !== undefined && this.clock.virtual) {
+        (this.clock as VirtualClock).advanceTo(batch.processingTime);
+      }
+      const records = batch.records;
+      const output = state.output;
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i];
+        output.receive(record.value, record.timestamp, GLOBAL_WINDOWS, NO_FIRING);
+        if (this.inFlight.full) {
+          await this.inFlight.waitBelow(limit);
+          this.throwIfFailed();
+        }
+      }
+      if (records.length > 0) {
+        this.elementsRead += records.length;
+        this.lastDataAt = Date.now();
+      }
+      if (batch.watermark > state.watermark) state.watermark = batch.watermark;
+      this.cycle();
+      await this.durable(false);
+      const idle = this.options.stopWhenIdleMs;
+      if (idle !== undefined && Date.now() - this.lastDataAt >= idle) this.stop();
+    }
+  }
+
+  private readWait(): number {
+    if (this.clock.virtual) return 0;
+    let wait = this.options.readWaitMs;
+    const now = this.clock.now();
+    for (const { op } of this.grouped) {
+      const next = op.nextProcessingTimeTimer();
+      if (next !== undefined) wait = Math.min(wait, Math.max(0, next - now));
+    }
+    return wait;
+  }
+
+  private throwIfFailed(): void {
+    const failure = this.inFlight.error;
+    if (failure) throw failure.error;
+  }
+
+  private scheduleCycle(): void {
+    if (this.cycleScheduled) return;
+    this.cycleScheduled = true;
+    setImmediate(() => {
+      this.cycleScheduled = false;
+      try {
+        this.cycle();
+      } catch (error) {
+        this.inFlight.fail(error);
+      }
+    });
+  }
+
+  /** Moves watermarks (firing what is due), ends bundles, and moves watermarks again for what that released. */
+  private cycle(): void {
+    this.propagate();
+    for (const index of this.plan.order) this.operators[index]?.finishBundle();
+    this.propagate();
+    const live = this.liveStates();
+    if (live > this.maxLiveStates) this.maxLiveStates = live;
+  }
+
+  /** One pass in topological order: input watermark → grouped steps fire → output watermark. */
+  private propagate(): void {
+    const wm = this.watermarks;
+    const now = this.clock.now();
+    const sourceByStep = this.sourceByStep;
+    for (const index of this.plan.order) {
+      const step = this.plan.steps[index];
+      let input = WATERMARK_DONE;
+      const source = sourceByStep.get(index);
+      if (source) input = source.watermark;
+      for (const c of step.inputs) if (wm[c] < input) input = wm[c];
+      const op = this.operators[index];
+      let output = input;
+      if (op instanceof GroupingOperator) {
+        op.advanceInputWatermark(input);
+        op.advanceProcessingTime(now);
+        output = op.outputWatermark();
+      } else if (op) {
+        if (step.sideInputs.length > 0 && op instanceof DoFnOperator) {
+          const entry = this.sideSteps.find((s) => s.op === op);
+          for (const side of step.sideInputs) entry?.sides.setWatermark(side.tag, wm[side.collection]);
+          op.releaseReady();
+        }
+        const hold = op.hold();
+        if (hold < output) output = hold;
+      }
+      for (const o of step.outputs) if (output > wm[o.collection]) wm[o.collection] = output;
+    }
+  }
+
+  /** Runs until no async work is left and nothing more fires. */
+  private async drain(): Promise<void> {
+    for (;;) {
+      this.cycle();
+      this.throwIfFailed();
+      if (this.inFlight.size === 0) {
+        this.cycle();
+        if (this.inFlight.size === 0) return;
+      }
+      await this.inFlight.waitIdle();
+      this.throwIfFailed();
+    }
+  }
+
+  /**
+   * Tells sources what is durable: with no work in flight, everything derived from records with a timestamp
+   * below the minimum of the grouped steps' durability holds (and of elements waiting for side inputs) is done.
+   */
+  private async durable(final: boolean): Promise<void> {
+    if (!this.sources.some((s) => s.source.onDurable)) return;
+    const due = final || this.clock.virtual || Date.now() - this.lastDurableAt >= this.options.durableIntervalMs;
+    if (!due) return;
+    if (this.inFlight.size > 0) {
+      await this.inFlight.waitIdle();
+      this.throwIfFailed();
+      this.cycle();
+      if (this.inFlight.size > 0) return;
+    }
+    this.lastDurableAt = Date.now();
+    let before = WATERMARK_DONE;
+    for (const { op } of this.grouped) before = Math.min(before, op.durabilityHold());
+    for (const op of this.operators) if (op && !(op instanceof GroupingOperator)) before = Math.min(before, op.hold());
+    for (const state of this.sources) {
+      const onDurable = state.source.onDurable;
+      if (!onDurable || before <= state.durableBefore) continue;
+      state.durableBefore = before;
+      const value = before;
+      state.durable = state.durable
+        .then(() => onDurable.call(state.source, value))
+        .catch((error: unknown) => this.inFlight.fail(error));
+      if (final) await state.durable;
+    }
+  }
+
+  /** The current watermark of every collection, by PCollection id (for tests and diagnostics). */
+  collectionWatermarks(): Record<string, Millis> {
+    return Object.fromEntries(this.plan.collections.map((c) => [c.id, this.watermarks[c.index]]));
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * A grouped step (GroupByKey, combinePerKey, windowedCombine): feeds {key, value} elements to the keyed grouping
+ * reducer (runners/direct/grouping) and turns its firings into elements with the pane Beam defines. Elements the
+ * reducer classifies as droppable are counted (droppedDueToLateness) and, for windowedCombine, emitted on the
+ * late-data output re-windowed into the global window.
+ */
+import {
+  NO_FIRING,
+  WATERMARK_DONE,
+  WATERMARK_START,
+  type Aggregator,
+  type Firing,
+  type LateElement,
+  type Millis,
+  type Pane,
+  type Window,
+  type WindowingSpec,
+} from "../grouping/model";
+import { createKeyedGrouping, type KeyedGrouping } from "../grouping/keyed_grouping";
+import type { Receiver } from "../receiver";
+import { GLOBAL_WINDOWS } from "../sdk_values";
+import type { OperatorServices, StepOperator } from "./operator";
+
+export const DROPPED_DUE_TO_LATENESS = "droppedDueToLateness";
+
+/** What the late-data output carries for each droppable element (plain numbers: it crosses into sinks). */
+export interface LateRecord<K, V> {
+  readonly key: K;
+  readonly value: V;
+  /** The element's event time (ms since the epoch). */
+  readonly timestamp: Millis;
+  /** The windows it was assigned to and missed ([start, end) in ms). */
+  readonly windows: ReadonlyArray<{ readonly start: Millis; readonly end: Millis }>;
+  /** The grouped step's input watermark when the element arrived. */
+  readonly watermark: Millis;
+  readonly reason: LateElement<K, V>["reason"];
+}
+
+export function keyId(key: unknown): string {
+  return typeof key === "string" ? key : "\u0000" + JSON.stringify(key);
+}
+
+export class GroupingOperator implements StepOperator {
+  private readonly grouping: KeyedGrouping<unknown, unknown>;
+  private inputWatermark = WATERMARK_START;
+
+  constructor(
+    readonly name: string,
+    spec: WindowingSpec,
+    aggregator: Aggregator<unknown, unknown, unknown>,
+    private readonly results: Receiver,
+    private readonly late: Receiver | undefined,
+    private readonly services: OperatorServices,
+  ) {
+    const emitFiring = (firing: Firing<unknown, unknown>): void => {
+      this.results.receive({ key: firing.key, value: firing.value }, firing.timestamp, [firing.window], firing.pane);
+    };
+    const emitLate = (element: LateElement<unknown, unknown>): void => {
+      this.services.metrics.increment(DROPPED_DUE_TO_LATENESS);
+      if (!this.late) return;
+      const record: LateRecord<unknown, unknown> = {
+        key: element.key,
+        value: element.value,
+        timestamp: element.timestamp,
+        windows: element.windows.map((w) => ({ start: w.start, end: w.end })),
+        watermark: element.watermark,
+        reason: element.reason,
+      };
+      this.late.receive(record, element.timestamp, GLOBAL_WINDOWS, NO_FIRING);
+    };
+    this.grouping = createKeyedGrouping<unknown, unknown, unknown, unknown>(
+      spec,
+      aggregator,
+      keyId,
+      { firing: emitFiring, late: emitLate },
+      { inputWatermark: WATERMARK_START, processingTime: services.clock.now() },
+    );
+  }
+
+  receive(value: unknown, timestamp: Millis, windows: readonly Window[], _pane: Pane): void {
+    if (typeof value !== "object" || value === null || !("key" in value)) {
+      throw new Error(
+        `${this.name} groups {key, value} elements but received ${JSON.stringify(value)}; key it first ` +
+          `(e.g. .map((e) => ({ key: e.product_id, value: e }))).`,
+      );
+    }
+    const kv = value as { key: unknown; value: unknown };
+    this.grouping.processElement(kv.key, kv.value, timestamp, windows);
+  }
+
+  advanceInputWatermark(watermark: Millis): void {
+    if (watermark > this.inputWatermark) {
+      this.inputWatermark = watermark;
+      this.grouping.advanceInputWatermark(watermark);
+    }
+  }
+
+  /** Fires processing-time triggers that are due; returns true when it did anything. */
+  advanceProcessingTime(now: Millis): boolean {
+    const next = this.grouping.nextProcessingTimeTimer();
+    if (next === undefined || next > now) return false;
+    this.grouping.advanceProcessingTime(now);
+    return true;
+  }
+
+  nextProcessingTimeTimer(): Millis | undefined {
+    return this.grouping.nextProcessingTimeTimer();
+  }
+
+  /** The step's output watermark: min(input watermark, the reducer's hold). */
+  outputWatermark(): Millis {
+    return Math.min(this.inputWatermark, this.grouping.watermarkHold());
+  }
+
+  durabilityHold(): Millis {
+    return this.grouping.durabilityHold();
+  }
+
+  liveStateCount(): number {
+    return this.grouping.liveStateCount();
+  }
+
+  hold(): Millis {
+    return WATERMARK_DONE;
+  }
+
+  finishBundle(): void {}
+}

@@ -1,0 +1,20 @@
+/** Options of the direct runner (all optional; defaults below). */
+export interface DirectRunnerOptions {
+  /** Async DoFn calls (e.g. sink writes) in flight before sources are paused. Default 256. */
+  readonly maxInFlight?: number;
+  /** Longest wait for a source read before timers and shutdown are looked at again. Default 100 ms. */
+  readonly readWaitMs?: number;
+  /** Stop cleanly once no input record arrived for this long (ms). Default: never. */
+  readonly stopWhenIdleMs?: number;
+  /** How often to drain async work and tell sources what is durable (ms). Default 1000. */
+  readonly durableIntervalMs?: number;
+  /** Stop cleanly on SIGINT/SIGTERM (stop reading, flush sinks, exit 0). Default false. */
+  readonly handleSignals?: boolean;
+}
+
+export const DEFAULT_DIRECT_RUNNER_OPTIONS = Object.freeze({
+  maxInFlight: 256,
+  readWaitMs: 100,
+  durableIntervalMs: 1000,
+  handleSignals: false,
+});
