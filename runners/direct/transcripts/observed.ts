@@ -96,9 +96,10 @@ export function formatValue(key: string, value: unknown): string {
 
 /** `{key: a, window: [0, 9], …}` with the attributes in the given order. */
 export function formatMapping(record: object, order: readonly string[]): string {
-  const entries = Object.entries(record).filter(([k, v]) => k !== "line" && v !== undefined);
-  entries.sort(([a], [b]) => rank(order, a) - rank(order, b));
-  return `{${entries.map(([k, v]) => `${k}: ${formatValue(k, v)}`).join(", ")}}`;
+  // (No destructuring here: the closure transform mishandles destructured parameters.)
+  const entries = Object.entries(record).filter((entry) => entry[0] !== "line" && entry[1] !== undefined);
+  entries.sort((a, b) => rank(order, a[0]) - rank(order, b[0]));
+  return `{${entries.map((entry) => `${entry[0]}: ${formatValue(entry[0], entry[1])}`).join(", ")}}`;
 }
 
 function rank(order: readonly string[], key: string): number {

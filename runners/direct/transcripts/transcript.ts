@@ -73,6 +73,11 @@ export interface Transcript {
   readonly name: string;
   readonly windowing: WindowingSpec | TranscriptError;
   readonly combine: CombineKind;
+  /**
+   * Skip Beam Java's construction-time check that rejects triggers which may finish before garbage collection
+   * (Beam Python's --allow_unsafe_triggers); the reducer then runs them, dropping data for closed windows.
+   */
+  readonly allowUnsafeTriggers: boolean;
   /** A regular expression the run's error must match; the transcript passes only if it is rejected. */
   readonly error?: { readonly pattern: RegExp; readonly line: number };
   readonly steps: readonly Step[];

@@ -40,6 +40,7 @@ const TOP_LEVEL_KEYS = [
   "closing_behavior",
   "on_time_behavior",
   "combine",
+  "allow_unsafe_triggers",
   "error",
   "broken_on",
   "transcript",
@@ -87,7 +88,7 @@ function isMapping(value: unknown): value is Mapping {
 }
 
 function parseDocument(document: YamlDocument): Transcript {
-  const { file } = document;
+  const file = document.file;
   const fail = (line: number | undefined, message: string, column = 0): never => {
     throw new TranscriptError(file, line ?? document.firstLine, column, message);
   };
@@ -143,6 +144,12 @@ function parseDocument(document: YamlDocument): Transcript {
     combine = spec.combine as CombineKind;
   }
 
+  let allowUnsafeTriggers = false;
+  if (spec.allow_unsafe_triggers !== undefined) {
+    if (typeof spec.allow_unsafe_triggers !== "boolean") fail(keyLine("allow_unsafe_triggers"), "'allow_unsafe_triggers' must be true or false");
+    allowUnsafeTriggers = spec.allow_unsafe_triggers as boolean;
+  }
+
   let windowing: WindowingSpec | TranscriptError;
   try {
     windowing = {
@@ -162,7 +169,17 @@ function parseDocument(document: YamlDocument): Transcript {
   const steps = parseSteps(document, spec.transcript, keyLine("transcript"), combine);
   const configurationLine =
     document.placeOfTopLevelKey("trigger_fn")?.line ?? document.placeOfTopLevelKey("window_fn")?.line ?? document.firstLine;
-  return { file, line: document.firstLine, configurationLine, name: name as string, windowing, combine, error, steps };
+  return {
+    file,
+    line: document.firstLine,
+    configurationLine,
+    name: name as string,
+    windowing,
+    combine,
+    allowUnsafeTriggers,
+    error,
+    steps,
+  };
 }
 
 function parseExpression<T>(document: YamlDocument, key: string, fallback: string, parse: (text: string) => T): T {
@@ -198,7 +215,10 @@ function parseSteps(document: YamlDocument, raw: unknown, line: number, combine:
     if (!isMapping(item) || Object.keys(item).length !== 1) {
       fail(at, `each step must be a mapping with exactly one of ${STEP_KINDS.join(", ")}`);
     }
-    const [kind, value] = Object.entries(item as Mapping)[0];
+    // (No destructuring: the closure transform drops destructured bindings.)
+    const entry = Object.entries(item as Mapping)[0];
+    const kind = entry[0];
+    const value = entry[1];
     switch (kind) {
       case "input":
         steps.push({ kind: "input", line: at, elements: parseInputs(document, value, at, combine) });

@@ -7,6 +7,7 @@
  */
 import { createKeyedGrouping, KeyedGrouping } from "../grouping/keyed_grouping";
 import { Aggregator, Firing, LateElement, Millis, WindowingSpec } from "../grouping/model";
+import { checkTriggerSafety } from "../grouping/validation";
 import { assignWindows } from "../grouping/window_fns";
 import { CombinedValue, aggregatorFor } from "./combine_fns";
 import { Differ, closest, lateDiffer, match, paneDiffer } from "./matching";
@@ -21,6 +22,7 @@ import {
 } from "./observed";
 import { Scalar, Step, Transcript } from "./transcript";
 import { formatPlace } from "./transcript_error";
+import { formatTriggerFn } from "./trigger_fn";
 
 /** How the runner creates the reducer; tests may substitute it. */
 export type GroupingFactory = (
@@ -97,6 +99,8 @@ export function runTranscript(transcript: Transcript, options: RunOptions = {}):
   let current: { panes: ObservedPane[]; late: ObservedLate[] } = { panes: [], late: [] };
   let grouping: KeyedGrouping<Scalar, Scalar>;
   try {
+    // What building the pipeline does (Beam Java's GroupByKey.applicableTo); the reducer runs any trigger.
+    if (!transcript.allowUnsafeTriggers) checkTriggerSafety(spec, formatTriggerFn);
     grouping = (options.createGrouping ?? defaultFactory)(
       spec,
       aggregatorFor(transcript.combine),

@@ -106,3 +106,38 @@ function requireArg(args: Map<string, CallExpression>, name: string): CallExpres
   if (value === undefined) throw new Error(`internal: argument '${name}' was checked as required`);
   return value;
 }
+
+/** A TriggerSpec written back in the transcript syntax, e.g. `Repeatedly(AfterCount(2))`. */
+export function formatTriggerFn(t: TriggerSpec): string {
+  switch (t.kind) {
+    case "default":
+      return "Default";
+    case "never":
+      return "Never";
+    case "always":
+      return "Always";
+    case "afterSynchronizedProcessingTime":
+      return "AfterSynchronizedProcessingTime";
+    case "afterWatermark": {
+      const args = [
+        ...(t.early === undefined ? [] : [`early=${formatTriggerFn(t.early)}`]),
+        ...(t.late === undefined ? [] : [`late=${formatTriggerFn(t.late)}`]),
+      ];
+      return `AfterWatermark(${args.join(", ")})`;
+    }
+    case "afterCount":
+      return `AfterCount(${t.count})`;
+    case "afterProcessingTime":
+      return `AfterProcessingTime(${t.delay})`;
+    case "repeatedly":
+      return `Repeatedly(${formatTriggerFn(t.trigger)})`;
+    case "afterAny":
+      return `AfterAny(${t.triggers.map(formatTriggerFn).join(", ")})`;
+    case "afterAll":
+      return `AfterAll(${t.triggers.map(formatTriggerFn).join(", ")})`;
+    case "afterEach":
+      return `AfterEach(${t.triggers.map(formatTriggerFn).join(", ")})`;
+    case "orFinally":
+      return `OrFinally(${formatTriggerFn(t.main)}, ${formatTriggerFn(t.until)})`;
+  }
+}
