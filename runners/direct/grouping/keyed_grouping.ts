@@ -78,26 +78,29 @@ class WindowState<K, A> {
   nonEmpty = false;
   /** Element hold, combined by the timestamp combiner (NaN: none). */
   elementHold = NaN;
-  /** End-of-window / garbage-collection hold (NaN: none). */
+  /** Garbage-collection hold (Beam's extra hold; NaN: none). */
   extraHold = NaN;
-  holdVersion = 0;
-  /** Earliest timestamp of the elements in `acc` (durability). */
+  /** Earliest timestamp of the elements in `acc` (durability; Infinity: none). */
   minTs = Infinity;
-  minTsVersion = 0;
   lastPane: Pane | undefined = undefined;
   /** The trigger finished: no more output for this window until it is garbage-collected. */
   closed = false;
   /** Garbage-collected or merged away: every heap entry pointing here is stale. */
   dead = false;
+  /** Pending event-time timers: at maxTs (end of window) and at gcTime. */
   eowTimer = false;
   gcTimer = false;
+  /** Time of this window's newest live entry in each heap (NaN: none); other entries are stale. */
+  timerQueued = NaN;
+  holdQueued = NaN;
+  minTsQueued = NaN;
   /** The activation round this window was last woken in (one activation per advance). */
   round = -1;
-  readonly maxTs: Millis;
-  readonly gcTime: Millis;
+  maxTs: Millis;
+  gcTime: Millis;
   constructor(
     readonly ks: KeyState<K, A>,
-    readonly window: Window,
+    public window: Window,
     allowedLateness: Millis,
     public trig: TriggerState,
   ) {
@@ -106,12 +109,33 @@ class WindowState<K, A> {
   }
 }
 
+/** The window's next pending event-time timer (Infinity: none). */
+function nextEventTimer<K, A>(st: WindowState<K, A>): Millis {
+  const eow = st.eowTimer ? st.maxTs : Infinity;
+  const gc = st.gcTimer ? st.gcTime : Infinity;
+  return eow < gc ? eow : gc;
+}
+
+function combinedHold<K, A>(st: WindowState<K, A>): number {
+  const e = st.elementHold;
+  const x = st.extraHold;
+  if (e !== e) return x;
+  if (x !== x) return e;
+  return e < x ? e : x;
+}
+
 class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
   private readonly keys = new Map<string, KeyState<K, A>>();
+  /**
+   * Heaps with lazy deletion. Each window keeps at most one live entry per heap (the `…Queued` time); when its
+   * value moves later (a session grows, a hold is released) the old entry stays and is re-pushed at the new time
+   * when it surfaces, so a heap holds O(live windows) entries whatever the number of elements.
+   */
   private readonly eventTimers = new TimerHeap<WindowState<K, A>>();
-  private readonly processingTimers = new TimerHeap<WindowState<K, A>>();
   private readonly holds = new TimerHeap<WindowState<K, A>>();
   private readonly durability = new TimerHeap<WindowState<K, A>>();
+  /** Processing-time timers: every requested time (few: one per pane per processing-time trigger). */
+  private readonly processingTimers = new TimerHeap<WindowState<K, A>>();
   private live = 0;
   private round = 0;
   private inputWm: Millis;
@@ -163,14 +187,16 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
   setEndOfWindowTimer(): void {
     const st = this.current as WindowState<K, A>;
     // A timer already in the past would only wake the window at the next advance with nothing new to decide
-    // (its trigger has seen the same watermark): skip it.
+    // (its trigger has already seen this watermark): skip it.
     if (!st.eowTimer && !(this.inputWm > st.maxTs)) {
       st.eowTimer = true;
-      this.eventTimers.push(st.maxTs, st, 0);
+      this.scheduleEventTimer(st);
     }
   }
   setProcessingTimer(time: Millis): void {
-    this.processingTimers.push(time, this.current as WindowState<K, A>, 0);
+    const heap = this.processingTimers;
+    heap.push(time, this.current as WindowState<K, A>, 0);
+    if (heap.size > 2 * this.live + 1024) heap.compact(isLive);
   }
 
   private ctx(st: WindowState<K, A>): TriggerContext {
@@ -183,12 +209,16 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
   processElement(key: K, value: V, timestamp: Millis, windows: readonly Window[]): void {
     if (this.merging) {
       this.processMerging(key, value, timestamp, windows);
-    } else if (windows.length === 1) {
+      return;
+    }
+    const lateness = this.lateness;
+    const inputWm = this.inputWm;
+    if (windows.length === 1) {
       const w = windows[0];
-      if (w.end - 1 + this.lateness < this.inputWm) {
+      if (w.end - 1 + lateness < inputWm) {
         this.emitLate(key, value, timestamp, windows, "EXPIRED_WINDOW");
       } else {
-        const st = this.stateFor(key, w);
+        const st = this.stateFor(this.keyState(key), w);
         if (st.closed) {
           this.emitLate(key, value, timestamp, windows, "CLOSED_WINDOW");
         } else {
@@ -199,25 +229,24 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     } else {
       let expired: Window[] | undefined;
       let closed: Window[] | undefined;
-      const touched: WindowState<K, A>[] = [];
-      for (const w of windows) {
-        if (w.end - 1 + this.lateness < this.inputWm) {
+      let ks: KeyState<K, A> | undefined;
+      for (let i = 0; i < windows.length; i++) {
+        const w = windows[i];
+        if (w.end - 1 + lateness < inputWm) {
           (expired ??= []).push(w);
           continue;
         }
-        const st = this.stateFor(key, w);
+        const st = this.stateFor((ks ??= this.keyState(key)), w);
         if (st.closed) {
           (closed ??= []).push(w);
           continue;
         }
+        // Windows are independent, so firing each right after adding equals Beam's add-all-then-fire.
         this.addValue(st, value, timestamp);
-        touched.push(st);
+        if (this.trigger.shouldFire(st.trig, this.ctx(st))) this.emit(st);
       }
       if (expired !== undefined) this.emitLate(key, value, timestamp, expired, "EXPIRED_WINDOW");
       if (closed !== undefined) this.emitLate(key, value, timestamp, closed, "CLOSED_WINDOW");
-      for (const st of touched) {
-        if (!st.closed && this.trigger.shouldFire(st.trig, this.ctx(st))) this.emit(st);
-      }
     }
     this.updateOutputWatermark();
   }
@@ -236,8 +265,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
   }
 
   /** The state of (key, window) for non-merging window fns, created if needed. */
-  private stateFor(key: K, w: Window): WindowState<K, A> {
-    const ks = this.keyState(key);
+  private stateFor(ks: KeyState<K, A>, w: Window): WindowState<K, A> {
     const states = ks.states;
     for (let i = 0; i < states.length; i++) {
       const s = states[i];
@@ -260,11 +288,11 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     st.nonEmpty = true;
     if (timestamp < st.minTs) {
       st.minTs = timestamp;
-      this.durability.push(timestamp, st, ++st.minTsVersion);
+      this.queueMinTs(st);
     }
     if (!st.gcTimer) {
       st.gcTimer = true;
-      this.eventTimers.push(st.gcTime, st, 0);
+      this.scheduleEventTimer(st);
     }
     this.addHolds(st, timestamp);
     this.trigger.onElement(st.trig, this.ctx(st));
@@ -286,11 +314,11 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     else next = hold < old ? hold : old;
     if (next !== old) {
       st.elementHold = next;
-      this.holdChanged(st);
+      this.queueHold(st);
     }
   }
 
-  /** Returns whether a GC hold was placed. */
+  /** Places the garbage collection hold if Beam would; returns whether it did. */
   private addGcHold(st: WindowState<K, A>, paneIsEmpty: boolean): boolean {
     let gc = st.gcTime;
     if (gc < this.inputWm) return false;
@@ -299,33 +327,66 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     const old = st.extraHold;
     if (old !== old || gc < old) {
       st.extraHold = gc;
-      this.holdChanged(st);
+      this.queueHold(st);
     }
     return true;
   }
 
-  private holdChanged(st: WindowState<K, A>): void {
+  private queueHold(st: WindowState<K, A>): void {
     const h = combinedHold(st);
-    st.holdVersion++;
-    if (h === h) this.holds.push(h, st, st.holdVersion);
+    if (h === h && !(h >= st.holdQueued)) {
+      st.holdQueued = h;
+      this.holds.push(h, st, 0);
+    }
   }
 
-  private clearHolds(st: WindowState<K, A>): void {
-    if (st.elementHold === st.elementHold || st.extraHold === st.extraHold) {
-      st.elementHold = NaN;
-      st.extraHold = NaN;
-      st.holdVersion++;
+  private queueMinTs(st: WindowState<K, A>): void {
+    const t = st.minTs;
+    if (t !== Infinity && !(t >= st.minTsQueued)) {
+      st.minTsQueued = t;
+      this.durability.push(t, st, 0);
+    }
+  }
+
+  private scheduleEventTimer(st: WindowState<K, A>): void {
+    const t = nextEventTimer(st);
+    if (t !== Infinity && !(t >= st.timerQueued)) {
+      st.timerQueued = t;
+      this.eventTimers.push(t, st, 0);
     }
   }
 
   watermarkHold(): Millis {
-    const top = liveTop(this.holds, holdVersionOf);
-    return top === undefined ? WATERMARK_DONE : top;
+    const heap = this.holds;
+    for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
+      const st = top.item;
+      if (!st.dead && top.time === st.holdQueued) {
+        const h = combinedHold(st);
+        if (h === top.time) return h;
+        heap.pop();
+        st.holdQueued = NaN;
+        this.queueHold(st);
+      } else {
+        heap.pop();
+      }
+    }
+    return WATERMARK_DONE;
   }
 
   durabilityHold(): Millis {
-    const top = liveTop(this.durability, minTsVersionOf);
-    return top === undefined ? WATERMARK_DONE : top;
+    const heap = this.durability;
+    for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
+      const st = top.item;
+      if (!st.dead && top.time === st.minTsQueued) {
+        if (st.minTs === top.time) return top.time;
+        heap.pop();
+        st.minTsQueued = NaN;
+        this.queueMinTs(st);
+      } else {
+        heap.pop();
+      }
+    }
+    return WATERMARK_DONE;
   }
 
   private updateOutputWatermark(): void {
@@ -341,29 +402,26 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     const ctx = this.ctx(st);
     this.trigger.onFire(st.trig, ctx);
     const isFinished = this.trigger.isFinished(st.trig);
-    this.onTrigger(st, isFinished, false);
+    this.onTrigger(st, isFinished);
     st.nonEmpty = false;
-    if (isFinished || this.discarding) this.discardData(st);
+    if (isFinished || this.discarding) {
+      st.acc = undefined;
+      st.minTs = Infinity;
+    }
     if (isFinished) {
       st.closed = true;
       st.lastPane = undefined;
-      this.clearHolds(st);
+      st.elementHold = NaN;
+      st.extraHold = NaN;
     }
   }
 
-  private discardData(st: WindowState<K, A>): void {
-    st.acc = undefined;
-    if (st.minTs !== Infinity) {
-      st.minTs = Infinity;
-      st.minTsVersion++;
-    }
-  }
-
-  /** ReduceFnRunner.onTrigger: extract the hold, compute the pane, emit if Beam would. */
-  private onTrigger(st: WindowState<K, A>, isFinished: boolean, _isEndOfWindow: boolean): void {
+  /** ReduceFnRunner.onTrigger: extract and release the hold, compute the pane, emit if Beam would. */
+  private onTrigger(st: WindowState<K, A>, isFinished: boolean): void {
     let ts = combinedHold(st);
     if (ts !== ts || ts > st.maxTs) ts = st.maxTs;
-    this.clearHolds(st);
+    st.elementHold = NaN;
+    st.extraHold = NaN;
     if (!isFinished) this.addGcHold(st, true);
     const isEmpty = !st.nonEmpty;
     if (isEmpty && !this.closingAlways && !this.onTimeAlways) return;
@@ -387,10 +445,31 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     }
     if (watermark === this.inputWm) return;
     this.inputWm = watermark;
-    const due = this.collectDue(this.eventTimers, watermark);
-    for (const st of due) {
+    const round = ++this.round;
+    const heap = this.eventTimers;
+    const due: WindowState<K, A>[] = [];
+    for (let top = heap.peek(); top !== undefined && top.time < watermark; top = heap.peek()) {
+      heap.pop();
+      const st = top.item;
+      if (st.dead || top.time !== st.timerQueued) continue;
+      st.timerQueued = NaN;
+      if (nextEventTimer(st) !== top.time) {
+        // Its window grew since (sessions): re-queue at the real time, which keeps timers in time order.
+        this.scheduleEventTimer(st);
+        continue;
+      }
+      if (st.eowTimer && st.maxTs < watermark) st.eowTimer = false;
+      if (st.gcTimer && st.gcTime < watermark) st.gcTimer = false;
+      if (st.round !== round) {
+        st.round = round;
+        due.push(st);
+      }
+    }
+    for (let i = 0; i < due.length; i++) {
+      const st = due[i];
       if (st.dead) continue;
       this.activate(st);
+      if (!st.dead) this.scheduleEventTimer(st);
     }
     this.updateOutputWatermark();
   }
@@ -398,9 +477,19 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
   advanceProcessingTime(now: Millis): void {
     if (!(now > this.procTime)) return;
     this.procTime = now;
-    const due = this.collectDue(this.processingTimers, now);
-    for (const st of due) {
-      // Processing-time timers of expired windows are ignored; GC happens on event time.
+    const round = ++this.round;
+    const heap = this.processingTimers;
+    const due: WindowState<K, A>[] = [];
+    for (let top = heap.peek(); top !== undefined && top.time < now; top = heap.peek()) {
+      heap.pop();
+      const st = top.item;
+      if (st.dead || st.round === round) continue;
+      st.round = round;
+      due.push(st);
+    }
+    for (let i = 0; i < due.length; i++) {
+      const st = due[i];
+      // Processing-time timers of expired windows are ignored; garbage collection happens on event time.
       if (st.dead || st.maxTs + this.lateness < this.inputWm) continue;
       this.activate(st);
     }
@@ -416,43 +505,33 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     return undefined;
   }
 
-  /** Pops the timers strictly before `now`; returns each live window once, in timer order. */
-  private collectDue(heap: TimerHeap<WindowState<K, A>>, now: Millis): WindowState<K, A>[] {
-    const round = ++this.round;
-    const due: WindowState<K, A>[] = [];
-    for (let top = heap.peek(); top !== undefined && top.time < now; top = heap.peek()) {
-      heap.pop();
-      const st = top.item;
-      if (heap === this.eventTimers) {
-        if (top.time === st.maxTs) st.eowTimer = false;
-        if (top.time === st.gcTime) st.gcTimer = false;
-      }
-      if (st.dead || st.round === round) continue;
-      st.round = round;
-      due.push(st);
-    }
-    return due;
-  }
-
   /** ReduceFnRunner.onTimers for one window, judged by the current watermarks. */
   private activate(st: WindowState<K, A>): void {
     const isEndOfWindow = this.inputWm > st.maxTs && !(this.outputWm > st.maxTs);
-    const isGarbageCollection = this.inputWm > st.gcTime;
-    if (isGarbageCollection) {
-      if (!st.closed) this.onTrigger(st, true, isEndOfWindow);
+    if (this.inputWm > st.gcTime) {
+      if (!st.closed) this.onTrigger(st, true);
       this.removeState(st);
+      if (st.ks.states.length === 0) this.keys.delete(st.ks.keyId);
       return;
     }
     if (!st.closed && this.trigger.shouldFire(st.trig, this.ctx(st))) this.emit(st);
     if (isEndOfWindow && !st.gcTimer) {
       st.gcTimer = true;
-      this.eventTimers.push(st.gcTime, st, 0);
+      this.scheduleEventTimer(st);
     }
   }
 
+  /** Garbage collection, or merged away: all the window's state goes; its heap entries become stale. */
   private removeState(st: WindowState<K, A>): void {
-    this.removeStateKeepKey(st);
-    if (st.ks.states.length === 0) this.keys.delete(st.ks.keyId);
+    st.dead = true;
+    st.acc = undefined;
+    this.live--;
+    const states = st.ks.states;
+    const i = states.indexOf(st);
+    if (i >= 0) {
+      states[i] = states[states.length - 1];
+      states.pop();
+    }
   }
 
   liveStateCount(): number {
@@ -462,7 +541,8 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
   // ---- merging windows (sessions) ----
 
   private processMerging(key: K, value: V, timestamp: Millis, windows: readonly Window[]): void {
-    for (const proto of windows) {
+    for (let i = 0; i < windows.length; i++) {
+      const proto = windows[i];
       if (proto.end - 1 + this.lateness < this.inputWm) {
         this.emitLate(key, value, timestamp, [proto], "EXPIRED_WINDOW");
         continue;
@@ -471,7 +551,6 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
       const st = this.mergeInto(ks, proto);
       if (st.closed) {
         this.emitLate(key, value, timestamp, [st.window], "CLOSED_WINDOW");
-        if (ks.states.length === 0) this.keys.delete(ks.keyId);
         continue;
       }
       this.addValue(st, value, timestamp);
@@ -484,43 +563,66 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
    * MergingActiveWindowSet + Sessions.mergeWindows for one new proto-window: merges it with every open window of
    * the key it overlaps (closed windows, whose trigger finished, never merge again) and returns the state of the
    * resulting window. A result equal to an existing window keeps that window's state and pane history; a new span
-   * starts a fresh pane history (Beam clears the pane info of merged-away windows).
+   * is a new window with a fresh pane history (Beam clears the pane info of merged-away windows).
    */
   private mergeInto(ks: KeyState<K, A>, proto: Window): WindowState<K, A> {
-    const overlapping: WindowState<K, A>[] = [];
     let spanStart = proto.start;
     let spanEnd = proto.end;
     let exact: WindowState<K, A> | undefined;
-    for (const s of ks.states) {
+    let first: WindowState<K, A> | undefined;
+    let count = 0;
+    const states = ks.states;
+    for (let i = 0; i < states.length; i++) {
+      const s = states[i];
       if (s.closed) {
         if (s.window.start === proto.start && s.window.end === proto.end) exact = s;
         continue;
       }
       if (s.window.start < proto.end && proto.start < s.window.end) {
-        overlapping.push(s);
+        count++;
+        if (first === undefined) first = s;
         if (s.window.start < spanStart) spanStart = s.window.start;
         if (s.window.end > spanEnd) spanEnd = s.window.end;
       }
     }
-    if (overlapping.length === 0) return exact ?? this.newState(ks, proto);
-    if (overlapping.length === 1 && overlapping[0].window.start === spanStart && overlapping[0].window.end === spanEnd) {
-      return overlapping[0]; // the proto-window lies inside an open window: nothing merges
+    if (first === undefined) return exact ?? this.newState(ks, proto);
+    if (count === 1 && first.window.start === spanStart && first.window.end === spanEnd) {
+      return first; // the proto-window lies inside an open window: nothing merges
     }
+    const sources: WindowState<K, A>[] = [];
     let target: WindowState<K, A> | undefined;
-    for (const s of overlapping) if (s.window.start === spanStart && s.window.end === spanEnd) target = s;
-    if (target === undefined) target = this.newState(ks, { start: spanStart, end: spanEnd });
-    this.mergeStates(target, overlapping);
-    return target;
+    for (let i = 0; i < states.length; i++) {
+      const s = states[i];
+      if (!s.closed && s.window.start < spanEnd && spanStart < s.window.end) {
+        sources.push(s);
+        if (s.window.start === spanStart && s.window.end === spanEnd) target = s;
+      }
+    }
+    if (target !== undefined) {
+      this.mergeStates(target, sources, undefined);
+      return target;
+    }
+    // The merged window is new: reuse the first source's state object for it (its window renamed, fresh pane
+    // history and trigger state), which keeps a growing session from churning objects and heap entries.
+    this.mergeStates(first, sources, { start: spanStart, end: spanEnd });
+    return first;
   }
 
-  private mergeStates(target: WindowState<K, A>, sources: WindowState<K, A>[]): void {
+  private mergeStates(target: WindowState<K, A>, sources: WindowState<K, A>[], renameTo: Window | undefined): void {
     const agg = this.agg;
-    const accs: A[] = [];
+    let accCount = 0;
+    let onlyAcc: A | undefined;
     let anyNonEmpty = false;
     let earliestTs = Infinity;
     let mergedHold = NaN;
-    for (const s of sources) {
-      if (s.acc !== undefined) accs.push(s.acc);
+    const trigs: TriggerState[] = [];
+    for (let i = 0; i < sources.length; i++) {
+      const s = sources[i];
+      trigs.push(s.trig);
+      if (s.acc !== undefined) {
+        accCount++;
+        onlyAcc = s.acc;
+      }
       anyNonEmpty = anyNonEmpty || s.nonEmpty;
       if (s.minTs < earliestTs) earliestTs = s.minTs;
       const h = s.elementHold;
@@ -530,16 +632,30 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
         else mergedHold = h < mergedHold ? h : mergedHold;
       }
     }
-    const trigs: TriggerState[] = [];
-    for (const s of sources) trigs.push(s.trig);
-    this.trigger.onMerge(target.trig, trigs, this.ctx(target));
-    target.acc = accs.length === 0 ? undefined : accs.length === 1 ? accs[0] : agg.merge(accs);
-    target.nonEmpty = anyNonEmpty;
-    if (earliestTs !== target.minTs) {
-      target.minTs = earliestTs;
-      target.minTsVersion++;
-      if (earliestTs !== Infinity) this.durability.push(earliestTs, target, target.minTsVersion);
+    if (accCount > 1) {
+      const accs: A[] = [];
+      for (let i = 0; i < sources.length; i++) {
+        const a = sources[i].acc;
+        if (a !== undefined) accs.push(a);
+      }
+      target.acc = agg.merge(accs);
+    } else {
+      target.acc = onlyAcc;
     }
+    if (renameTo !== undefined) {
+      target.window = renameTo;
+      target.maxTs = renameTo.end - 1;
+      target.gcTime = garbageCollectionTime(renameTo, this.lateness);
+      target.lastPane = undefined;
+      // The old window's end-of-window and GC timers are cancelled; the new window's are set by the element.
+      target.eowTimer = false;
+      target.gcTimer = false;
+      target.trig = this.trigger.newState();
+    }
+    this.trigger.onMerge(target.trig, trigs, this.ctx(target));
+    target.nonEmpty = anyNonEmpty;
+    target.minTs = earliestTs;
+    this.queueMinTs(target);
     // WatermarkHold.onMerge: element holds merge by the combiner (end of window: the merged window's end, if it can
     // still hold); the extra hold is replaced by a garbage collection hold.
     target.elementHold = NaN;
@@ -549,54 +665,14 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     } else {
       target.elementHold = mergedHold;
     }
-    this.holdChanged(target);
+    this.queueHold(target);
     this.addGcHold(target, false);
-    for (const s of sources) if (s !== target) this.mergeAway(s);
-  }
-
-  /** The window was merged into another: its timers are cancelled and its state removed. */
-  private mergeAway(st: WindowState<K, A>): void {
-    this.removeStateKeepKey(st);
-  }
-
-  private removeStateKeepKey(st: WindowState<K, A>): void {
-    st.dead = true;
-    st.acc = undefined;
-    this.clearHolds(st);
-    st.minTsVersion++;
-    this.live--;
-    const states = st.ks.states;
-    const i = states.indexOf(st);
-    if (i >= 0) {
-      states[i] = states[states.length - 1];
-      states.pop();
-    }
+    for (let i = 0; i < sources.length; i++) if (sources[i] !== target) this.removeState(sources[i]);
   }
 }
 
-function combinedHold<K, A>(st: WindowState<K, A>): number {
-  const e = st.elementHold;
-  const x = st.extraHold;
-  if (e !== e) return x;
-  if (x !== x) return e;
-  return e < x ? e : x;
-}
-
-function holdVersionOf<K, A>(st: WindowState<K, A>): number {
-  return st.holdVersion;
-}
-
-function minTsVersionOf<K, A>(st: WindowState<K, A>): number {
-  return st.minTsVersion;
-}
-
-/** The earliest non-stale entry's time, dropping stale entries on the way. */
-function liveTop<K, A>(heap: TimerHeap<WindowState<K, A>>, versionOf: (st: WindowState<K, A>) => number): number | undefined {
-  for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
-    if (!top.item.dead && top.version === versionOf(top.item)) return top.time;
-    heap.pop();
-  }
-  return undefined;
+function isLive<K, A>(st: WindowState<K, A>): boolean {
+  return !st.dead;
 }
 
 /**
