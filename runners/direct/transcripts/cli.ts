@@ -2,7 +2,7 @@
  * The transcript command: `npm run transcript -- FILE.yaml… [--print]`. Runs every transcript of every file
  * (directories: their *.yaml files), prints one PASS/FAIL line per transcript with a diff under each failure,
  * then `transcripts: N passed, N failed`. With --print it prints, instead of checking, the panes and late
- * elements each step produced as JSON lines.
+ * elements each step produced as JSON lines (under a `# name (file:line)` header per transcript), and no summary.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -80,7 +80,7 @@ export function runCli(argv: readonly string[], io: CliIo = nodeIo): number {
         if (result.failure !== undefined) {
           failed++;
           io.out(indent(result.failure));
-        } else passed++;
+        }
         continue;
       }
       if (result.passed) {
@@ -93,7 +93,7 @@ export function runCli(argv: readonly string[], io: CliIo = nodeIo): number {
       }
     }
   }
-  io.out(`transcripts: ${passed} passed, ${failed} failed`);
+  if (!print) io.out(`transcripts: ${passed} passed, ${failed} failed`);
   return failed > 0 ? 1 : 0;
 }
 

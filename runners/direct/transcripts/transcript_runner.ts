@@ -17,6 +17,7 @@ import {
   ObservedPane,
   PANE_ORDER,
   formatMapping,
+  formatValue,
   observeLate,
   observePane,
 } from "./observed";
@@ -175,7 +176,7 @@ function describeAction(step: Step | undefined): string {
     case "input":
       return `input at line ${step.line}`;
     case "watermark":
-      return `watermark ${step.watermark} at line ${step.line}`;
+      return `watermark ${formatValue("watermark", step.watermark)} at line ${step.line}`;
     case "processing_time":
       return `processing_time ${step.time} at line ${step.line}`;
     default:
@@ -218,9 +219,11 @@ function checkExpectations<E extends { line: number }, A extends object>(
 }
 
 function formatField(record: object, field: string, order: readonly string[]): string {
-  const value = (record as Record<string, unknown>)[field];
-  const text = formatMapping({ [field]: value }, order);
-  return text.slice(field.length + 3, -1);
+  const fields = record as Record<string, unknown>;
+  // An expected late element's `window` is compared with the element's missed `windows`.
+  const name = field === "window" && !(field in fields) && "windows" in fields ? "windows" : field;
+  const text = formatMapping({ [name]: fields[name] }, order);
+  return text.slice(name.length + 3, -1);
 }
 
 function assertNothingPending(
