@@ -103,6 +103,7 @@ export interface KafkaConsumer {
 export interface KafkaAdmin {
   /** Creates the topic if it does not exist; true when it was created. */
   createTopic(topic: string, partitions: number): Promise<boolean>;
+  listTopics(): Promise<string[]>;
   deleteTopic(topic: string): Promise<void>;
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
   committedOffsets(groupId: string, topic: string): Promise<CommittedOffset[]>;
@@ -195,9 +196,22 @@ function splitHostPort(server: string): { host: string; port: number } {
 export function toKafkaClientError(error: unknown, connection: KafkaConnection, doing: string): KafkaClientError {
   if (error instanceof KafkaClientError) return error;
   if (isUnreachable(error)) return new BrokerUnreachableError(connection.bootstrapServers, { cause: error });
-  const retriable = error instanceof kafkajs.KafkaJSError ? error.retriable : false;
+  const retriable =
+    error instanceof kafkajs.KafkaJSError ? error.retriable || isRebalanceError(error) : false;
   const message = error instanceof Error ? error.message : String(error);
   return new KafkaClientError(`Kafka ${doing} failed: ${message}`, retriable, { cause: error });
+}
+
+/** Errors of a group that is rebalancing: a commit fails now and succeeds after the rejoin. */
+function isRebalanceError(error: Error): boolean {
+  const type = (error as { type?: unknown }).type;
+  return (
+    type === "REBALANCE_IN_PROGRESS" ||
+    type === "ILLEGAL_GENERATION" ||
+    type === "UNKNOWN_MEMBER_ID" ||
+    type === "NOT_COORDINATOR_FOR_GROUP" ||
+    type === "COORDINATOR_NOT_AVAILABLE"
+  );
 }
 
 function isUnreachable(error: unknown): boolean {
@@ -279,11 +293,18 @@ export function createKafkaClient(connection: KafkaConnection): KafkaClient {
 }
 
 function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection): KafkaAdmin {
+  // kafkajs retries most requests itself; a fresh broker still answers group look-ups with "coordinator not
+  // available / loading" for a few seconds, so retriable failures get a few more tries here.
   const call = async <T>(doing: string, f: () => Promise<T>): Promise<T> => {
-    try {
-      return await f();
-    } catch (e) {
-      throw toKafkaClientError(e, connection, doing);
+    const deadline = Date.now() + 15_000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await f();
+      } catch (e) {
+        const error = toKafkaClientError(e, connection, doing);
+        if (!error.retriable || error instanceof BrokerUnreachableError || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** attempt, 2000)));
+      }
     }
   };
   return {
@@ -296,6 +317,7 @@ function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection): KafkaAdmi
           waitForLeaders: true,
         });
       }),
+    listTopics: () => call("list topics", () => admin.listTopics()),
     deleteTopic: (topic) => call(`delete topic ${topic}`, () => admin.deleteTopics({ topics: [topic] })),
     topicOffsets: (topic) =>
       call(`offsets of ${topic}`, async () =>
@@ -361,6 +383,7 @@ function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, optio
         const error = toKafkaClientError(event.payload.error, connection, `consumer (group ${options.groupId})`);
         if (!event.payload.restart) handlers.onFailure?.(error);
       });
+      started = true; // the group is joined inside run(): onAssignment may pause and seek
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: true,
@@ -379,7 +402,6 @@ function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, optio
           });
         },
       });
-      started = true;
     },
     pause(partitions) {
       if (started && !stopped && partitions.length > 0) consumer.pause(byTopic(partitions));

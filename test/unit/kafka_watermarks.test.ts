@@ -77,6 +77,16 @@ describe("kafka watermark policy", () => {
     expect(policy.current(wall(9))).toBe(minutes(5) - DELAY);
   });
 
+  test("records buffered but not yet handed on keep a partition active without moving its watermark", () => {
+    const policy = policyWith(P0, P1);
+    policy.observe(P0, minutes(3), wall(0));
+    policy.observe(P1, minutes(1), wall(0));
+    policy.touch(P1, wall(4));
+    expect(policy.isIdle(P1, wall(8))).toBe(false);
+    expect(policy.current(wall(8))).toBe(minutes(1) - DELAY);
+    expect(policy.quietFor(wall(8))).toBe(4000);
+  });
+
   test("a partition paused by backpressure is never idle; resuming restarts its idle clock", () => {
     const policy = policyWith(P0, P1);
     policy.observe(P0, minutes(3), wall(0));

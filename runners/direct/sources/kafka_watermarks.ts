@@ -41,6 +41,8 @@ export interface WatermarkPolicy {
   revoke(partition: string): void;
   /** Records arrived on `partition`; `maxEventTime` is the largest event time among them. */
   observe(partition: string, maxEventTime: Millis, now: Millis): void;
+  /** Records arrived on `partition` but are not handed on yet (buffered): it is active, its watermark unchanged. */
+  touch(partition: string, now: Millis): void;
   /** Backpressure: a paused partition is never idle; resuming restarts its idle clock. */
   setFetching(partition: string, fetching: boolean, now: Millis): void;
   /** The source watermark now (monotonic). */
@@ -96,6 +98,12 @@ export function createWatermarkPolicy(options: WatermarkPolicyOptions): Watermar
       lastRecordAt = now;
       const candidate = maxEventTime - delay;
       if (candidate > state.watermark) state.watermark = candidate;
+    },
+    touch(partition, now) {
+      const state = partitions.get(partition);
+      if (!state) return;
+      state.lastActivity = now;
+      lastRecordAt = now;
     },
     setFetching(partition, fetching, now) {
       const state = partitions.get(partition);

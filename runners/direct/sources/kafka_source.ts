@@ -1,0 +1,437 @@
+/**
+ * The direct runner's Kafka source: a consumer-group member that fetches batches into a bounded buffer (fetching
+ * pauses when it is full and resumes when the runner has drained half of it), hands records to the runner with
+ * their event times and the watermark of kafka_watermarks.ts, and commits offsets only for what the runner reports
+ * durable (kafka_offsets.ts), with the watermark and the durable records in the commit metadata so that a restart
+ * resumes without loss and without counting anything twice. docs/guarantees.md states the guarantee.
+ *
+ * One pipeline instance per consumer group: partitions are not handed over between live instances (scale-out is
+ * the Flink runner's job). Registered for KAFKA_SOURCE_URN when this module is imported.
+ */
+import {
+  createKafkaClient,
+  probeBrokers,
+  KafkaClientError,
+  type FetchedBatch,
+  type KafkaAdmin,
+  type KafkaClient,
+  type KafkaConsumer,
+  type OffsetCommit,
+  type TopicPartition,
+} from "../../../transforms/kafka_client";
+import { parseIsoTimestamp } from "../../../transforms/events";
+import { WATERMARK_DONE, type Millis } from "../grouping/model";
+import { createWatermarkPolicy, type WatermarkPolicy } from "./kafka_watermarks";
+import {
+  createPartitionOffsets,
+  decodeCommitMetadata,
+  encodeCommitMetadata,
+  type CommitMetadata,
+  type PartitionOffsets,
+} from "./kafka_offsets";
+import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec, timestampMode, type KafkaRecord, type KafkaSourceSpec } from "./kafka_source_spec";
+import { registerSource } from "./registry";
+import type { SourceBatch, SourceContext, SourceRecord, UnboundedSource } from "./source";
+
+/** The most records one read() hands to the runner. */
+const MAX_RECORDS_PER_READ = 8192;
+
+interface PartitionInfo {
+  readonly tp: TopicPartition;
+  readonly key: string;
+  offsets: PartitionOffsets;
+  /** The offset after the last fetched record: anything below is a duplicate delivery (after a rebalance). */
+  fetchedEnd: number | undefined;
+  /** Where reading started when nothing was fetched yet (committed offset, log start or end). */
+  startOffset: number | undefined;
+  /** The log end offset seen in the last fetched batch. */
+  highWatermark: number | undefined;
+  assigned: boolean;
+  /** The metadata of the commit this run resumed from, if any. */
+  restored: CommitMetadata | undefined;
+  lastCommitted: string | undefined;
+}
+
+interface Buffered {
+  readonly record: KafkaRecord;
+  readonly offset: number;
+  readonly eventTime: Millis;
+  /** False when the event-time field was missing and the record timestamp stood in: it does not move watermarks. */
+  readonly hasEventTime: boolean;
+  readonly info: PartitionInfo;
+}
+
+/** Statistics, for logs and tests. */
+export interface KafkaSourceStats {
+  handed: number;
+  skippedAsDurable: number;
+  duplicatesDropped: number;
+  pauses: number;
+  commits: number;
+  commitFailures: number;
+}
+
+export class KafkaSource implements UnboundedSource<KafkaRecord> {
+  readonly bounded = false;
+  readonly stats: KafkaSourceStats = {
+    handed: 0,
+    skippedAsDurable: 0,
+    duplicatesDropped: 0,
+    pauses: 0,
+    commits: 0,
+    commitFailures: 0,
+  };
+  private readonly client: KafkaClient;
+  private readonly mode: string;
+  private context: SourceContext | undefined;
+  private consumer: KafkaConsumer | undefined;
+  private admin: KafkaAdmin | undefined;
+  private policy: WatermarkPolicy;
+  private readonly partitions = new Map<string, PartitionInfo>();
+  private readonly restored = new Map<number, CommitMetadata>();
+  private readonly committedStart = new Map<number, number>();
+  private buffer: Buffered[] = [];
+  private head = 0;
+  private paused = false;
+  private failure: KafkaClientError | undefined;
+  private wake: (() => void) | undefined;
+  private lastWatermark: Millis = Number.NEGATIVE_INFINITY;
+  private maxEventTimeHanded: Millis = Number.NEGATIVE_INFINITY;
+  private lastCommitAt = Number.NEGATIVE_INFINITY;
+  private lastEndCheckAt = Number.NEGATIVE_INFINITY;
+  private finished = false;
+  private closing = false;
+
+  constructor(readonly spec: KafkaSourceSpec) {
+    this.client = createKafkaClient({ bootstrapServers: spec.bootstrapServers, clientId: spec.clientId });
+    this.mode = timestampMode(spec);
+    this.policy = createWatermarkPolicy({ watermarkDelay: spec.watermarkDelayMs, idleTimeout: spec.idleTimeoutMs });
+  }
+
+  async open(context: SourceContext): Promise<void> {
+    this.context = context;
+    const spec = this.spec;
+    await probeBrokers(this.client.connection);
+    const admin = await this.client.admin();
+    this.admin = admin;
+    const offsets = await this.topicOffsets(admin);
+    const startAt = new Map<number, number>();
+    let floor = Number.NEGATIVE_INFINITY;
+    if (spec.from === "committed") {
+      for (const c of await admin.committedOffsets(spec.groupId, spec.topic)) {
+        if (c.offset === null) continue;
+        const offset = Number(c.offset);
+        this.committedStart.set(c.partition, offset);
+        const metadata = decodeCommitMetadata(c.metadata, offset, this.mode);
+        if (metadata === undefined) continue;
+        this.restored.set(c.partition, metadata);
+        if (metadata.sourceWatermark > floor) floor = metadata.sourceWatermark;
+      }
+      for (const o of offsets) startAt.set(o.partition, this.committedStart.get(o.partition) ?? Number(o.low));
+    } else {
+      for (const o of offsets) startAt.set(o.partition, Number(spec.from === "earliest" ? o.low : o.high));
+    }
+    this.policy = createWatermarkPolicy({
+      watermarkDelay: spec.watermarkDelayMs,
+      idleTimeout: spec.idleTimeoutMs,
+      initialWatermark: floor,
+    });
+    this.lastWatermark = floor;
+
+    const consumer = this.client.consumer({ groupId: spec.groupId, fallbackToEarliest: spec.from !== "latest" });
+    this.consumer = consumer;
+    await consumer.start([spec.topic], {
+      onAssignment: (assigned) => this.onAssignment(assigned, startAt),
+      onBatch: (batch) => this.onBatch(batch),
+      onFailure: (error) => {
+        this.failure = error;
+        this.wake?.();
+      },
+    });
+  }
+
+  private async topicOffsets(admin: KafkaAdmin): Promise<{ partition: number; low: string; high: string }[]> {
+    if (!(await admin.listTopics()).includes(this.spec.topic)) {
+      throw new KafkaClientError(
+        `topic "${this.spec.topic}" does not exist at ${this.spec.bootstrapServers.join(",")}: ` +
+          `produce to it first (npm run produce -- --topic ${this.spec.topic}) or pass another --topic`,
+        false,
+      );
+    }
+    return admin.topicOffsets(this.spec.topic);
+  }
+
+  private now(): Millis {
+    return this.context ? this.context.now() : Date.now();
+  }
+
+  private onAssignment(assigned: readonly TopicPartition[], startAt: ReadonlyMap<number, number>): void {
+    const now = this.now();
+    const keys = new Set<string>();
+    for (const tp of assigned) {
+      if (tp.topic !== this.spec.topic) continue;
+      const key = `${tp.topic}:${tp.partition}`;
+      keys.add(key);
+      let info = this.partitions.get(key);
+      if (info === undefined) {
+        const restored = this.restored.get(tp.partition);
+        info = {
+          tp,
+          key,
+          offsets: createPartitionOffsets(restored),
+          fetchedEnd: undefined,
+          startOffset: startAt.get(tp.partition),
+          highWatermark: undefined,
+          assigned: true,
+          restored,
+          lastCommitted: undefined,
+        };
+        this.partitions.set(key, info);
+        if (this.spec.from !== "committed" && info.startOffset !== undefined) {
+          this.consumer?.seek(tp, String(info.startOffset));
+        }
+      } else if (info.fetchedEnd !== undefined) {
+        // Rejoined after a rebalance: continue where we are instead of re-fetching from the last commit.
+        this.consumer?.seek(tp, String(info.fetchedEnd));
+      }
+      info.assigned = true;
+      this.policy.assign(key, now, info.restored?.partitionWatermark);
+      if (this.paused) {
+        this.consumer?.pause([tp]);
+        this.policy.setFetching(key, false, now);
+      }
+    }
+    for (const info of this.partitions.values()) {
+      if (!keys.has(info.key) && info.assigned) {
+        info.assigned = false;
+        this.policy.revoke(info.key);
+      }
+    }
+  }
+
+  private onBatch(batch: FetchedBatch): void {
+    if (this.closing || batch.topic !== this.spec.topic) return;
+    const key = `${batch.topic}:${batch.partition}`;
+    const info = this.partitions.get(key);
+    if (info === undefined || !info.assigned) return;
+    info.highWatermark = Number(batch.highWatermark);
+    const field = this.spec.timestampField;
+    let fetched = 0;
+    for (const r of batch.records) {
+      const offset = Number(r.offset);
+      if (info.fetchedEnd !== undefined && offset < info.fetchedEnd) {
+        this.stats.duplicatesDropped++;
+        continue;
+      }
+      info.fetchedEnd = offset + 1;
+      const record: KafkaRecord = {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: r.offset,
+        timestamp: r.timestamp,
+        key: r.key === null ? null : r.key.toString("utf8"),
+        value: r.value,
+      };
+      let eventTime = r.timestamp;
+      let hasEventTime = Number.isFinite(eventTime);
+      if (field !== null) {
+        const fromField = eventTimeFromField(r.value, field);
+        hasEventTime = fromField !== undefined;
+        if (fromField !== undefined) eventTime = fromField;
+      }
+      this.buffer.push({ record, offset, eventTime, hasEventTime, info });
+      fetched++;
+    }
+    if (fetched > 0) this.policy.touch(key, this.now());
+    if (!this.paused && this.buffer.length - this.head >= this.spec.maxBufferedRecords) this.pauseFetching();
+    this.wake?.();
+  }
+
+  private pauseFetching(): void {
+    this.paused = true;
+    this.stats.pauses++;
+    const now = this.now();
+    const assigned = [...this.partitions.values()].filter((i) => i.assigned);
+    this.consumer?.pause(assigned.map((i) => i.tp));
+    for (const i of assigned) this.policy.setFetching(i.key, false, now);
+  }
+
+  private resumeFetching(): void {
+    this.paused = false;
+    const now = this.now();
+    const assigned = [...this.partitions.values()].filter((i) => i.assigned);
+    this.consumer?.resume(assigned.map((i) => i.tp));
+    for (const i of assigned) this.policy.setFetching(i.key, true, now);
+  }
+
+  async read(maxWaitMs: number): Promise<SourceBatch<KafkaRecord>> {
+    if (this.failure) throw this.failure;
+    if (this.head >= this.buffer.length && maxWaitMs > 0 && !this.finished) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          this.wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, maxWaitMs);
+        this.wake = done;
+      });
+      if (this.failure) throw this.failure;
+    }
+    const records: SourceRecord<KafkaRecord>[] = [];
+    const maxByPartition = new Map<PartitionInfo, Millis>();
+    const limit = Math.min(this.buffer.length, this.head + MAX_RECORDS_PER_READ);
+    for (; this.head < limit; this.head++) {
+      const entry = this.buffer[this.head];
+      const info = entry.info;
+      if (!info.assigned) {
+        // Revoked while buffered: not handed; fetch it again if the partition comes back.
+        if (info.fetchedEnd === undefined || entry.offset < info.fetchedEnd) info.fetchedEnd = entry.offset;
+        continue;
+      }
+      if (info.restored !== undefined && info.offsets.alreadyDurable(entry.offset, entry.eventTime)) {
+        info.offsets.skipped(entry.offset);
+        this.stats.skippedAsDurable++;
+        continue;
+      }
+      info.offsets.handed(entry.offset, entry.eventTime);
+      records.push({ value: entry.record, timestamp: entry.eventTime });
+      if (entry.hasEventTime) {
+        const max = maxByPartition.get(info);
+        if (max === undefined || entry.eventTime > max) maxByPartition.set(info, entry.eventTime);
+        if (entry.eventTime > this.maxEventTimeHanded) this.maxEventTimeHanded = entry.eventTime;
+      }
+    }
+    this.stats.handed += records.length;
+    if (this.head === this.buffer.length) {
+      this.buffer = [];
+      this.head = 0;
+    } else if (this.head > 65536) {
+      this.buffer = this.buffer.slice(this.head);
+      this.head = 0;
+    }
+    const now = this.now();
+    for (const [info, max] of maxByPartition) this.policy.observe(info.key, max, now);
+    if (this.paused && this.buffer.length - this.head <= this.spec.maxBufferedRecords / 2) this.resumeFetching();
+    if (records.length === 0) await this.checkEndOfInput(now);
+    this.lastWatermark = this.policy.current(now);
+    return { records, watermark: this.lastWatermark };
+  }
+
+  /** --stop-when-idle: no record for the configured time, the buffer drained, every partition read to its end. */
+  private async checkEndOfInput(now: Millis): Promise<void> {
+    const stopAfter = this.spec.stopWhenIdleMs;
+    if (stopAfter === null || this.finished || this.head < this.buffer.length) return;
+    if (this.policy.assigned().length === 0 || this.policy.quietFor(now) < stopAfter) return;
+    if (now - this.lastEndCheckAt < 1000 || this.admin === undefined) return;
+    this.lastEndCheckAt = now;
+    const ends = await this.admin.topicOffsets(this.spec.topic);
+    for (const end of ends) {
+      const info = this.partitions.get(`${this.spec.topic}:${end.partition}`);
+      if (info === undefined || !info.assigned) return;
+      const position = info.fetchedEnd ?? info.startOffset ?? 0;
+      if (position < Number(end.high)) return;
+    }
+    this.finished = true;
+    this.policy.finish();
+  }
+
+  async onDurable(durableBefore: Millis): Promise<void> {
+    for (const info of this.partitions.values()) info.offsets.markDurable(durableBefore);
+    const now = this.now();
+    if (now - this.lastCommitAt >= this.spec.commitIntervalMs) await this.commit(now);
+  }
+
+  /** The watermark to restore after a restart: never +∞ (a later run must still accept new data). */
+  private persistedWatermark(): Millis {
+    if (this.lastWatermark !== WATERMARK_DONE) return this.lastWatermark;
+    return this.maxEventTimeHanded;
+  }
+
+  private async commit(now: Millis): Promise<void> {
+    this.lastCommitAt = now;
+    if (this.consumer === undefined) return;
+    const sourceWatermark = this.persistedWatermark();
+    const commits: OffsetCommit[] = [];
+    for (const info of this.partitions.values()) {
+      if (!info.assigned) continue;
+      const offset = info.offsets.commitOffset();
+      if (offset === undefined) continue;
+      const metadata = encodeCommitMetadata({
+        offset,
+        timestampMode: this.mode,
+        sourceWatermark,
+        partitionWatermark: this.policy.partitionWatermark(info.key),
+        rules: info.offsets.rules(),
+      });
+      const text = `${offset}|${metadata}`;
+      if (text === info.lastCommitted) continue;
+      commits.push({ topic: info.tp.topic, partition: info.tp.partition, offset: String(offset), metadata });
+      info.lastCommitted = text;
+    }
+    if (commits.length === 0) return;
+    try {
+      await this.consumer.commit(commits);
+      this.stats.commits++;
+    } catch (e) {
+      this.stats.commitFailures++;
+      for (const c of commits) {
+        const info = this.partitions.get(`${c.topic}:${c.partition}`);
+        if (info) info.lastCommitted = undefined;
+      }
+      const error = e instanceof KafkaClientError ? e : new KafkaClientError(String(e), false, { cause: e });
+      // A rebalance in progress: the next onDurable commits again. Anything else is fatal.
+      if (!error.retriable) throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.wake?.();
+    try {
+      if (this.consumer && !this.failure) await this.commit(this.now());
+    } finally {
+      await this.consumer?.stop();
+      await this.admin?.close();
+    }
+  }
+
+  /** Partition watermarks and commit positions, for logs and tests. */
+  describe(): { partition: number; watermark: Millis; idle: boolean; commitOffset: number | undefined }[] {
+    const now = this.now();
+    return [...this.partitions.values()]
+      .filter((i) => i.assigned)
+      .map((i) => ({
+        partition: i.tp.partition,
+        watermark: this.policy.partitionWatermark(i.key),
+        idle: this.policy.isIdle(i.key, now),
+        commitOffset: i.offsets.commitOffset(),
+      }));
+  }
+}
+
+/** The event time in a JSON field of the value: an ISO-8601 string or epoch milliseconds; undefined if absent. */
+function eventTimeFromField(value: Uint8Array | null, field: string): Millis | undefined {
+  if (value === null) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null) return undefined;
+  const v = (parsed as Record<string, unknown>)[field];
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "string") {
+    const t = parseIsoTimestamp(v);
+    return typeof t === "number" ? t : undefined;
+  }
+  return undefined;
+}
+
+export function kafkaSource(payload: Uint8Array): KafkaSource {
+  return new KafkaSource(decodeKafkaSourceSpec(payload));
+}
+
+registerSource(KAFKA_SOURCE_URN, (payload) => kafkaSource(payload));

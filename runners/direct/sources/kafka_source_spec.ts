@@ -1,0 +1,107 @@
+/**
+ * What the Kafka read transform writes into the pipeline proto for the direct runner, and what it produces.
+ *
+ * The transform (`transforms/kafka.ts` readFromKafka) is a leaf with URN `KAFKA_SOURCE_URN` whose payload is the
+ * JSON of a `KafkaSourceSpec`; the direct runner's Kafka source (kafka_source.ts) is registered for that URN.
+ * Each element is a `KafkaRecord`: the raw record with its coordinates, so parsing (and its dead-letter output)
+ * happens in the pipeline where it can be counted and routed, never inside the source.
+ */
+import type { Millis } from "../grouping/model";
+
+export const KAFKA_SOURCE_URN = "beam-ts-streaming:transform:kafka_read:v1";
+
+/** Where each partition starts reading. */
+export type StartFrom = "earliest" | "latest" | "committed";
+export const START_FROM: readonly StartFrom[] = ["earliest", "latest", "committed"];
+
+export interface KafkaSourceSpec {
+  readonly bootstrapServers: readonly string[];
+  readonly topic: string;
+  readonly groupId: string;
+  /**
+   * committed: resume from the group's committed offsets (earliest where there is none) and restore the watermark
+   * and the already-durable records from the commit metadata; earliest / latest: ignore committed offsets.
+   */
+  readonly from: StartFrom;
+  /** The JSON field holding the event time (ISO-8601 string or epoch ms); null: the Kafka record timestamp. */
+  readonly timestampField: string | null;
+  readonly watermarkDelayMs: Millis;
+  readonly idleTimeoutMs: Millis;
+  /** End the input (watermark +∞) after this long with no new record and every partition read to its end. */
+  readonly stopWhenIdleMs: Millis | null;
+  /** Backpressure: fetching pauses when this many records wait in the source's buffer, resumes at half. */
+  readonly maxBufferedRecords: number;
+  /** Offsets are committed at most this often (and at close), after the runner reports what is durable. */
+  readonly commitIntervalMs: Millis;
+  readonly clientId: string;
+}
+
+/** One Kafka record with its coordinates. */
+export interface KafkaRecord {
+  readonly topic: string;
+  readonly partition: number;
+  /** int64 offset as a decimal string. */
+  readonly offset: string;
+  /** The Kafka record timestamp (ms). The element's event time is this or the configured JSON field. */
+  readonly timestamp: Millis;
+  /** The record key as UTF-8 text (the producer keys by user_id), or null. */
+  readonly key: string | null;
+  /** The raw value bytes, or null for a tombstone. */
+  readonly value: Uint8Array | null;
+}
+
+/** The timestamp-mode tag stored in commit metadata: restored state is only valid for the same choice. */
+export function timestampMode(spec: Pick<KafkaSourceSpec, "timestampField">): string {
+  return spec.timestampField === null ? "record" : `field:${spec.timestampField}`;
+}
+
+export function encodeKafkaSourceSpec(spec: KafkaSourceSpec): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(spec));
+}
+
+/** Decodes and validates a payload; the error names the bad field. */
+export function decodeKafkaSourceSpec(payload: Uint8Array): KafkaSourceSpec {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(payload));
+  } catch (e) {
+    throw new Error(`Kafka source payload is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (typeof parsed !== "object" || parsed === null) throw new Error("Kafka source payload is not a JSON object");
+  const o = parsed as Record<string, unknown>;
+  const bad = (field: string, expected: string): Error =>
+    new Error(`Kafka source payload: ${field} must be ${expected}, got ${JSON.stringify(o[field])}`);
+  const str = (field: string): string => {
+    const v = o[field];
+    if (typeof v !== "string" || v.length === 0) throw bad(field, "a non-empty string");
+    return v;
+  };
+  const num = (field: string, min: number): number => {
+    const v = o[field];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < min) throw bad(field, `a number >= ${min}`);
+    return v;
+  };
+  const servers = o.bootstrapServers;
+  if (!Array.isArray(servers) || servers.length === 0 || !servers.every((s) => typeof s === "string" && s !== "")) {
+    throw bad("bootstrapServers", "a non-empty list of host:port strings");
+  }
+  const from = o.from;
+  if (from !== "earliest" && from !== "latest" && from !== "committed") throw bad("from", START_FROM.join(" | "));
+  const field = o.timestampField;
+  if (field !== null && (typeof field !== "string" || field === "")) throw bad("timestampField", "null or a name");
+  const stop = o.stopWhenIdleMs;
+  if (stop !== null && (typeof stop !== "number" || !(stop > 0))) throw bad("stopWhenIdleMs", "null or > 0");
+  return Object.freeze({
+    bootstrapServers: Object.freeze(servers.map(String)),
+    topic: str("topic"),
+    groupId: str("groupId"),
+    from,
+    timestampField: field,
+    watermarkDelayMs: num("watermarkDelayMs", 0),
+    idleTimeoutMs: num("idleTimeoutMs", 1),
+    stopWhenIdleMs: stop,
+    maxBufferedRecords: num("maxBufferedRecords", 1),
+    commitIntervalMs: num("commitIntervalMs", 0),
+    clientId: str("clientId"),
+  });
+}
