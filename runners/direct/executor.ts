@@ -5,7 +5,7 @@
  * has become durable.
  */
 import "apache-beam"; // load the SDK in its own order first: its worker modules import each other circularly
-import { deserializeFn } from "apache-beam/internal/serialize";
+import { deserializeFn as sdkDeserializeFn } from "apache-beam/internal/serialize";
 import type { CombineFn } from "apache-beam/transforms/group_and_combine";
 import {
   NO_FIRING,
@@ -39,6 +39,12 @@ import {
   type SplitOptions,
 } from "./operators/simple_operators";
 import * as urns from "./urns";
+import { relinkDeserialized } from "./relink";
+
+/** The SDK's deserializer, with the result re-linked for speed (see relink.ts). */
+function deserializeFn(payload: Uint8Array): unknown {
+  return relinkDeserialized(sdkDeserializeFn(payload));
+}
 
 export interface ExecutorOptions {
   /** Async DoFn calls allowed in flight before sources stop being read (backpressure). */
