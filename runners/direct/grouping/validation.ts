@@ -111,6 +111,11 @@ function validateTrigger(t: TriggerSpec, path: string): void {
   }
 }
 
+/** Throws, saying what to change, when a trigger is malformed. */
+export function validateTriggerSpec(t: TriggerSpec): void {
+  validateTrigger(t, "");
+}
+
 /** Throws, saying what to change, when the strategy is malformed. */
 export function validateWindowingSpec(spec: WindowingSpec): void {
   validateWindowFn(spec.windowFn);
