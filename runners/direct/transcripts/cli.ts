@@ -74,8 +74,8 @@ export function runCli(argv: readonly string[], io: CliIo = nodeIo): number {
       if (print) {
         io.out(`# ${transcript.name} (${where})`);
         for (const step of result.outputs) {
-          for (const pane of step.panes) io.out(JSON.stringify({ line: step.step.line, step: step.step.kind, pane }));
-          for (const late of step.late) io.out(JSON.stringify({ line: step.step.line, step: step.step.kind, late }));
+          for (const pane of step.panes) io.out(jsonLine({ line: step.step.line, step: step.step.kind, pane }));
+          for (const late of step.late) io.out(jsonLine({ line: step.step.line, step: step.step.kind, late }));
         }
         if (result.failure !== undefined) {
           failed++;
@@ -95,6 +95,15 @@ export function runCli(argv: readonly string[], io: CliIo = nodeIo): number {
   }
   if (!print) io.out(`transcripts: ${passed} passed, ${failed} failed`);
   return failed > 0 ? 1 : 0;
+}
+
+/** JSON, with infinite watermarks written as YAML writes them (".inf", "-.inf") rather than null. */
+function jsonLine(record: object): string {
+  return JSON.stringify(record, (_key, value: unknown) => {
+    if (value === Number.POSITIVE_INFINITY) return ".inf";
+    if (value === Number.NEGATIVE_INFINITY) return "-.inf";
+    return value;
+  });
 }
 
 function indent(text: string): string {
