@@ -197,7 +197,8 @@ function parseExpression<T>(document: YamlDocument, key: string, fallback: strin
     const line = place?.line ?? document.firstLine;
     const lineText = document.text.split("\n")[line - document.firstLine] ?? "";
     const start = place ? lineText.indexOf(raw.trim().slice(0, 12), place.column - 1) : -1;
-    const column = start >= 0 ? start + e.column : 0;
+    // A value folded over several lines: a column past the first line's part cannot be mapped, give the line only.
+    const column = start >= 0 && start + e.column <= lineText.length + 1 ? start + e.column : 0;
     throw new TranscriptError(document.file, line, column, `${key}: ${e.detail} in '${raw}'`);
   }
 }

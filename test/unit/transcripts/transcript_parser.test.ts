@@ -140,6 +140,16 @@ describe("transcript files", () => {
     expect(error.message).toContain("t.yaml:2:49: trigger_fn: expected ',' or ')' in the arguments of AfterWatermark");
   });
 
+  test("a trigger folded over several lines parses; an error past its first line reports the line only", () => {
+    const t = parseTranscriptFile(
+      "t.yaml",
+      lines("name: folded", "trigger_fn: AfterWatermark(early=AfterCount(2),", "            late=AfterCount(3))", "transcript: []"),
+    )[0];
+    expect(t.windowing).toEqual(expect.objectContaining({ trigger: { kind: "afterWatermark", early: { kind: "afterCount", count: 2 }, late: { kind: "afterCount", count: 3 } } }));
+    const error = rejection(lines("name: folded", "trigger_fn: AfterWatermark(early=AfterCount(2),", "            late=AfterCont(3))", "transcript: []"));
+    expect(error.message).toMatch(/^t\.yaml:2: trigger_fn: unknown trigger function 'AfterCont'/);
+  });
+
   test("YAML syntax errors point at their line", () => {
     const error = rejection(lines("name: a", "transcript: []", "---", "name: b", "transcript:", "  - input: [1, 2", "  - watermark: 3"));
     expect(error.line).toBe(7);
