@@ -2,6 +2,7 @@
  * Runner selection: `createRunner({ runner: "direct", ... })`. The direct runner is ours (runners/direct);
  * flink and dataflow are built by another issue and throw until then.
  */
+import "apache-beam"; // load the SDK in its own order first: its modules import each other circularly
 import type { Runner } from "apache-beam/runners/runner";
 import { directRunner } from "./direct/runner";
 import type { DirectRunnerOptions } from "./direct/options";

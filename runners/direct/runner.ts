@@ -3,6 +3,7 @@
  * event-time model (watermarks, windows, triggers, allowed lateness, panes), unbounded sources, TestStream on a
  * virtual clock, async DoFns with backpressure, and a late-data output for windowed combines.
  */
+import "apache-beam"; // load the SDK in its own order first: its modules import each other circularly
 import { Runner, PipelineResult } from "apache-beam/runners/runner";
 import type * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { JobState_Enum } from "apache-beam/proto/beam_job_api";

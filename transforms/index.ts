@@ -1,0 +1,63 @@
+/**
+ * The public API of the product's transforms and runners, in one entry point:
+ *
+ *   import { createRunner, testStream, windowInto, fixedWindows, afterWatermark, windowedCombine,
+ *            paneCapture, assertPanes } from "./transforms";
+ */
+// Runners.
+export { createRunner, directRunner, RUNNER_NAMES } from "../runners";
+export type { RunnerConfig, RunnerName, DirectRunnerOptions } from "../runners";
+export { DirectStreamingRunner, DirectPipelineResult } from "../runners/direct/runner";
+export { registerSource } from "../runners/direct/sources/registry";
+export type { SourceFactory, SourceFactoryContext } from "../runners/direct/sources/registry";
+export type { UnboundedSource, SourceBatch, SourceRecord, SourceContext } from "../runners/direct/sources/source";
+
+// Event time: window fns, windowing options (allowed lateness, accumulation, timestamp combiner), triggers.
+export {
+  millis,
+  seconds,
+  minutes,
+  hours,
+  fixedWindows,
+  slidingWindows,
+  sessions,
+  globalWindows,
+  windowInto,
+  windowingSpec,
+} from "./windowing";
+export type { WindowingOptions, SpecWindowFn } from "./windowing";
+export {
+  defaultTrigger,
+  afterWatermark,
+  afterProcessingTime,
+  afterCount,
+  repeatedly,
+  afterEach,
+  afterAny,
+  afterAll,
+  orFinally,
+  never,
+  always,
+  describeTrigger,
+} from "./triggers";
+export type {
+  Millis,
+  Window,
+  Pane,
+  Timing,
+  AccumulationMode,
+  TimestampCombiner,
+  TriggerSpec,
+  WindowingSpec,
+} from "../runners/direct/grouping/model";
+
+// Aggregation with a late-data output.
+export { windowedCombine, windowedCombinePerKey } from "./windowed_combine";
+export type { WindowedCombineResult, WindowedCombineOptions, LateRecord } from "./windowed_combine";
+export { DROPPED_DUE_TO_LATENESS } from "../runners/direct/operators/grouping_operator";
+
+// Tests: TestStream and pane-level assertions.
+export { testStream, TestStreamBuilder } from "./test_stream";
+export type { TimestampedValue } from "./test_stream";
+export { paneCapture, assertPanes, PaneAssert, window, BEGINNING } from "./testing";
+export type { PaneCapture, CapturedElement, CapturedPane, CapturedWindow } from "./testing";
