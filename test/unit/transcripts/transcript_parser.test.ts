@@ -119,6 +119,17 @@ describe("transcript files", () => {
     ]);
   });
 
+  test("Beam Python's `clock` step, `broken_on` and our `description` are accepted", () => {
+    const t = parseTranscriptFile(
+      "t.yaml",
+      lines("name: c", "description: free text", "broken_on: [SwitchingDirectRunner]", "transcript:", "  - clock: 7", "  - expect_late: [{window: global}]"),
+    )[0];
+    expect(t.steps).toEqual([
+      { kind: "processing_time", line: 5, time: 7 },
+      { kind: "expect_late", line: 6, elements: [{ line: 6, window: [-9223372036854775, 9223371950454775] }] },
+    ]);
+  });
+
   test("an unknown trigger function is rejected at its line and column", () => {
     const error = rejection(lines("name: x", "transcript: []", "---", "name: y", "trigger_fn: Repeatedly(AfterCont(2))", "transcript: []"));
     expect(error.line).toBe(5);
