@@ -56,6 +56,10 @@ export { windowedCombine, windowedCombinePerKey } from "./windowed_combine";
 export type { WindowedCombineResult, WindowedCombineOptions, LateRecord } from "./windowed_combine";
 export { DROPPED_DUE_TO_LATENESS } from "../runners/direct/operators/grouping_operator";
 
+// Async DoFns (sinks).
+export { asyncParDo } from "./async_pardo";
+export type { AsyncDoFn } from "./async_pardo";
+
 // Tests: TestStream and pane-level assertions.
 export { testStream, TestStreamBuilder } from "./test_stream";
 export type { TimestampedValue } from "./test_stream";

@@ -4,6 +4,7 @@
  */
 import "apache-beam";
 import type { PCollection, Root } from "apache-beam/pvalue";
+import type { PTransform } from "apache-beam/transforms/transform";
 import type { KV } from "apache-beam/values";
 import type { CombineFn } from "apache-beam/transforms/group_and_combine";
 import {
@@ -51,7 +52,7 @@ export interface ScenarioOutput {
 
 /** Runs stream → windowInto(windowFn, options) → windowedCombine(sum per product) and captures both outputs. */
 export async function runSalesScenario(
-  stream: (root: Root) => PCollection<Sale>,
+  stream: PTransform<Root, PCollection<Sale>>,
   windowFn: SpecWindowFn,
   options: WindowingOptions = {},
 ): Promise<ScenarioOutput> {
