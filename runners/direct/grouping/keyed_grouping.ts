@@ -141,6 +141,8 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
   private inputWm: Millis;
   private outputWm: Millis;
   private procTime: Millis;
+  /** Reads the runner's processing-time clock when a trigger needs "now" between advanceProcessingTime calls. */
+  private readonly clock: (() => Millis) | undefined;
   private readonly merging: boolean;
   readonly windowsMerge: boolean;
   private readonly lateness: Millis;
@@ -157,7 +159,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     private readonly agg: Aggregator<V, A, O>,
     private readonly keyId: (key: K) => string,
     private readonly output: GroupingOutput<K, V, O>,
-    initial: { inputWatermark?: Millis; processingTime?: Millis } | undefined,
+    initial: GroupingStart | undefined,
   ) {
     validateWindowingSpec(spec);
     this.merging = isMerging(spec.windowFn);
@@ -170,7 +172,8 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     this.trigger = compileTrigger(spec.trigger);
     this.inputWm = initial?.inputWatermark ?? WATERMARK_START;
     this.outputWm = this.inputWm;
-    this.procTime = initial?.processingTime ?? WATERMARK_START;
+    this.procTime = initial?.processingTime ?? initial?.clock?.() ?? WATERMARK_START;
+    this.clock = initial?.clock;
   }
 
   // ---- TriggerContext (for the window in `current`) ----
@@ -182,7 +185,10 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     return this.inputWm;
   }
   get processingTime(): Millis {
-    return this.procTime;
+    const clock = this.clock;
+    if (clock === undefined) return this.procTime;
+    const now = clock();
+    return now > this.procTime ? now : this.procTime;
   }
   setEndOfWindowTimer(): void {
     const st = this.current as WindowState<K, A>;
@@ -675,6 +681,18 @@ function isLive<K, A>(st: WindowState<K, A>): boolean {
   return !st.dead;
 }
 
+/** Where a reducer starts: its input watermark and processing time, and optionally the runner's clock. */
+export interface GroupingStart {
+  inputWatermark?: Millis;
+  processingTime?: Millis;
+  /**
+   * The runner's processing-time clock (virtual under TestStream). When given, a processing-time trigger that
+   * starts its delay on an element reads "now" from it; without it, "now" is the last advanceProcessingTime (or
+   * `processingTime`), so the runner must then call advanceProcessingTime(now) before each bundle.
+   */
+  clock?: () => Millis;
+}
+
 /**
  * Creates the keyed grouping reducer for one grouped step. `keyId` maps a key to a string identity (equal keys,
  * equal strings). Throws, with the reason, for windowing strategies Beam rejects (see validation.ts).
@@ -684,7 +702,7 @@ export function createKeyedGrouping<K, V, A, O>(
   aggregator: Aggregator<V, A, O>,
   keyId: (key: K) => string,
   output: GroupingOutput<K, V, O>,
-  start?: { inputWatermark?: Millis; processingTime?: Millis },
+  start?: GroupingStart,
 ): KeyedGrouping<K, V> {
   return new Reducer<K, V, A, O>(spec, aggregator, keyId, output, start);
 }
