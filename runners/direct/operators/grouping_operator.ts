@@ -73,7 +73,7 @@ export class GroupingOperator implements StepOperator {
       aggregator,
       keyId,
       { firing: emitFiring, late: emitLate },
-      { inputWatermark: WATERMARK_START, processingTime: services.clock.now() },
+      { inputWatermark: WATERMARK_START, processingTime: services.clock.now(), clock: () => services.clock.now() },
     );
   }
 

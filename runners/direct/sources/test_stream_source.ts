@@ -30,7 +30,9 @@ export function testStreamSource(payloadBytes: Uint8Array, context: SourceFactor
       processingTime = sourceContext.now();
     },
     async read(): Promise<SourceBatch<unknown>> {
-      if (next >= payload.events.length) return { records: [], watermark: WATERMARK_DONE, processingTime };
+      // (No shorthand properties for captured mutable variables: the closure transform mis-compiles them.)
+      const now: Millis = processingTime;
+      if (next >= payload.events.length) return { records: [], watermark: WATERMARK_DONE, processingTime: now };
       const event = payload.events[next++].event;
       const records: SourceRecord<unknown>[] = [];
       switch (event.oneofKind) {
@@ -50,7 +52,8 @@ export function testStreamSource(payloadBytes: Uint8Array, context: SourceFactor
           break;
       }
       const ended = next >= payload.events.length;
-      return { records, watermark: ended ? WATERMARK_DONE : watermark, processingTime };
+      const after: Millis = processingTime;
+      return { records, watermark: ended ? WATERMARK_DONE : watermark, processingTime: after };
     },
     async close(): Promise<void> {},
   };
