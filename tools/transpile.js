@@ -15,12 +15,52 @@ const compilerOptions = {
   resolveJsonModule: true,
 };
 
+function boundIdentifiers(name, out) {
+  if (ts.isIdentifier(name)) out.push(name);
+  else for (const element of name.elements) if (!ts.isOmittedExpression(element)) boundIdentifiers(element.name, out);
+  return out;
+}
+
+/**
+ * ts-closure-transform 0.1.8 keeps only the first element of an array destructuring declaration
+ * (`const [a, b] = pair` becomes `const [a] = pair`). Before it runs, rewrite each such declaration as
+ * `const { a, b } = (([a, b]) => ({ a, b }))(pair)`: parameter and object destructuring survive it, and the
+ * array pattern keeps its exact semantics (iterables, holes, defaults, rest, nesting).
+ */
+function arrayDestructuringGuard(context) {
+  const f = context.factory;
+  const visit = (node) => {
+    if (ts.isVariableDeclaration(node) && ts.isArrayBindingPattern(node.name) && node.initializer) {
+      const names = boundIdentifiers(node.name, []);
+      const arrow = f.createArrowFunction(
+        undefined,
+        undefined,
+        [f.createParameterDeclaration(undefined, undefined, node.name)],
+        undefined,
+        f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
+        f.createParenthesizedExpression(
+          f.createObjectLiteralExpression(names.map((n) => f.createShorthandPropertyAssignment(n.text))),
+        ),
+      );
+      const call = f.createCallExpression(f.createParenthesizedExpression(arrow), undefined, [
+        ts.visitNode(node.initializer, visit),
+      ]);
+      const pattern = f.createObjectBindingPattern(
+        names.map((n) => f.createBindingElement(undefined, undefined, n.text)),
+      );
+      return f.updateVariableDeclaration(node, pattern, node.exclamationToken, node.type, call);
+    }
+    return ts.visitEachChild(node, visit, context);
+  };
+  return (sourceFile) => ts.visitNode(sourceFile, visit);
+}
+
 function transpile(source, fileName) {
   const out = ts.transpileModule(source, {
     compilerOptions,
     fileName,
     reportDiagnostics: false,
-    transformers: { before: [beforeTransform()], after: [afterTransform()] },
+    transformers: { before: [arrayDestructuringGuard, beforeTransform()], after: [afterTransform()] },
   });
   return out.outputText;
 }

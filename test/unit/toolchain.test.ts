@@ -1,0 +1,44 @@
+/**
+ * The compiler every entry point uses (tools/transpile.js): closures must survive Beam's serialization, and the
+ * array-destructuring guard must keep every element that ts-closure-transform 0.1.8 would otherwise drop.
+ */
+import { serializeFn, deserializeFn } from "apache-beam/internal/serialize";
+
+const MULTIPLIER = 7;
+function scaled(x: number): number {
+  return x * MULTIPLIER;
+}
+
+describe("closure-transforming compiler", () => {
+  it("serializes a function that references module-level names", () => {
+    const restored = deserializeFn(serializeFn({ fn: (x: number) => scaled(x) + 1 })) as {
+      fn: (x: number) => number;
+    };
+    expect(restored.fn(3)).toBe(22);
+  });
+
+  it("keeps every element of an array destructuring declaration", () => {
+    const pair: [string, number] = ["a", 2];
+    const [name, count] = pair;
+    function* digits(): Generator<number> {
+      yield 1;
+      yield 2;
+      yield 3;
+    }
+    const [first, , third = 9, ...rest] = [10, 20, undefined, 40, 50];
+    const [one, two] = digits();
+    expect([name, count, first, third, rest, one, two]).toEqual(["a", 2, 10, 9, [40, 50], 1, 2]);
+  });
+
+  it("keeps destructured names inside serialized closures", () => {
+    const restored = deserializeFn(
+      serializeFn({
+        fn: (kv: [string, number]) => {
+          const [k, v] = kv;
+          return `${k}=${v * MULTIPLIER}`;
+        },
+      }),
+    ) as { fn: (kv: [string, number]) => string };
+    expect(restored.fn(["x", 2])).toBe("x=14");
+  });
+});
