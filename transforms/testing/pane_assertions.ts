@@ -138,14 +138,16 @@ export class PaneAssert<T> {
   }
 
   private atMostOnePanePerKey(): void {
+    // Only {key, value} elements name their key; other values may legitimately share a window's on-time pane.
     const seen = new Map<string, number>();
     for (const element of this.selected) {
       const value = element.value as unknown;
-      const key = value && typeof value === "object" && "key" in value ? canonical((value as { key: unknown }).key) : "";
+      if (!(value && typeof value === "object" && "key" in value)) continue;
+      const key = canonical((value as { key: unknown }).key);
       seen.set(key, (seen.get(key) ?? 0) + 1);
     }
     for (const [key, count] of seen) {
-      if (count > 1) this.fail(`expected at most one on-time pane per key, found ${count} for key ${key || "(none)"}`, []);
+      if (count > 1) this.fail(`expected at most one on-time pane per key, found ${count} for key ${key}`, []);
     }
   }
 

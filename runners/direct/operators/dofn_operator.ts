@@ -96,23 +96,30 @@ export class DoFnOperator implements StepOperator {
         return;
       }
     }
-    const result = this.invoke(value, timestamp, windows[0], pane);
-    if (result === undefined || result === null) return;
-    if (isThenable(result)) {
-      const chain: Chain = { tail: Promise.resolve(), pending: 0 };
-      this.chains.set(orderingKey(value), chain);
-      this.startAsync(chain, orderingKey(value), Promise.resolve(result), timestamp, windows, pane);
-      return;
-    }
-    this.emitAll(result, timestamp, windows, pane);
+    const pending = this.runOne(value, timestamp, windows, pane);
+    if (pending === undefined) return;
+    const chain: Chain = { tail: Promise.resolve(), pending: 0 };
+    const key = orderingKey(value);
+    this.chains.set(key, chain);
+    this.startAsync(chain, key, Promise.resolve(pending), timestamp, windows, pane);
   }
 
-  private invoke(value: unknown, timestamp: Millis, window: Window, pane: Pane): unknown {
-    this.provider.setCurrent(value, timestamp, window, pane);
+  /**
+   * Calls process() with the parameters bound to this element. A synchronous result is drained right here, while
+   * the parameters are still bound (the SDK's map() is a generator: its body runs during iteration). A promise is
+   * returned for the caller to await (its parameters must have been read before its first await).
+   */
+  private runOne(value: unknown, timestamp: Millis, windows: readonly Window[], pane: Pane): PromiseLike<unknown> | undefined {
+    const provider = this.provider;
+    provider.setCurrent(value, timestamp, windows[0], pane);
     try {
-      return this.doFn.process(value, this.provider.context);
+      const result = this.doFn.process(value, provider.context);
+      if (result === undefined || result === null) return undefined;
+      if (isThenable(result)) return result;
+      this.emitAll(result, timestamp, windows, pane);
+      return undefined;
     } finally {
-      this.provider.clearCurrent();
+      provider.clearCurrent();
     }
   }
 
@@ -163,7 +170,7 @@ export class DoFnOperator implements StepOperator {
 
   private enqueue(chain: Chain, value: unknown, timestamp: Millis, windows: readonly Window[], pane: Pane): void {
     const key = orderingKey(value);
-    const work = chain.tail.then(() => this.invoke(value, timestamp, windows[0], pane));
+    const work = chain.tail.then(() => this.runOne(value, timestamp, windows, pane));
     this.startAsync(chain, key, work, timestamp, windows, pane);
   }
 
