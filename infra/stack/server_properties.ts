@@ -7,6 +7,7 @@ import { StackOptions, stackPaths } from "./options";
  * - `auto.create.topics.enable=false`: topics are created explicitly (the producer's `--partitions`, each test
  *   its own topic), so a misspelt topic fails loudly instead of silently creating a 1-partition topic.
  * - Replication factors 1 and `group.initial.rebalance.delay.ms=0`: a single broker, consumer groups join at once.
+ * - No time-based retention (producers write old event times as record timestamps); 1 GiB per partition at most.
  * - Few internal partitions and small cleaner buffers: the whole broker fits a 512 MB heap on a 2-core machine.
  */
 export function serverProperties(o: StackOptions): string {
@@ -35,7 +36,10 @@ export function serverProperties(o: StackOptions): string {
     ["num.io.threads", 4],
     ["log.cleaner.dedupe.buffer.size", 16 * 1024 * 1024],
     ["log.cleaner.threads", 1],
-    ["log.retention.hours", 24],
+    // Keep records regardless of their (event-)timestamps: time retention would delete test data whose event
+    // times lie in the past (e.g. a 2024 start time) at the next retention check. Bounded by size instead.
+    ["log.retention.ms", -1],
+    ["log.retention.bytes", 1024 * 1024 * 1024],
     ["log.segment.bytes", 256 * 1024 * 1024],
     ["delete.topic.enable", true],
   ];
