@@ -87,9 +87,9 @@ test("split sends each element to the collection of its tag; counters count", as
     const parts = root
       .apply(testStream<Sale>().addElements(sale(ESPRESSO, 1, minutes(1)), sale(ESPRESSO, 50, minutes(2)), sale(CROISSANT, 70, minutes(3))).advanceWatermarkToInfinity())
       .map(
-        beam.withName("tag", (s: Sale, context: { bigSales: { increment(n?: number): void } }) => {
+        beam.withName("tag", (s: Sale, context: { bigSales: { increment(n?: number): void } }): { big: Sale; small: Sale } => {
           if (s.amount >= 10) context.bigSales.increment();
-          return s.amount >= 10 ? { big: s } : { small: s };
+          return (s.amount >= 10 ? { big: s } : { small: s }) as { big: Sale; small: Sale };
         }),
         { bigSales: beam.counter("bigSales") },
       )
