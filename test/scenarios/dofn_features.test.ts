@@ -89,7 +89,7 @@ test("split sends each element to the collection of its tag; counters count", as
       .map(
         beam.withName("tag", (s: Sale, context: { bigSales: { increment(n?: number): void } }): { big: Sale; small: Sale } => {
           if (s.amount >= 10) context.bigSales.increment();
-          return (s.amount >= 10 ? { big: s } : { small: s }) as { big: Sale; small: Sale };
+          return (s.amount >= 10 ? { big: s } : { small: s }) as unknown as { big: Sale; small: Sale };
         }),
         { bigSales: beam.counter("bigSales") },
       )
