@@ -151,6 +151,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
   private readonly closingAlways: boolean;
   private readonly onTimeAlways: boolean;
   private readonly trigger: TriggerStateMachine;
+  private readonly defaultTrigger: boolean;
   /** The window the trigger context currently speaks for. */
   private current: WindowState<K, A> | undefined = undefined;
 
@@ -170,6 +171,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     this.closingAlways = spec.closingBehavior === "FIRE_ALWAYS";
     this.onTimeAlways = spec.onTimeBehavior === "FIRE_ALWAYS";
     this.trigger = compileTrigger(spec.trigger);
+    this.defaultTrigger = spec.trigger.kind === "default";
     this.inputWm = initial?.inputWatermark ?? WATERMARK_START;
     this.outputWm = this.inputWm;
     this.procTime = initial?.processingTime ?? initial?.clock?.() ?? WATERMARK_START;
@@ -225,7 +227,12 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
         this.emitLate(key, value, timestamp, windows, "EXPIRED_WINDOW");
       } else {
         const st = this.stateFor(this.keyState(key), w);
-        if (st.closed) {
+        if (this.defaultTrigger) {
+          // Fast path, the default trigger inlined: it never closes a window, sets the end-of-window timer on
+          // each element, and is ready to fire once the watermark passed the end of the window.
+          this.addValueDefaultTrigger(st, value, timestamp);
+          if (inputWm > st.maxTs) this.emit(st);
+        } else if (st.closed) {
           this.emitLate(key, value, timestamp, windows, "CLOSED_WINDOW");
         } else {
           this.addValue(st, value, timestamp);
@@ -296,12 +303,32 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
       st.minTs = timestamp;
       this.queueMinTs(st);
     }
-    if (!st.gcTimer) {
+    this.addHolds(st, timestamp);
+    if (st.gcTimer) {
+      this.trigger.onElement(st.trig, this.ctx(st));
+    } else {
+      // Flag the GC timer first and queue once after the trigger set its own (usually earlier) timer: one heap
+      // entry per window instead of two. The order timers are set in has no effect on when they fire.
       st.gcTimer = true;
+      this.trigger.onElement(st.trig, this.ctx(st));
       this.scheduleEventTimer(st);
     }
+  }
+
+  /** addValue with the default trigger's onElement inlined (same effects). */
+  private addValueDefaultTrigger(st: WindowState<K, A>, value: V, timestamp: Millis): void {
+    const agg = this.agg;
+    st.acc = agg.add(st.acc === undefined ? agg.create() : st.acc, value);
+    st.nonEmpty = true;
+    if (timestamp < st.minTs) {
+      st.minTs = timestamp;
+      this.queueMinTs(st);
+    }
     this.addHolds(st, timestamp);
-    this.trigger.onElement(st.trig, this.ctx(st));
+    if (st.gcTimer && (st.eowTimer || this.inputWm > st.maxTs)) return;
+    st.gcTimer = true;
+    if (!(this.inputWm > st.maxTs)) st.eowTimer = true;
+    this.scheduleEventTimer(st);
   }
 
   // ---- watermark holds (WatermarkHold) ----

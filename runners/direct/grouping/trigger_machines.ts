@@ -471,13 +471,19 @@ class CompiledTrigger implements TriggerStateMachine {
   private readonly size: number;
   private readonly slotTemplate: number[] = [];
 
+  private readonly shared: TriggerState | undefined;
+
   constructor(private readonly root: Node) {
     this.size = root.number(0);
     initialSlots(root, this.slotTemplate);
     this.description = root.describe();
+    this.shared =
+      root instanceof DefaultNode ? Object.freeze({ finished: Object.freeze([false]) as boolean[], slots: Object.freeze([0]) as number[] }) : undefined;
   }
 
   newState(): TriggerState {
+    // The default trigger keeps no per-window state: all windows share one (never written) state.
+    if (this.shared !== undefined) return this.shared;
     return { finished: new Array<boolean>(this.size).fill(false), slots: this.slotTemplate.slice() };
   }
   onElement(state: TriggerState, ctx: TriggerContext): void {
