@@ -21,6 +21,9 @@
  */
 
 /** The event types a sales event may carry. */
+// Functions here are serialized into pipeline protos (parse DoFns): they must not reference exported consts
+// (CommonJS output reads them through `exports`) nor module-level object instances; hence this local copy.
+const EVENT_TYPE_NAMES = "purchase, refund, view, add_to_cart";
 export const EVENT_TYPES = ["purchase", "refund", "view", "add_to_cart"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -38,11 +41,10 @@ export type ParseResult =
   | { readonly ok: true; readonly event: SaleEvent; readonly eventTime: number }
   | { readonly ok: false; readonly reason: string };
 
-const decoder = new TextDecoder("utf-8", { fatal: false });
 
 /** Validates one raw record value; the reason of a failure names the field and what was wrong with it. */
 export function parseSaleEvent(raw: string | Uint8Array): ParseResult {
-  const text = typeof raw === "string" ? raw : decoder.decode(raw);
+  const text = typeof raw === "string" ? raw : new TextDecoder("utf-8", { fatal: false }).decode(raw);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -70,7 +72,7 @@ export function parseSaleEvent(raw: string | Uint8Array): ParseResult {
   const eventTime = parseIsoTimestamp(timestamp);
   if (typeof eventTime === "string") return fail(`timestamp: ${eventTime}, got ${describe(timestamp)}`);
   const eventType = o.event_type;
-  if (!isEventType(eventType)) return fieldFail("event_type", `one of ${EVENT_TYPES.join(", ")}`, eventType);
+  if (!isEventType(eventType)) return fieldFail("event_type", `one of ${EVENT_TYPE_NAMES}`, eventType);
 
   return {
     ok: true,

@@ -101,6 +101,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   private lastEndCheckAt = Number.NEGATIVE_INFINITY;
   private finished = false;
   private closing = false;
+  private commits: Promise<void> = Promise.resolve();
+  private commitQueued = false;
 
   constructor(readonly spec: KafkaSourceSpec) {
     this.client = createKafkaClient({ bootstrapServers: spec.bootstrapServers, clientId: spec.clientId });
@@ -336,10 +338,28 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     this.policy.finish();
   }
 
-  async onDurable(durableBefore: Millis): Promise<void> {
+  /**
+   * Notes synchronously, at the call, which handed records are durable (the runner calls with no work in flight,
+   * so "handed so far" is exactly what its durable time covers), then commits in the background, one commit at a
+   * time, so that a slow broker never delays the runner's next call past its next read. A non-retriable commit
+   * failure surfaces at the next read or close.
+   */
+  onDurable(durableBefore: Millis): Promise<void> {
     for (const info of this.partitions.values()) info.offsets.markDurable(durableBefore);
     const now = this.now();
-    if (now - this.lastCommitAt >= this.spec.commitIntervalMs) await this.commit(now);
+    if (now - this.lastCommitAt >= this.spec.commitIntervalMs && !this.commitQueued) {
+      this.lastCommitAt = now;
+      this.commitQueued = true;
+      this.commits = this.commits.then(async () => {
+        this.commitQueued = false;
+        try {
+          await this.commit();
+        } catch (e) {
+          this.failure ??= e instanceof KafkaClientError ? e : new KafkaClientError(String(e), false, { cause: e });
+        }
+      });
+    }
+    return Promise.resolve();
   }
 
   /** The watermark to restore after a restart: never +∞ (a later run must still accept new data). */
@@ -348,8 +368,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     return this.maxEventTimeHanded;
   }
 
-  private async commit(now: Millis): Promise<void> {
-    this.lastCommitAt = now;
+  private async commit(): Promise<void> {
     if (this.consumer === undefined) return;
     const sourceWatermark = this.persistedWatermark();
     const commits: OffsetCommit[] = [];
@@ -390,7 +409,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     this.closing = true;
     this.wake?.();
     try {
-      if (this.consumer && !this.failure) await this.commit(this.now());
+      await this.commits;
+      if (this.consumer && !this.failure) await this.commit();
     } finally {
       await this.consumer?.stop();
       await this.admin?.close();

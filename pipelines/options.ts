@@ -1,0 +1,262 @@
+/**
+ * The sales pipeline's command line (`npm run pipeline -- ...`) and environment, parsed into one frozen, typed
+ * `SalesConfig`. Only pipelines/main.ts calls this; the pipeline itself receives the config.
+ *
+ * Every option can also come from an environment variable: SALES_ + the option name in upper snake case, e.g.
+ * SALES_WINDOW=sliding:1m,10s, SALES_BOOTSTRAP_SERVERS=host:9092, SALES_STOP_WHEN_IDLE=15s. The command line wins
+ * over the environment. PGURL is read for --pg-url. Unknown or invalid options are a one-line `OptionsError`
+ * listing the valid choices.
+ */
+import yargs from "yargs";
+import type { Millis, TriggerSpec, WindowFnSpec } from "../runners/direct/grouping/model";
+import { RUNNER_NAMES, type RunnerName } from "../runners";
+import { START_FROM, type StartFrom } from "../runners/direct/sources/kafka_source_spec";
+
+export type WindowChoice = Exclude<WindowFnSpec, { kind: "global" }>;
+/** What the aggregation groups by: products (the tutorial's groupBy), or users (its session windows). */
+export type AggregationKey = "product" | "user";
+export type SinkName = "console";
+export const SINK_NAMES: readonly SinkName[] = ["console"];
+
+/** Trigger presets: none = Beam's default trigger; early/late = periodic speculative / late panes. */
+export interface TriggerPreset {
+  /** Early (speculative) panes every this long of processing time before the watermark passes the window end. */
+  readonly early?: Millis;
+  /** Late panes at most every this long of processing time (default: one per late element, as Beam's default). */
+  readonly late?: Millis;
+}
+
+export interface SalesConfig {
+  readonly runner: RunnerName;
+  readonly window: WindowChoice;
+  readonly key: AggregationKey;
+  readonly watermarkDelay: Millis;
+  readonly allowedLateness: Millis;
+  readonly trigger: TriggerPreset;
+  readonly bootstrapServers: readonly string[];
+  readonly topic: string;
+  readonly groupId: string;
+  readonly from: StartFrom;
+  /** JSON field holding the event time; null: the Kafka record timestamp. */
+  readonly timestampField: string | null;
+  readonly idleTimeout: Millis;
+  /** End once the topic is drained and quiet this long; null: run until stopped. */
+  readonly stopWhenIdle: Millis | null;
+  readonly maxBufferedRecords: number;
+  readonly commitInterval: Millis;
+  readonly sink: SinkName;
+  /** Accepted now for the PostgreSQL sink of a later issue. */
+  readonly pgUrl: string;
+}
+
+/** A usage error: one line, what was wrong and what is valid. */
+export class OptionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OptionsError";
+  }
+}
+
+export const ENV_PREFIX = "SALES_";
+const DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/test";
+
+const OPTION_NAMES = [
+  "runner",
+  "window",
+  "key",
+  "watermark-delay",
+  "allowed-lateness",
+  "trigger",
+  "bootstrap-servers",
+  "topic",
+  "group-id",
+  "from",
+  "timestamp-field",
+  "idle-timeout",
+  "stop-when-idle",
+  "max-buffered",
+  "commit-interval",
+  "sink",
+  "pg-url",
+] as const;
+
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "500ms", "30s", "1m", "1.5h" → milliseconds ("0" alone is allowed). */
+export function parseDuration(text: string, what: string): Millis {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
+  if (text.trim() === "0") return 0;
+  if (!match) throw new OptionsError(`invalid ${what} "${text}": expected a duration such as 500ms, 10s, 1m or 1h`);
+  return Math.round(Number(match[1]) * UNITS[match[2]]);
+}
+
+const WINDOW_FORMS = "fixed:<size> | sliding:<size>,<period> | session:<gap> (e.g. fixed:1m, sliding:1m,10s, session:30s)";
+
+/** --window fixed:1m | sliding:1m,10s | session:30s */
+export function parseWindow(text: string): WindowChoice {
+  const bad = (why?: string): OptionsError =>
+    new OptionsError(`invalid --window "${text}"${why ? ` (${why})` : ""}: expected ${WINDOW_FORMS}`);
+  const colon = text.indexOf(":");
+  if (colon < 0) throw bad();
+  const kind = text.slice(0, colon).trim();
+  const args = text.slice(colon + 1).split(",").map((s) => s.trim());
+  const duration = (s: string): Millis => {
+    const d = parseDuration(s, "--window duration");
+    if (d <= 0) throw bad("durations must be > 0");
+    return d;
+  };
+  try {
+    if (kind === "fixed" && args.length === 1) return { kind: "fixed", size: duration(args[0]), offset: 0 };
+    if (kind === "sliding" && args.length === 2) {
+      const size = duration(args[0]);
+      const period = duration(args[1]);
+      if (period > size) throw bad("the period must not exceed the size");
+      return { kind: "sliding", size, period, offset: 0 };
+    }
+    if ((kind === "session" || kind === "sessions") && args.length === 1) return { kind: "sessions", gap: duration(args[0]) };
+  } catch (e) {
+    if (e instanceof OptionsError && e.message.startsWith("invalid --window")) throw e;
+    throw bad(e instanceof Error ? e.message : String(e));
+  }
+  throw bad();
+}
+
+const TRIGGER_FORMS = "default | early:<every> | late:<every> | early:<every>,late:<every> (e.g. early:10s)";
+
+/** --trigger default | early:10s | late:30s | early:10s,late:30s */
+export function parseTrigger(text: string): TriggerPreset {
+  const t = text.trim();
+  if (t === "default") return {};
+  const preset: { early?: Millis; late?: Millis } = {};
+  for (const part of t.split(",")) {
+    const [name, value, ...rest] = part.trim().split(":");
+    if ((name !== "early" && name !== "late") || value === undefined || rest.length > 0 || name in preset) {
+      throw new OptionsError(`invalid --trigger "${text}": expected ${TRIGGER_FORMS}`);
+    }
+    const every = parseDuration(value, `--trigger ${name}`);
+    if (every <= 0) throw new OptionsError(`invalid --trigger "${text}": the period must be > 0`);
+    preset[name] = every;
+  }
+  return preset;
+}
+
+/** The TriggerSpec a preset stands for (see docs/operations.md). */
+export function triggerOf(preset: TriggerPreset): TriggerSpec {
+  if (preset.early === undefined && preset.late === undefined) return { kind: "default" };
+  const early: TriggerSpec | undefined =
+    preset.early === undefined ? undefined : { kind: "afterProcessingTime", delay: preset.early };
+  const late: TriggerSpec =
+    preset.late === undefined ? { kind: "afterCount", count: 1 } : { kind: "afterProcessingTime", delay: preset.late };
+  return early === undefined ? { kind: "afterWatermark", late } : { kind: "afterWatermark", early, late };
+}
+
+function parser(argv: readonly string[]) {
+  return yargs([...argv])
+    .scriptName("npm run pipeline --")
+    .usage("$0 [options]\n\nEvery option can also be set as SALES_<OPTION> (e.g. SALES_WINDOW=session:30s).")
+    .option("runner", { choices: RUNNER_NAMES, default: "direct" as RunnerName, describe: "where the pipeline runs" })
+    .option("window", { type: "string", default: "fixed:1m", describe: WINDOW_FORMS })
+    .option("key", {
+      choices: ["auto", "product", "user"] as const,
+      default: "auto" as const,
+      describe: "aggregate per product or per user (auto: user for sessions, product otherwise)",
+    })
+    .option("watermark-delay", { type: "string", default: "10s", describe: "watermark = newest event time − this" })
+    .option("allowed-lateness", { type: "string", default: "0s", describe: "late data within this is still counted" })
+    .option("trigger", { type: "string", default: "default", describe: TRIGGER_FORMS })
+    .option("bootstrap-servers", { type: "string", default: "127.0.0.1:9092", describe: "comma-separated host:port" })
+    .option("topic", { type: "string", default: "sales_events", describe: "Kafka topic to read" })
+    .option("group-id", { type: "string", default: "sales-aggregation", describe: "Kafka consumer group" })
+    .option("from", { choices: START_FROM, default: "committed" as StartFrom, describe: "where reading starts" })
+    .option("timestamp-field", { type: "string", describe: "JSON field with the event time (default: Kafka timestamp)" })
+    .option("idle-timeout", { type: "string", default: "30s", describe: "a silent partition stops holding the watermark" })
+    .option("stop-when-idle", { type: "string", default: "never", describe: "finish once drained and quiet this long" })
+    .option("max-buffered", { type: "number", default: 20_000, describe: "records buffered before fetching pauses" })
+    .option("commit-interval", { type: "string", default: "5s", describe: "least time between offset commits" })
+    .option("sink", { choices: SINK_NAMES, default: "console" as SinkName, describe: "where results go" })
+    .option("pg-url", { type: "string", describe: `PostgreSQL URL (or PGURL; default ${DEFAULT_PG_URL})` })
+    .parserConfiguration({ "duplicate-arguments-array": false })
+    .strict()
+    .exitProcess(false)
+    .fail((msg, err) => {
+      const what = (err ? err.message : msg).replace(/\s*\n\s*/g, " ").trim();
+      if (err instanceof OptionsError) throw err;
+      throw new OptionsError(`${what} (valid options: ${OPTION_NAMES.map((n) => `--${n}`).join(", ")})`);
+    })
+    .help(false)
+    .version(false)
+    .wrap(110);
+}
+
+/** Environment variables (SALES_*) as leading arguments, so the command line overrides them. */
+function environmentArguments(env: Readonly<Record<string, string | undefined>>): string[] {
+  const args: string[] = [];
+  for (const name of OPTION_NAMES) {
+    const value = env[ENV_PREFIX + name.toUpperCase().replace(/-/g, "_")];
+    if (value !== undefined && value !== "") args.push(`--${name}=${value}`);
+  }
+  return args;
+}
+
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes("--help") || argv.includes("-h");
+}
+
+export function helpText(): Promise<string> {
+  return parser([]).getHelp();
+}
+
+function positiveDuration(text: string, what: string): Millis {
+  const d = parseDuration(text, what);
+  if (d <= 0) throw new OptionsError(`invalid ${what} "${text}": must be > 0`);
+  return d;
+}
+
+/** Parses the command line and environment into a frozen config; throws OptionsError on anything invalid. */
+export function parseOptions(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): SalesConfig {
+  const args = parser([...environmentArguments(env), ...argv]).parseSync();
+  if (args._.length > 0) {
+    throw new OptionsError(`unexpected argument "${String(args._[0])}": options are written --name value`);
+  }
+  const window = parseWindow(args.window);
+  const servers = args["bootstrap-servers"].split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const s of servers) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(s) && !/^\[[^\]]+\]:\d{1,5}$/.test(s)) {
+      throw new OptionsError(`invalid --bootstrap-servers "${args["bootstrap-servers"]}": expected host:port[,host:port...]`);
+    }
+  }
+  if (servers.length === 0) throw new OptionsError("invalid --bootstrap-servers: expected host:port[,host:port...]");
+  const nonEmpty = (name: string, value: string): string => {
+    if (value.trim() === "") throw new OptionsError(`--${name} must not be empty`);
+    return value.trim();
+  };
+  const stop = args["stop-when-idle"].trim();
+  const maxBuffered = args["max-buffered"];
+  if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {
+    throw new OptionsError(`invalid --max-buffered "${String(maxBuffered)}": expected a whole number >= 1`);
+  }
+  const key: AggregationKey = args.key === "auto" ? (window.kind === "sessions" ? "user" : "product") : args.key;
+  const timestampField = args["timestamp-field"];
+  return Object.freeze({
+    runner: args.runner,
+    window: Object.freeze(window),
+    key,
+    watermarkDelay: parseDuration(args["watermark-delay"], "--watermark-delay"),
+    allowedLateness: parseDuration(args["allowed-lateness"], "--allowed-lateness"),
+    trigger: Object.freeze(parseTrigger(args.trigger)),
+    bootstrapServers: Object.freeze(servers),
+    topic: nonEmpty("topic", args.topic),
+    groupId: nonEmpty("group-id", args["group-id"]),
+    from: args.from,
+    timestampField: timestampField === undefined ? null : nonEmpty("timestamp-field", timestampField),
+    idleTimeout: positiveDuration(args["idle-timeout"], "--idle-timeout"),
+    stopWhenIdle: stop === "never" || stop === "off" ? null : positiveDuration(stop, "--stop-when-idle"),
+    maxBufferedRecords: maxBuffered,
+    commitInterval: parseDuration(args["commit-interval"], "--commit-interval"),
+    sink: args.sink,
+    pgUrl: args["pg-url"] ?? env.PGURL ?? DEFAULT_PG_URL,
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * Parses Kafka records into sales events, with a dead-letter output: a record whose value is not JSON or violates
+ * the schema (transforms/events.ts parseSaleEvent decides, with a per-field reason) becomes a DeadLetter carrying
+ * its topic, partition, offset, key, record timestamp, the reason and its raw bytes (base64, up to 4 KiB) plus a
+ * printable excerpt. The counter `deadLetters` counts them. Bad data never stops the pipeline.
+ *
+ *   const { events, deadLetters } = records.apply(parseSalesEvents());
+ *
+ * Events keep the element timestamp the source gave them (the Kafka record timestamp, which the producer sets to
+ * the event time, or the configured JSON field).
+ */
+import "apache-beam";
+import type { PCollection } from "apache-beam/pvalue";
+import { counter, parDo, split, type Counter } from "apache-beam/transforms/pardo";
+import { withName } from "apache-beam/transforms/transform";
+import { requireForSerialization } from "apache-beam/serialization";
+import { parseSaleEvent, type SaleEvent } from "./events";
+import type { KafkaRecord } from "../runners/direct/sources/kafka_source_spec";
+
+// The parse DoFn is serialized into the pipeline proto with what it references; Buffer is a native global the
+// serializer cannot copy, so it is registered as a builtin (by the module that exports it).
+requireForSerialization("buffer", { Buffer });
+
+export const DEAD_LETTERS_COUNTER = "deadLetters";
+// Module constants used inside serialized functions must not be exported: TypeScript's CommonJS output would
+// reference them through `exports`, which the closure serializer cannot follow.
+const RAW_LIMIT = 4096;
+/** Raw bytes kept per dead letter; longer values are truncated (rawSize tells the full size). */
+export const DEAD_LETTER_RAW_LIMIT = RAW_LIMIT;
+const EXCERPT_LIMIT = 160;
+
+export interface DeadLetter {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  /** The Kafka record timestamp (ms). */
+  readonly timestamp: number;
+  /** Why the record was rejected, e.g. `amount: expected a finite number, got "12,5"`. */
+  readonly reason: string;
+  /** The first DEAD_LETTER_RAW_LIMIT bytes of the value, base64 (null for a record without a value). */
+  readonly rawBase64: string | null;
+  readonly rawSize: number;
+  /** A printable, single-line excerpt of the value as UTF-8. */
+  readonly excerpt: string;
+}
+
+/** A type (not an interface) so that it is a PValue the SDK can apply. */
+export type ParsedEvents = {
+  events: PCollection<SaleEvent>;
+  deadLetters: PCollection<DeadLetter>;
+};
+
+type Routed = { events?: SaleEvent; deadLetters?: DeadLetter };
+
+/** A safe excerpt: UTF-8 (invalid bytes replaced), control characters escaped, at most EXCERPT_LIMIT chars. */
+export function excerptOf(value: Uint8Array): string {
+  const text = Buffer.from(value.buffer, value.byteOffset, Math.min(value.byteLength, EXCERPT_LIMIT * 4)).toString("utf8");
+  // eslint-disable-next-line no-control-regex
+  const printable = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return printable.length > EXCERPT_LIMIT ? `${printable.slice(0, EXCERPT_LIMIT - 1)}…` : printable;
+}
+
+/** The dead letter for a record and the reason it was rejected. */
+export function deadLetterOf(record: KafkaRecord, reason: string): DeadLetter {
+  const value = record.value;
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: record.key,
+    timestamp: record.timestamp,
+    reason,
+    rawBase64:
+      value === null
+        ? null
+        : Buffer.from(value.buffer, value.byteOffset, Math.min(value.byteLength, RAW_LIMIT)).toString("base64"),
+    rawSize: value === null ? 0 : value.byteLength,
+    excerpt: value === null ? "" : excerptOf(value),
+  };
+}
+
+/** Routes one record: its event, or its dead letter. */
+export function routeRecord(record: KafkaRecord): Routed {
+  if (record.value === null) return { deadLetters: deadLetterOf(record, "record has no value (tombstone)") };
+  // Decoded here (Buffer is a registered builtin): events.ts's module-level TextDecoder does not survive the
+  // serialization of this DoFn into the pipeline proto.
+  const value = record.value;
+  const parsed = parseSaleEvent(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("utf8"));
+  return parsed.ok ? { events: parsed.event } : { deadLetters: deadLetterOf(record, parsed.reason) };
+}
+
+export function parseSalesEvents(name = "parseSalesEvents"): (records: PCollection<KafkaRecord>) => ParsedEvents {
+  return withName(name, (records: PCollection<KafkaRecord>): ParsedEvents => {
+    const routed = records.apply(
+      withName(
+        "parseOrDeadLetter",
+        parDo<KafkaRecord, Routed, { deadLetters: Counter }>(
+          {
+            process: function parseOrDeadLetter(record: KafkaRecord, context: { deadLetters: Counter }): Routed[] {
+              const routedRecord = routeRecord(record);
+              if (routedRecord.deadLetters !== undefined) context.deadLetters.increment(1);
+              return [routedRecord];
+            },
+          },
+          { deadLetters: counter(DEAD_LETTERS_COUNTER) },
+        ),
+      ),
+    );
+    const { events, deadLetters } = routed.apply(
+      withName("routeDeadLetters", split<{ events: SaleEvent; deadLetters: DeadLetter }>(["events", "deadLetters"])),
+    );
+    return { events, deadLetters };
+  });
+}
