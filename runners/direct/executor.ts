@@ -420,11 +420,14 @@ export class Executor {
     for (const op of this.operators) if (op && !(op instanceof GroupingOperator)) before = Math.min(before, op.hold());
     for (const state of this.sources) {
       const onDurable = state.source.onDurable;
-      if (!onDurable || before <= state.durableBefore) continue;
+      if (!onDurable) continue;
+      // Called now, while no work is in flight, and again even when `before` did not grow: the source takes it as
+      // "the records handed so far with a timestamp < before are done" (kafka_source.ts); a deferred call could
+      // cover records handed after `before` was computed, and a skipped one leaves newer records uncommitted.
       state.durableBefore = before;
-      const value = before;
-      state.durable = state.durable
-        .then(() => onDurable.call(state.source, value))
+      const call = onDurable.call(state.source, before);
+      state.durable = Promise.all([state.durable, call])
+        .then(() => undefined)
         .catch((error: unknown) => this.inFlight.fail(error));
       if (final) await state.durable;
     }
