@@ -72,6 +72,11 @@ export class DirectPipelineResult extends PipelineResult {
     return this.executor.stats();
   }
 
+  /** Each PCollection's current watermark, by id (+Infinity once its input ended). */
+  watermarks(): Record<string, number> {
+    return this.executor.collectionWatermarks();
+  }
+
   get jobState(): JobState_Enum {
     return this.state;
   }

@@ -14,7 +14,6 @@ test("create → map → groupBy → capture", async () => {
       .map(beam.withName("values", (kv: { key: string; value: Array<{ value: number }> }) => ({ key: kv.key, value: kv.value.map((v) => v.value).sort() })))
       .apply(out.capture());
   });
-  console.log(JSON.stringify(out.elements()));
   assertPanes(out).containsInAnyOrder({ key: "even", value: [20, 40] }, { key: "odd", value: [10, 30] });
 });
 
@@ -34,6 +33,5 @@ test("teststream fixed windows sum", async () => {
       .map(beam.withName("out", (r: { k: string; sum: number }) => ({ key: r.k, value: r.sum })))
       .apply(out.capture());
   });
-  console.log(JSON.stringify(out.elements()));
   assertPanes(out).inOnTimePane(window(BEGINNING, minutes(2))).containsInAnyOrder({ key: "a", value: 3 });
 });
