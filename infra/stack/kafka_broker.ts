@@ -9,7 +9,10 @@ import { isPortOpen } from "./ports";
 import { commandLine, isAlive, readPid, removeFile, sleep, terminate } from "./processes";
 import { log4jProperties, serverProperties } from "./server_properties";
 
-/** Who started the broker: `npm run stack:up` (manual, never stopped by tests) or a test run's global setup. */
+/**
+ * Who started the broker: `npm run stack:up` (manual, never stopped by tests) or a test run's global setup (stopped
+ * by the last test run to finish). An `up` against a running broker does not change its owner.
+ */
 export type Owner = "manual" | "auto";
 
 export type BrokerStatus =
@@ -76,8 +79,8 @@ export async function brokerUp(o: StackOptions, owner: Owner, log: (line: string
   const p = stackPaths(o);
   const before = await brokerStatus(o);
   if (before.state === "running") {
-    if (owner === "manual" && before.owner === "auto") writeOwner(o, "manual");
-    if (before.answering) return { started: false, status: { ...before, owner: readOwner(o) }, seconds: 0 };
+    // The owner stays whoever started it: a test run's broker is stopped by the test run even if `up` ran meanwhile.
+    if (before.answering) return { started: false, status: before, seconds: 0 };
     await waitUntilAnswering(o, before.pid, t0);
     return { started: false, status: await brokerStatus(o), seconds: (Date.now() - t0) / 1000 };
   }
