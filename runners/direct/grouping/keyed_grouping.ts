@@ -33,7 +33,7 @@ import {
   type WindowingSpec,
 } from "./model";
 import { nextPane } from "./panes";
-import { TimerHeap } from "./timer_heap";
+import { TimerHeap, type HeapEntry } from "./timer_heap";
 import { compileTrigger } from "./trigger_machines";
 import type { TriggerContext, TriggerState, TriggerStateMachine } from "./trigger_state_machine";
 import { validateWindowingSpec } from "./validation";
@@ -204,7 +204,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
   setProcessingTimer(time: Millis): void {
     const heap = this.processingTimers;
     heap.push(time, this.current as WindowState<K, A>, 0);
-    if (heap.size > 2 * this.live + 1024) heap.compact(isLive);
+    if (heap.size > 2 * this.live + 1024) heap.compact(liveProcessingTimer);
   }
 
   private ctx(st: WindowState<K, A>): TriggerContext {
@@ -369,7 +369,9 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     const h = combinedHold(st);
     if (h === h && !(h >= st.holdQueued)) {
       st.holdQueued = h;
-      this.holds.push(h, st, 0);
+      const heap = this.holds;
+      heap.push(h, st, 0);
+      if (heap.size > 4 * this.live + 1024) heap.compact(liveHold);
     }
   }
 
@@ -377,7 +379,9 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     const t = st.minTs;
     if (t !== Infinity && !(t >= st.minTsQueued)) {
       st.minTsQueued = t;
-      this.durability.push(t, st, 0);
+      const heap = this.durability;
+      heap.push(t, st, 0);
+      if (heap.size > 4 * this.live + 1024) heap.compact(liveMinTs);
     }
   }
 
@@ -385,7 +389,9 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     const t = nextEventTimer(st);
     if (t !== Infinity && !(t >= st.timerQueued)) {
       st.timerQueued = t;
-      this.eventTimers.push(t, st, 0);
+      const heap = this.eventTimers;
+      heap.push(t, st, 0);
+      if (heap.size > 4 * this.live + 1024) heap.compact(liveEventTimer);
     }
   }
 
@@ -704,8 +710,17 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
   }
 }
 
-function isLive<K, A>(st: WindowState<K, A>): boolean {
-  return !st.dead;
+function liveProcessingTimer<K, A>(e: HeapEntry<WindowState<K, A>>): boolean {
+  return !e.item.dead;
+}
+function liveEventTimer<K, A>(e: HeapEntry<WindowState<K, A>>): boolean {
+  return !e.item.dead && e.time === e.item.timerQueued;
+}
+function liveHold<K, A>(e: HeapEntry<WindowState<K, A>>): boolean {
+  return !e.item.dead && e.time === e.item.holdQueued;
+}
+function liveMinTs<K, A>(e: HeapEntry<WindowState<K, A>>): boolean {
+  return !e.item.dead && e.time === e.item.minTsQueued;
 }
 
 /** Where a reducer starts: its input watermark and processing time, and optionally the runner's clock. */

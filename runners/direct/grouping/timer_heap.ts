@@ -35,11 +35,11 @@ export class TimerHeap<T> {
     a[i] = e;
   }
 
-  /** Drops every entry whose item fails `keep` and restores the heap order (O(n)). */
-  compact(keep: (item: T) => boolean): void {
+  /** Drops every entry that fails `keep` and restores the heap order (O(n log n)). */
+  compact(keep: (entry: HeapEntry<T>) => boolean): void {
     const a = this.entries;
     let n = 0;
-    for (let i = 0; i < a.length; i++) if (keep(a[i].item)) a[n++] = a[i];
+    for (let i = 0; i < a.length; i++) if (keep(a[i])) a[n++] = a[i];
     a.length = n;
     a.sort((x, y) => (x.time - y.time) || (x.seq - y.seq));
   }
