@@ -94,3 +94,23 @@ test("a proto-window equal to a closed session is CLOSED_WINDOW", () => {
   h.add(ALICE, sec(1), 42);
   expect(h.takeLate()).toEqual([{ key: ALICE, value: 42, windows: [[sec(1), sec(11)]], reason: "CLOSED_WINDOW" }]);
 });
+
+test("a session extended past the watermark by a late-arriving element is re-evaluated: a new ON_TIME pane later", () => {
+  const h = harness(
+    spec({ kind: "sessions", gap: sec(10) }, { allowedLateness: sec(30), accumulation: "ACCUMULATING" }),
+    listOf,
+  );
+  h.add(ALICE, sec(1));
+  h.watermark(sec(12));
+  expect(h.take()).toEqual([
+    { key: ALICE, window: [sec(1), sec(11)], value: [sec(1)], timestamp: sec(11) - 1, pane: "ON_TIME first #0/0" },
+  ]);
+  // [8, 18) is not late (its end is after the watermark) and merges with the fired [1, 11) into the new [1, 18).
+  h.add(ALICE, sec(8));
+  expect(h.take()).toEqual([]);
+  expect(h.grouping.watermarkHold()).toBe(sec(18) - 1);
+  h.watermark(sec(18));
+  expect(h.take()).toEqual([
+    { key: ALICE, window: [sec(1), sec(18)], value: [sec(1), sec(8)], timestamp: sec(18) - 1, pane: "ON_TIME first #0/0" },
+  ]);
+});
