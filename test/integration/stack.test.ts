@@ -1,0 +1,235 @@
+/**
+ * The local stack scripts. The shared broker (127.0.0.1:9092) is only asked `up` and `status`: other test files use
+ * it concurrently, so stopping and restarting are tested on a second broker with its own ports and state dir.
+ */
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import { Kafka, logLevel } from "kafkajs";
+import * as yaml from "js-yaml";
+import { freePort } from "../../infra/stack/ports";
+import { isAlive } from "../../infra/stack/processes";
+import { DEFAULT_PG_URL, stackOptions } from "../../infra/stack/options";
+import { liveLeases, addLease } from "../../infra/stack/leases";
+import globalSetup from "../setup/global_setup";
+import globalTeardown from "../setup/global_teardown";
+
+const REPO = path.resolve(__dirname, "..", "..");
+const MINUTE = 60_000;
+
+interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function stack(args: string[], env: NodeJS.ProcessEnv = process.env): CliResult {
+  const r = spawnSync(process.execPath, ["-r", "./tools/register.js", "infra/stack.ts", ...args], {
+    cwd: REPO,
+    encoding: "utf8",
+    timeout: 2 * MINUTE,
+    env,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+interface StatusJson {
+  kafka: { state: string; pid?: number; owner?: string; answering?: boolean; stalePid?: number; kafka?: boolean };
+  postgres: { ok: boolean; url: string };
+}
+
+function status(args: string[] = []): StatusJson {
+  const r = stack(["status", "--json", ...args]);
+  expect(r.status).toBe(0);
+  return JSON.parse(r.stdout) as StatusJson;
+}
+
+describe("the shared broker (only up and status: other tests are using it)", () => {
+  test("up twice against the running broker: exit 0 both times, nothing restarted, owner unchanged", () => {
+    const before = status();
+    expect(["running", "foreign"]).toContain(before.kafka.state);
+    const first = stack(["up"]);
+    const second = stack(["up"]);
+    for (const r of [first, second]) {
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(before.kafka.state === "running" ? /already running: kafka: running \(pid \d+/ : /using it/);
+    }
+    const after = status();
+    expect(after.kafka).toMatchObject({ state: before.kafka.state, pid: before.kafka.pid, owner: before.kafka.owner });
+  }, 2 * MINUTE);
+
+  test("status reports PostgreSQL (never started by the stack)", () => {
+    const s = status();
+    expect(s.postgres.url).toBe(process.env.PGURL ?? DEFAULT_PG_URL);
+    expect(s.postgres.ok).toBe(true);
+  });
+});
+
+describe("a second broker on its own ports and state dir", () => {
+  let dir: string;
+  let flags: string[];
+  let bootstrap: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-it-"));
+    const kafkaPort = await freePort();
+    let controllerPort = await freePort();
+    while (controllerPort === kafkaPort) controllerPort = await freePort();
+    flags = ["--kafka-port", String(kafkaPort), "--controller-port", String(controllerPort), "--state-dir", dir];
+    bootstrap = `127.0.0.1:${kafkaPort}`;
+    env = { STACK_KAFKA_PORT: String(kafkaPort), STACK_CONTROLLER_PORT: String(controllerPort), STACK_DIR: dir };
+  });
+
+  afterAll(() => {
+    stack(["down", ...flags]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 2 * MINUTE);
+
+  function pidOf(): number {
+    return Number(fs.readFileSync(path.join(dir, "kafka.pid"), "utf8"));
+  }
+
+  test("up starts it and waits until it answers; up again keeps the same process", () => {
+    const t0 = Date.now();
+    const first = stack(["up", ...flags]);
+    expect(first.stderr).toBe("");
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`kafka up on ${bootstrap} in [0-9.]+ s`));
+    expect(Date.now() - t0).toBeLessThan(MINUTE);
+    const pid = pidOf();
+    expect(isAlive(pid)).toBe(true);
+
+    const second = stack(["up", ...flags]);
+    expect(second.status).toBe(0);
+    expect(second.stdout).toContain(`already running: kafka: running (pid ${pid}`);
+    expect(status(flags).kafka).toMatchObject({ state: "running", pid, owner: "manual", answering: true });
+  }, 2 * MINUTE);
+
+  test("it is a working broker: a topic created on it is listed", async () => {
+    const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      expect(await admin.createTopics({ topics: [{ topic: "kept_across_restarts", numPartitions: 2 }], waitForLeaders: true })).toBe(true);
+      expect(await admin.listTopics()).toContain("kept_across_restarts");
+    } finally {
+      await admin.disconnect();
+    }
+  }, MINUTE);
+
+  test("down stops the process; down again is fine; status says stopped", () => {
+    const pid = pidOf();
+    const down = stack(["down", ...flags]);
+    expect(down.status).toBe(0);
+    expect(down.stdout).toContain(`kafka: stopped pid ${pid} (SIGTERM)`);
+    expect(isAlive(pid)).toBe(false);
+    expect(fs.existsSync(path.join(dir, "kafka.pid"))).toBe(false);
+
+    const again = stack(["down", ...flags]);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain("kafka: not running");
+    expect(status(flags).kafka).toEqual({ state: "stopped" });
+  }, 2 * MINUTE);
+
+  test("a stale pid file is reported and removed; up starts again and keeps the data", async () => {
+    const deadPid = spawnSync("true").pid;
+    expect(isAlive(deadPid)).toBe(false);
+    fs.writeFileSync(path.join(dir, "kafka.pid"), `${deadPid}\n`);
+    expect(status(flags).kafka).toEqual({ state: "stopped", stalePid: deadPid });
+    expect(fs.existsSync(path.join(dir, "kafka.pid"))).toBe(false);
+
+    const up = stack(["up", ...flags]);
+    expect(up.status).toBe(0);
+    const admin = new Kafka({ brokers: [bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      expect(await admin.listTopics()).toContain("kept_across_restarts");
+    } finally {
+      await admin.disconnect();
+    }
+    expect(stack(["down", ...flags]).status).toBe(0);
+  }, 2 * MINUTE);
+
+  test("a port held by another program: one-line error naming the port, exit 1, nothing started", async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const port = typeof address === "object" && address !== null ? address.port : 0;
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), "stack-it-busy-"));
+    try {
+      const r = stack(["up", "--kafka-port", String(port), "--controller-port", String(await freePort()), "--state-dir", other]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toContain(`port ${port} on 127.0.0.1 is taken by another program (not a Kafka broker)`);
+      expect(fs.existsSync(path.join(other, "kafka.pid"))).toBe(false);
+    } finally {
+      server.close();
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  }, MINUTE);
+
+  test("no java on PATH: one line saying what to install, exit 1", () => {
+    const r = stack(["up", ...flags], { ...process.env, PATH: "/nonexistent" });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      "stack: error: java not found on PATH: install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)",
+    );
+  });
+
+  test("jest global setup/teardown: a test-started broker is stopped by the last test run holding a lease", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    let otherRun: ChildProcess | undefined;
+    try {
+      await globalSetup(); // nothing answers on the second broker's port: starts it, owned by test runs
+      expect(status(flags).kafka).toMatchObject({ state: "running", owner: "auto", answering: true });
+      const pid = pidOf();
+
+      otherRun = spawn("sleep", ["60"]); // stands for another test run that still uses the broker
+      const otherPid = otherRun.pid ?? 0;
+      addLease(stackOptions(), otherPid);
+      await globalTeardown();
+      expect(isAlive(pid)).toBe(true);
+      expect(liveLeases(stackOptions())).toEqual([otherPid]);
+
+      otherRun.kill("SIGKILL");
+      await new Promise((resolve) => otherRun?.once("exit", resolve));
+      await globalSetup(); // already running: only takes a lease
+      expect(pidOf()).toBe(pid);
+      await globalTeardown(); // the last lease holder leaves: stops it
+      expect(isAlive(pid)).toBe(false);
+      expect(status(flags).kafka).toEqual({ state: "stopped" });
+    } finally {
+      otherRun?.kill("SIGKILL");
+      process.env = saved;
+    }
+  }, 3 * MINUTE);
+});
+
+describe("docker-compose.yml", () => {
+  type Service = { image: string; ports?: string[]; environment?: Record<string, unknown>; command?: string };
+  const compose = yaml.load(fs.readFileSync(path.join(REPO, "docker-compose.yml"), "utf8")) as {
+    services: Record<string, Service>;
+  };
+
+  test("Kafka in KRaft mode (no ZooKeeper), 3.9.x, on the CLI's default port 9092", () => {
+    const kafka = compose.services.kafka;
+    expect(kafka.image).toMatch(/^apache\/kafka:3\.9\./);
+    expect(kafka.ports).toContain("9092:9092");
+    expect(kafka.environment?.KAFKA_PROCESS_ROLES).toBe("broker,controller");
+    expect(String(kafka.environment?.KAFKA_ADVERTISED_LISTENERS)).toContain("localhost:9092");
+    expect(Object.keys(compose.services).some((s) => s.includes("zookeeper"))).toBe(false);
+  });
+
+  test("PostgreSQL with db test on 5432, Flink JobManager (REST 8081) and TaskManager", () => {
+    expect(compose.services.postgres.ports).toContain("5432:5432");
+    expect(compose.services.postgres.environment?.POSTGRES_DB).toBe("test");
+    expect(compose.services.jobmanager.command).toBe("jobmanager");
+    expect(compose.services.jobmanager.ports).toContain("8081:8081");
+    expect(compose.services.taskmanager.command).toBe("taskmanager");
+    expect(compose.services.taskmanager.image).toBe(compose.services.jobmanager.image);
+  });
+});
