@@ -33,6 +33,7 @@ import {
   type WindowingSpec,
 } from "./model";
 import { nextPane } from "./panes";
+import { planSessionMerge } from "./session_merging";
 import { TimerHeap, type HeapEntry } from "./timer_heap";
 import { compileTrigger } from "./trigger_machines";
 import type { TriggerContext, TriggerState, TriggerStateMachine } from "./trigger_state_machine";
@@ -599,52 +600,31 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
   }
 
   /**
-   * MergingActiveWindowSet + Sessions.mergeWindows for one new proto-window: merges it with every open window of
-   * the key it overlaps (closed windows, whose trigger finished, never merge again) and returns the state of the
-   * resulting window. A result equal to an existing window keeps that window's state and pane history; a new span
-   * is a new window with a fresh pane history (Beam clears the pane info of merged-away windows).
+   * Merges the proto-window into the key's sessions (session_merging.ts decides what merges) and returns the state
+   * of the resulting window. A result equal to an existing window keeps that window's state and pane history; a new
+   * span is a new window with a fresh pane history and trigger state (Beam clears the pane info of merged-away
+   * windows).
    */
   private mergeInto(ks: KeyState<K, A>, proto: Window): WindowState<K, A> {
-    let spanStart = proto.start;
-    let spanEnd = proto.end;
-    let exact: WindowState<K, A> | undefined;
-    let first: WindowState<K, A> | undefined;
-    let count = 0;
-    const states = ks.states;
-    for (let i = 0; i < states.length; i++) {
-      const s = states[i];
-      if (s.closed) {
-        if (s.window.start === proto.start && s.window.end === proto.end) exact = s;
-        continue;
-      }
-      if (s.window.start < proto.end && proto.start < s.window.end) {
-        count++;
-        if (first === undefined) first = s;
-        if (s.window.start < spanStart) spanStart = s.window.start;
-        if (s.window.end > spanEnd) spanEnd = s.window.end;
-      }
-    }
-    if (first === undefined) return exact ?? this.newState(ks, proto);
-    if (count === 1 && first.window.start === spanStart && first.window.end === spanEnd) {
-      return first; // the proto-window lies inside an open window: nothing merges
-    }
-    const sources: WindowState<K, A>[] = [];
-    let target: WindowState<K, A> | undefined;
-    for (let i = 0; i < states.length; i++) {
-      const s = states[i];
-      if (!s.closed && s.window.start < spanEnd && spanStart < s.window.end) {
-        sources.push(s);
-        if (s.window.start === spanStart && s.window.end === spanEnd) target = s;
+    const plan = planSessionMerge(ks.states, proto);
+    switch (plan.kind) {
+      case "new":
+        return this.newState(ks, proto);
+      case "closed":
+      case "inside":
+        return plan.window;
+      case "merge": {
+        const sources = plan.sources as WindowState<K, A>[];
+        if (plan.existing !== undefined) {
+          this.mergeStates(plan.existing, sources, undefined);
+          return plan.existing;
+        }
+        // Reuse the first source's state object for the new window (renamed, fresh pane history and trigger
+        // state): a growing session does not churn objects and heap entries.
+        this.mergeStates(sources[0], sources, plan.span);
+        return sources[0];
       }
     }
-    if (target !== undefined) {
-      this.mergeStates(target, sources, undefined);
-      return target;
-    }
-    // The merged window is new: reuse the first source's state object for it (its window renamed, fresh pane
-    // history and trigger state), which keeps a growing session from churning objects and heap entries.
-    this.mergeStates(first, sources, { start: spanStart, end: spanEnd });
-    return first;
   }
 
   private mergeStates(target: WindowState<K, A>, sources: WindowState<K, A>[], renameTo: Window | undefined): void {
