@@ -70,3 +70,20 @@ test("stop() on a running pipeline finishes it cleanly", async () => {
   await result.waitUntilFinish();
   assertPanes(results).inOnTimePane(FIRST).containsInAnyOrder(kv(ESPRESSO, 1));
 });
+
+test("SIGINT (with handleSignals) stops cleanly: the run resolves, closed windows were emitted", async () => {
+  const source = scriptedSource<Sale>([sale(ESPRESSO, 5, minutes(1))], minutes(11), false);
+  const results = paneCapture<{ key: string; value: number }>("results");
+  const result = await directRunner({ handleSignals: true }).runAsync((root) => {
+    root
+      .apply(source.transform)
+      .apply(windowInto<Sale>(fixedWindows(minutes(10))))
+      .apply(windowedCombine({ key: (s: Sale) => s.product, value: (s: Sale) => s.amount, combineFn: sum }))
+      .results.apply(results.capture());
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  process.emit("SIGINT");
+  await result.waitUntilFinish();
+  assertPanes(results).inOnTimePane(FIRST).containsInAnyOrder(kv(ESPRESSO, 5));
+  expect(process.listenerCount("SIGINT")).toBe(0);
+});
