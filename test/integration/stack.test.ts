@@ -171,6 +171,17 @@ describe("a second broker on its own ports and state dir", () => {
     }
   }, MINUTE);
 
+  test("a broker that does not answer in time: one line naming the log, exit 1, the process stopped", () => {
+    const r = stack(["up", ...flags, "--timeout", "1"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("Kafka did not answer a metadata request on 127.0.0.1:");
+    expect(r.stderr).toContain(`(stopped it); see ${path.join(dir, "logs", "server.log")}`);
+    expect(fs.existsSync(path.join(dir, "kafka.pid"))).toBe(false);
+    const javaForDir = spawnSync("pgrep", ["-f", path.join(dir, "server.properties")], { encoding: "utf8" });
+    expect(javaForDir.stdout.trim()).toBe("");
+  }, 2 * MINUTE);
+
   test("no java on PATH: one line saying what to install, exit 1", () => {
     const r = stack(["up", ...flags], { ...process.env, PATH: "/nonexistent" });
     expect(r.status).toBe(1);
