@@ -2,7 +2,8 @@
  * Micro-benchmark of the keyed grouping reducer (no runner): 1,000,000 events over 1,000 keys, summed per key in
  * fixed 60 s windows with the default trigger, the watermark following the data 5 s behind every 1,000 events.
  * Prints events/s of the reducer (with window assignment, as the executor calls it) and of a hand-written Map loop
- * doing the same grouping and firing in the same run, and their ratio. Also sliding 60 s/10 s and sessions 30 s.
+ * doing the same grouping and firing in the same run, and their ratio (best of 3 alternating runs each, as the
+ * machine is shared). Also sliding 60 s/10 s against a hand-written loop, and sessions 30 s.
  *
  *   npm run bench:grouping [-- --events=N]
  */
@@ -16,6 +17,7 @@ const EVENTS = arg === undefined ? 1_000_000 : Number(arg.slice("--events=".leng
 const KEYS = 1000;
 const WM_EVERY = 1000;
 const WM_LAG = 5_000;
+const ROUNDS = 3;
 
 interface Events {
   key: Int32Array;
@@ -168,8 +170,17 @@ function main(): void {
   reducerRun({ kind: "fixed", size: 60_000, offset: 0 }, warm);
   handFixed(60_000, warm);
 
-  const hand = handFixed(60_000, e);
-  const red = reducerRun({ kind: "fixed", size: 60_000, offset: 0 }, e);
+  // Best of ROUNDS alternating runs: the machine is shared, the best run is the least disturbed one.
+  const best = (run: () => { seconds: number; firings: number; checksum: number }) => {
+    let b = run();
+    for (let r = 1; r < ROUNDS; r++) {
+      const x = run();
+      if (x.seconds < b.seconds) b = x;
+    }
+    return b;
+  };
+  const hand = best(() => handFixed(60_000, e));
+  const red = best(() => reducerRun({ kind: "fixed", size: 60_000, offset: 0 }, e));
   console.log(`fixed 60s   hand-written Map loop: ${rate(EVENTS, hand.seconds)} (${hand.firings} panes)`);
   console.log(`fixed 60s   reducer:               ${rate(EVENTS, red.seconds)} (${red.firings} panes)`);
   if (hand.checksum !== red.checksum || hand.firings !== red.firings) {
@@ -177,8 +188,8 @@ function main(): void {
     process.exitCode = 1;
   }
   console.log(`fixed 60s   ratio reducer / hand-written: ${(hand.seconds / red.seconds).toFixed(2)}x (target ≥ 0.5x)`);
-  const handSlide = handSliding(60_000, 10_000, e);
-  const sliding = reducerRun({ kind: "sliding", size: 60_000, period: 10_000, offset: 0 }, e);
+  const handSlide = best(() => handSliding(60_000, 10_000, e));
+  const sliding = best(() => reducerRun({ kind: "sliding", size: 60_000, period: 10_000, offset: 0 }, e));
   console.log(`sliding 60s/10s hand-written:      ${rate(EVENTS, handSlide.seconds)} (${handSlide.firings} panes)`);
   console.log(`sliding 60s/10s reducer:           ${rate(EVENTS, sliding.seconds)} (${sliding.firings} panes; 6 windows per event)`);
   console.log(`sliding 60s/10s ratio reducer / hand-written: ${(handSlide.seconds / sliding.seconds).toFixed(2)}x`);
@@ -186,7 +197,7 @@ function main(): void {
     console.log(`  MISMATCH: hand ${handSlide.firings}/${handSlide.checksum} vs reducer ${sliding.firings}/${sliding.checksum}`);
     process.exitCode = 1;
   }
-  const sessions = reducerRun({ kind: "sessions", gap: 30_000 }, e);
+  const sessions = best(() => reducerRun({ kind: "sessions", gap: 30_000 }, e));
   console.log(`sessions 30s    reducer: ${rate(EVENTS, sessions.seconds)} (${sessions.firings} panes)`);
   console.log(`peak RSS ${Math.round(process.memoryUsage().rss / 1e6)} MB`);
 }

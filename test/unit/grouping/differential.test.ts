@@ -95,3 +95,48 @@ describe.each(windowFns)("%s windows match an offline computation", (_name, wind
     expect(h.grouping.durabilityHold()).toBe(WATERMARK_DONE);
   });
 });
+
+/** With late and droppable data: every (element, window) ends up exactly once in the window's last
+ * (accumulating) pane or on the late output, decided by the watermark when the element arrived. */
+describe.each(windowFns.filter(([name]) => name !== "sessions"))("%s windows with late data", (_name, windowFn) => {
+  test.each([11, 12, 13])("seed %i", (seed) => {
+    const rnd = prng(seed);
+    const lateness = sec(5);
+    const keys = ["alice", "bob"];
+    const h = harness(spec(windowFn, { allowedLateness: lateness, accumulation: "ACCUMULATING" }), listOf);
+    const expectedKept = new Map<string, number[]>();
+    const expectedLate: string[] = [];
+    let wm = 0;
+    for (let i = 0; i < 300; i++) {
+      const key = keys[Math.floor(rnd() * keys.length)];
+      const ts = Math.max(0, wm + Math.floor(rnd() * sec(30)) - sec(15)); // up to 15 s behind the watermark
+      for (const w of assignWindows(windowFn, ts)) {
+        const id = `${key} [${w.start}, ${w.end})`;
+        if (w.end - 1 + lateness < wm) expectedLate.push(`${id}: ${ts}`);
+        else expectedKept.set(id, [...(expectedKept.get(id) ?? []), ts]);
+      }
+      h.add(key, ts);
+      if (i % 5 === 4) {
+        wm += Math.floor(rnd() * sec(4));
+        h.watermark(wm);
+      }
+    }
+    h.watermark(WATERMARK_DONE);
+    const last = new Map<string, number[]>();
+    const indexes = new Map<string, number>();
+    for (const f of h.take()) {
+      const id = `${f.key} [${f.window[0]}, ${f.window[1]})`;
+      const next = (indexes.get(id) ?? -1) + 1;
+      expect(f.pane).toMatch(new RegExp(`#${next}/`)); // panes of a window come in index order
+      indexes.set(id, next);
+      last.set(id, f.value);
+    }
+    expect(new Map([...last].sort())).toEqual(
+      new Map([...expectedKept].map(([id, tss]) => [id, tss.sort((a, b) => a - b)] as [string, number[]]).sort()),
+    );
+    const late = h.late.flatMap((l) => l.windows.map((w) => `${l.key} [${w.start}, ${w.end}): ${l.timestamp}`));
+    expect(late.sort()).toEqual(expectedLate.sort());
+    expect(expectedLate.length).toBeGreaterThan(0);
+    expect(h.grouping.liveStateCount()).toBe(0);
+  });
+});
