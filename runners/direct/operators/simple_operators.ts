@@ -33,15 +33,36 @@ export class PassThroughOperator extends StatelessOperator {
  */
 export class WindowIntoOperator extends StatelessOperator {
   private readonly global: boolean;
+  /** Fixed and sliding windows depend only on ts's period slot: reuse the last slot's (immutable) windows. */
+  private readonly period: number;
+  private readonly offset: number;
+  private lastSlot = Number.NaN;
+  private lastWindows: readonly Window[] = [];
+
   constructor(
     private readonly windowFn: WindowFnSpec,
     private readonly output: Receiver,
   ) {
     super();
     this.global = windowFn.kind === "global";
+    this.period = windowFn.kind === "fixed" ? windowFn.size : windowFn.kind === "sliding" ? windowFn.period : 0;
+    this.offset = windowFn.kind === "fixed" || windowFn.kind === "sliding" ? windowFn.offset : 0;
   }
+
   receive(value: unknown, timestamp: Millis, _windows: readonly Window[], pane: Pane): void {
-    const windows = this.global ? GLOBAL_WINDOWS : assignWindows(this.windowFn, timestamp);
+    let windows: readonly Window[];
+    if (this.global) {
+      windows = GLOBAL_WINDOWS;
+    } else if (this.period > 0) {
+      const slot = Math.floor((timestamp - this.offset) / this.period);
+      if (slot !== this.lastSlot) {
+        this.lastSlot = slot;
+        this.lastWindows = assignWindows(this.windowFn, timestamp);
+      }
+      windows = this.lastWindows;
+    } else {
+      windows = assignWindows(this.windowFn, timestamp);
+    }
     if (windows.length > 0) this.output.receive(value, timestamp, windows, pane);
   }
 }
