@@ -18,7 +18,8 @@
  * - afterAny(…): fires and finishes when any subtrigger fires (AfterFirst); afterAll(…): when all have.
  * - orFinally(main, until): fires when main fires; finishes when main finishes or until fires.
  * - never(): never fires (only the final pane at garbage collection); always(): ready to fire at every chance and
- *   never finishes (Beam Python's Always).
+ *   never finishes (Beam Java reads the proto's Always as ReshuffleTrigger, whose state machine does that; Beam
+ *   Python's Always is the same).
  */
 import type { Millis, TriggerSpec } from "./model";
 import type { TriggerContext, TriggerState, TriggerStateMachine } from "./trigger_state_machine";
