@@ -270,7 +270,16 @@ export class Executor {
     }
     try {
       await Promise.all(this.sources.map((s) => s.source.open({ now: () => this.clock.now() })));
-      await Promise.all(this.sources.map((s) => this.sourceLoop(s)));
+      // A failing loop stops the others (they finish their current read) before the pipeline fails.
+      const loops = await Promise.allSettled(
+        this.sources.map((s) =>
+          this.sourceLoop(s).catch((error: unknown) => {
+            this.stop();
+            throw error;
+          }),
+        ),
+      );
+      for (const loop of loops) if (loop.status === "rejected") throw loop.reason;
       this.throwIfFailed();
       // Clean shutdown: bounded input ends (Beam fires what it fires at end of input); unbounded input does not.
       for (const state of this.sources) if (state.source.bounded) state.watermark = WATERMARK_DONE;

@@ -148,3 +148,18 @@ test("multiple keys and windows in flight: each (key, window) fires on its own w
   assertPanes(totals).inOnTimePane(window(minutes(20), minutes(30))).containsInAnyOrder({ key: ESPRESSO, value: [3, 7] });
   expect(totals.elements()).toHaveLength(5);
 });
+
+test("a DoFn that throws fails the run with its error", async () => {
+  await expect(
+    directRunner().run((root) => {
+      root
+        .apply(testStream<Sale>().addElements(sale(ESPRESSO, 1, minutes(1)), sale(CROISSANT, -1, minutes(2))).advanceWatermarkToInfinity())
+        .map(
+          beam.withName("validate", (s: Sale) => {
+            if (s.amount < 0) throw new Error(`negative amount for ${s.product}`);
+            return s;
+          }),
+        );
+    }),
+  ).rejects.toThrow("negative amount for croissant");
+});
