@@ -344,7 +344,7 @@ function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection): KafkaAdmi
 function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, options: ConsumerOptions): KafkaConsumer {
   const consumer = kafka.consumer({
     groupId: options.groupId,
-    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
     maxWaitTimeInMs: options.maxWaitMs ?? 250,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
     maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
