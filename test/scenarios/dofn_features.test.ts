@@ -4,6 +4,7 @@
  * and the SDK's own groupByKey/combining with full windowing semantics.
  */
 import * as beam from "apache-beam";
+import Long from "long";
 import { IntervalWindow } from "apache-beam/values";
 import type { Instant, PaneInfo, Window as SdkWindow } from "apache-beam/values";
 import { sum as sdkSum } from "apache-beam/transforms/combiners";
@@ -162,4 +163,38 @@ test("a DoFn that throws fails the run with its error", async () => {
         );
     }),
   ).rejects.toThrow("negative amount for croissant");
+});
+
+test("side inputs per window: an iterable side input shows only the side elements of the element's window", async () => {
+  interface Event {
+    readonly kind: "promo" | "order";
+    readonly at: number;
+    readonly text: string;
+  }
+  const seen = paneCapture<string>("seen");
+  await directRunner().run((root) => {
+    const events = root
+      .apply(
+        beam.create<Event>([
+          { kind: "promo", at: minutes(1), text: "2x1" },
+          { kind: "promo", at: minutes(12), text: "free refill" },
+          { kind: "order", at: minutes(3), text: "a" },
+          { kind: "order", at: minutes(14), text: "b" },
+        ]),
+      )
+      .apply(beam.assignTimestamps((e: Event) => Long.fromNumber(e.at)))
+      .apply(windowInto<Event>(fixedWindows(minutes(10))));
+    const promos = events.flatMap(beam.withName("promos", (e: Event) => (e.kind === "promo" ? [e.text] : [])));
+    events
+      .flatMap(beam.withName("orders", (e: Event) => (e.kind === "order" ? [e.text] : [])))
+      .map(
+        beam.withName("withPromos", (id: string, context: { promos: { lookup(): Iterable<string> } }) =>
+          `${id}:${[...context.promos.lookup()].join("+")}`,
+        ),
+        { promos: beam.iterableSideInput(promos) },
+      )
+      .apply(seen.capture());
+  });
+  assertPanes(seen).inWindow(FIRST).containsInAnyOrder("a:2x1");
+  assertPanes(seen).inWindow(SECOND).containsInAnyOrder("b:free refill");
 });
