@@ -1,0 +1,141 @@
+import { OptionsError, parseOptions, parseTrigger, parseWindow, triggerOf } from "../../pipelines/options";
+import { main } from "../../pipelines/main";
+
+const oneLine = (f: () => unknown): string => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(OptionsError);
+    const message = (e as Error).message;
+    expect(message).not.toContain("\n");
+    return message;
+  }
+  throw new Error("expected an OptionsError");
+};
+
+describe("pipeline options", () => {
+  test("defaults: direct runner, 1-minute fixed windows per product, 10 s watermark delay, resume from committed", () => {
+    const config = parseOptions([]);
+    expect(config).toEqual({
+      runner: "direct",
+      window: { kind: "fixed", size: 60_000, offset: 0 },
+      key: "product",
+      watermarkDelay: 10_000,
+      allowedLateness: 0,
+      trigger: {},
+      bootstrapServers: ["127.0.0.1:9092"],
+      topic: "sales_events",
+      groupId: "sales-aggregation",
+      from: "committed",
+      timestampField: null,
+      idleTimeout: 30_000,
+      stopWhenIdle: null,
+      maxBufferedRecords: 20_000,
+      commitInterval: 5_000,
+      sink: "console",
+      pgUrl: "postgres://postgres@127.0.0.1:5432/test",
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  test("window kinds with their parameters; sessions aggregate per user unless --key says otherwise", () => {
+    expect(parseWindow("fixed:1m")).toEqual({ kind: "fixed", size: 60_000, offset: 0 });
+    expect(parseWindow("sliding:1m,10s")).toEqual({ kind: "sliding", size: 60_000, period: 10_000, offset: 0 });
+    expect(parseWindow("session:30s")).toEqual({ kind: "sessions", gap: 30_000 });
+    expect(parseOptions(["--window", "session:30s"]).key).toBe("user");
+    expect(parseOptions(["--window", "session:30s", "--key", "product"]).key).toBe("product");
+    expect(parseOptions(["--window", "sliding:1m,10s"]).key).toBe("product");
+  });
+
+  test("invalid windows say which forms are valid", () => {
+    expect(oneLine(() => parseWindow("tumbling:1m"))).toMatch(/invalid --window "tumbling:1m".*fixed:<size> \| sliding:<size>,<period> \| session:<gap>/);
+    expect(oneLine(() => parseWindow("fixed:1 minute"))).toMatch(/invalid --window/);
+    expect(oneLine(() => parseWindow("sliding:10s,1m"))).toMatch(/period must not exceed the size/);
+    expect(oneLine(() => parseWindow("fixed:0s"))).toMatch(/must be > 0/);
+  });
+
+  test("trigger presets: default, early firings, late firings, both", () => {
+    expect(parseTrigger("default")).toEqual({});
+    expect(parseTrigger("early:10s")).toEqual({ early: 10_000 });
+    expect(parseTrigger("early:10s,late:1m")).toEqual({ early: 10_000, late: 60_000 });
+    expect(triggerOf({})).toEqual({ kind: "default" });
+    expect(triggerOf({ early: 10_000 })).toEqual({
+      kind: "afterWatermark",
+      early: { kind: "afterProcessingTime", delay: 10_000 },
+      late: { kind: "afterCount", count: 1 },
+    });
+    expect(triggerOf({ late: 30_000 })).toEqual({
+      kind: "afterWatermark",
+      late: { kind: "afterProcessingTime", delay: 30_000 },
+    });
+    expect(oneLine(() => parseTrigger("sometimes"))).toMatch(/default \| early:<every> \| late:<every>/);
+    expect(oneLine(() => parseTrigger("early:10s,early:5s"))).toMatch(/invalid --trigger/);
+  });
+
+  test("durations and the other Kafka knobs", () => {
+    const config = parseOptions([
+      "--watermark-delay=5s",
+      "--allowed-lateness=2m",
+      "--idle-timeout=1500ms",
+      "--stop-when-idle=15s",
+      "--from=earliest",
+      "--bootstrap-servers=kafka1:9092,kafka2:9093",
+      "--timestamp-field=timestamp",
+      "--max-buffered=500",
+      "--commit-interval=0s",
+    ]);
+    expect(config).toMatchObject({
+      watermarkDelay: 5_000,
+      allowedLateness: 120_000,
+      idleTimeout: 1_500,
+      stopWhenIdle: 15_000,
+      from: "earliest",
+      bootstrapServers: ["kafka1:9092", "kafka2:9093"],
+      timestampField: "timestamp",
+      maxBufferedRecords: 500,
+      commitInterval: 0,
+    });
+  });
+
+  test("environment variables with the SALES_ prefix; the command line wins; PGURL for --pg-url", () => {
+    const env = { SALES_WINDOW: "session:45s", SALES_TOPIC: "from-env", SALES_STOP_WHEN_IDLE: "10s", PGURL: "postgres://x@h/db" };
+    const config = parseOptions(["--topic", "from-argv"], env);
+    expect(config.window).toEqual({ kind: "sessions", gap: 45_000 });
+    expect(config.topic).toBe("from-argv");
+    expect(config.stopWhenIdle).toBe(10_000);
+    expect(config.pgUrl).toBe("postgres://x@h/db");
+    expect(parseOptions(["--pg-url", "postgres://y@h/db"], env).pgUrl).toBe("postgres://y@h/db");
+  });
+
+  test("unknown flags and invalid choices are one-line errors listing what is valid", () => {
+    expect(oneLine(() => parseOptions(["--windw", "fixed:1m"]))).toMatch(/Unknown argument: windw.*valid options: --runner, --window/);
+    expect(oneLine(() => parseOptions(["--runner", "spark"]))).toMatch(/Choices: "direct", "flink", "dataflow"/);
+    expect(oneLine(() => parseOptions(["--from", "beginning"]))).toMatch(/Choices: "earliest", "latest", "committed"/);
+    expect(oneLine(() => parseOptions(["--sink", "kafka"]))).toMatch(/Choices: "console"/);
+    expect(oneLine(() => parseOptions(["--watermark-delay", "ten"]))).toMatch(/invalid --watermark-delay "ten"/);
+    expect(oneLine(() => parseOptions(["--bootstrap-servers", "localhost"]))).toMatch(/expected host:port/);
+    expect(oneLine(() => parseOptions(["--max-buffered", "0"]))).toMatch(/--max-buffered/);
+    expect(oneLine(() => parseOptions(["stray"]))).toMatch(/Unknown argument: stray/);
+    expect(oneLine(() => parseOptions([], { SALES_WINDOW: "weekly" }))).toMatch(/invalid --window "weekly"/);
+  });
+
+  test("--runner flink / dataflow: one line 'not available yet' and exit code 2; a bad flag exits 2 too", async () => {
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(await main(["--runner", "flink"], {})).toBe(2);
+      expect(await main(["--runner=dataflow"], {})).toBe(2);
+      expect(await main(["--window", "weekly"], {})).toBe(2);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toEqual([
+      "pipeline: error: --runner=flink is not available yet (it comes with its own issue); use --runner=direct\n",
+      "pipeline: error: --runner=dataflow is not available yet (it comes with its own issue); use --runner=direct\n",
+      expect.stringMatching(/^pipeline: error: invalid --window "weekly": expected fixed:<size>.*\n$/),
+    ]);
+  });
+});
