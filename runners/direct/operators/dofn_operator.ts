@@ -39,6 +39,21 @@ function orderingKey(value: unknown): string {
   return "";
 }
 
+/**
+ * The SDK's `pcoll.map(fn)` wraps fn in a generator DoFn (`function* (element, context) { yield fn(...) }`): one
+ * generator object and iteration per element. When process() is exactly that wrapper, return `fn` so the operator
+ * calls it directly with the same arguments and emits its single result (same outputs, no generator).
+ */
+export function sdkMapFunction(doFn: DoFnLike): ((element: unknown, context?: unknown) => unknown) | undefined {
+  const process = doFn.process as unknown as { __closure?: () => Record<string, unknown> };
+  if (typeof process.__closure !== "function" || doFn.startBundle || doFn.finishBundle) return undefined;
+  const source = Function.prototype.toString.call(doFn.process).replace(/\/\/[^\n]*\n/g, "").replace(/\s+/g, " ");
+  const wrapper = "function* (element, context) { yield context === null || context === undefined ? fn(element) : fn(element, context); }";
+  if (source !== wrapper) return undefined;
+  const fn = process.__closure().fn;
+  return typeof fn === "function" ? (fn as (element: unknown, context?: unknown) => unknown) : undefined;
+}
+
 interface Chain {
   tail: Promise<void>;
   pending: number;
@@ -59,6 +74,7 @@ export class DoFnOperator implements StepOperator {
   /** Timestamp → number of async elements in flight with it. */
   private readonly asyncTimestamps = new Map<Millis, number>();
   private waiting: Buffered[] = [];
+  private readonly mapFn: ((element: unknown, context?: unknown) => unknown) | undefined;
 
   constructor(
     readonly name: string,
@@ -72,6 +88,7 @@ export class DoFnOperator implements StepOperator {
       if (!this.sideInputs) throw new Error(`${name} has no side inputs but looked up "${id}".`);
       return this.sideInputs.lookup(id, window);
     });
+    this.mapFn = sdkMapFunction(doFn);
   }
 
   receive(value: unknown, timestamp: Millis, windows: readonly Window[], pane: Pane): void {
@@ -113,6 +130,13 @@ export class DoFnOperator implements StepOperator {
     const provider = this.provider;
     provider.setCurrent(value, timestamp, windows[0], pane);
     try {
+      const mapFn = this.mapFn;
+      if (mapFn !== undefined) {
+        const context = provider.context;
+        const mapped = context === null || context === undefined ? mapFn(value) : mapFn(value, context);
+        this.output.receive(mapped, timestamp, windows, pane);
+        return undefined;
+      }
       const result = this.doFn.process(value, provider.context);
       if (result === undefined || result === null) return undefined;
       if (isThenable(result)) return result;

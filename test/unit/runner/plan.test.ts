@@ -108,3 +108,20 @@ test("fusion: element-wise chains join the stage of the source or grouped step t
     ["combinePerKey", "pardo"],
   ]);
 });
+
+test("the SDK's map() wrapper is recognized, so the runner calls the mapped function without a generator", () => {
+  const { deserializeFn } = require("apache-beam/internal/serialize") as { deserializeFn(b: Uint8Array): unknown };
+  const { relinkDeserialized } = require("../../../runners/direct/relink") as { relinkDeserialized<T>(v: T): T };
+  const { sdkMapFunction } = require("../../../runners/direct/operators/dofn_operator") as typeof import("../../../runners/direct/operators/dofn_operator");
+  const plan = build((root) => {
+    root.apply(beam.create([1])).map(beam.withName("double", (x: number) => x * 2)).flatMap(beam.withName("twice", (x: number) => [x, x]));
+  });
+  const doFnOf = (name: string) => {
+    const step = plan.steps.find((s) => s.name.endsWith(name)) as (typeof plan.steps)[number];
+    const spec = step.spec as { doFnPayload: Uint8Array };
+    return (relinkDeserialized(deserializeFn(spec.doFnPayload)) as { doFn: { process(e: unknown, c: unknown): unknown } }).doFn;
+  };
+  const mapped = sdkMapFunction(doFnOf("map(double)"));
+  expect(mapped?.(21)).toBe(42);
+  expect(sdkMapFunction(doFnOf("flatMap(twice)"))).toBeUndefined();
+});
