@@ -2,11 +2,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { StackError } from "./errors";
-import { INFRA_DIR, LIB_DIR } from "./options";
+import { INFRA_DIR } from "./options";
 
 const POM = path.join(INFRA_DIR, "pom.xml");
-/** Written after a complete copy; names the Kafka version the jars in lib/ belong to. */
-const MARKER = path.join(LIB_DIR, ".kafka-version");
+/** Written into the lib dir after a complete copy; names the Kafka version its jars belong to. */
+const MARKER_NAME = ".kafka-version";
 
 /** The Kafka version infra/pom.xml asks for (its `<kafka.version>` property). */
 export function kafkaVersion(): string {
@@ -19,14 +19,15 @@ export function kafkaVersion(): string {
 }
 
 /** The broker's classpath entry (`infra/lib/*`), resolving the jars through Maven the first time. */
-export function ensureKafkaJars(log: (line: string) => void): string {
+export function ensureKafkaJars(libDir: string, log: (line: string) => void): string {
   const version = kafkaVersion();
-  const cached = fs.existsSync(MARKER) && fs.readFileSync(MARKER, "utf8").trim() === version;
+  const marker = path.join(libDir, MARKER_NAME);
+  const cached = fs.existsSync(marker) && fs.readFileSync(marker, "utf8").trim() === version;
   if (!cached) {
     requireTool("mvn", ["-v"], "Maven 3 (e.g. apt-get install maven)");
-    log(`resolving Kafka ${version} jars with Maven into ${path.relative(process.cwd(), LIB_DIR) || LIB_DIR} (once)`);
-    fs.rmSync(LIB_DIR, { recursive: true, force: true });
-    const r = spawnSync("mvn", ["-q", "-B", "-f", POM, "dependency:copy-dependencies"], {
+    log(`resolving Kafka ${version} jars with Maven into ${path.relative(process.cwd(), libDir) || libDir} (once)`);
+    clearJars(libDir);
+    const r = spawnSync("mvn", ["-q", "-B", "-f", POM, `-Dstack.lib=${libDir}`, "dependency:copy-dependencies"], {
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
     });
@@ -34,12 +35,12 @@ export function ensureKafkaJars(log: (line: string) => void): string {
       const tail = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n").slice(-5).join(" | ");
       throw new StackError(`mvn could not resolve the Kafka jars (exit ${String(r.status)}): ${tail}`, true);
     }
-    if (!fs.existsSync(path.join(LIB_DIR, `kafka_2.13-${version}.jar`))) {
-      throw new StackError(`mvn finished but ${LIB_DIR} has no kafka_2.13-${version}.jar; check ${POM}`);
+    if (!fs.existsSync(path.join(libDir, `kafka_2.13-${version}.jar`))) {
+      throw new StackError(`mvn finished but ${libDir} has no kafka_2.13-${version}.jar; check ${POM}`);
     }
-    fs.writeFileSync(MARKER, version + "\n");
+    fs.writeFileSync(marker, version + "\n");
   }
-  return path.join(LIB_DIR, "*");
+  return path.join(libDir, "*");
 }
 
 /** Fails with a one-line install hint when `cmd` is not on PATH. */
@@ -47,5 +48,13 @@ export function requireTool(cmd: string, args: string[], install: string): void 
   const r = spawnSync(cmd, args, { encoding: "utf8" });
   if (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT") {
     throw new StackError(`${cmd} not found on PATH: install ${install}`);
+  }
+}
+
+/** Removes the jars (and the marker) of an earlier or partial copy; nothing else in the directory is touched. */
+function clearJars(libDir: string): void {
+  fs.mkdirSync(libDir, { recursive: true });
+  for (const name of fs.readdirSync(libDir)) {
+    if (name.endsWith(".jar") || name === MARKER_NAME) fs.rmSync(path.join(libDir, name), { force: true });
   }
 }

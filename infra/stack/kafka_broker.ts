@@ -100,7 +100,7 @@ export async function brokerUp(o: StackOptions, owner: Owner, log: (line: string
   if (before.stalePid !== undefined) log(`removed a stale pid file (pid ${before.stalePid} is not running)`);
 
   requireTool("java", ["-version"], "a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)");
-  const classpath = ensureKafkaJars(log);
+  const classpath = ensureKafkaJars(o.libDir, log);
   fs.mkdirSync(p.logsDir, { recursive: true });
   fs.mkdirSync(p.dataDir, { recursive: true });
   fs.writeFileSync(p.serverProperties, serverProperties(o));

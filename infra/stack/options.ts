@@ -13,6 +13,8 @@ export interface StackOptions {
   readonly startTimeoutMs: number;
   /** PostgreSQL URL reported by `status` (never started by the stack). */
   readonly pgUrl: string;
+  /** Where Maven copies the broker's jars (default infra/lib). */
+  readonly libDir: string;
 }
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -22,7 +24,7 @@ export const DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/test";
 
 /**
  * Defaults, overridable by environment (STACK_KAFKA_PORT, STACK_CONTROLLER_PORT, STACK_DIR, STACK_KAFKA_HEAP,
- * STACK_START_TIMEOUT_MS, PGURL) and then by explicit overrides (the CLI's flags).
+ * STACK_START_TIMEOUT_MS, STACK_LIB_DIR, PGURL) and then by explicit overrides (the CLI's flags).
  */
 export function stackOptions(
   overrides: Partial<StackOptions> = {},
@@ -37,6 +39,7 @@ export function stackOptions(
     heap: overrides.heap ?? env.STACK_KAFKA_HEAP ?? "512m",
     startTimeoutMs: overrides.startTimeoutMs ?? intFromEnv(env, "STACK_START_TIMEOUT_MS", 90_000),
     pgUrl: overrides.pgUrl ?? env.PGURL ?? DEFAULT_PG_URL,
+    libDir: path.resolve(overrides.libDir ?? env.STACK_LIB_DIR ?? LIB_DIR),
   });
 }
 

@@ -196,6 +196,21 @@ describe("a second broker on its own ports and state dir", () => {
     );
   });
 
+  test("no jars yet and no mvn on PATH: one line saying what to install, exit 1", () => {
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "stack-it-bin-"));
+    const lib = fs.mkdtempSync(path.join(os.tmpdir(), "stack-it-lib-"));
+    try {
+      const java = spawnSync("sh", ["-c", "command -v java"], { encoding: "utf8" }).stdout.trim();
+      fs.symlinkSync(fs.realpathSync(java), path.join(bin, "java"));
+      const r = stack(["up", ...flags], { ...process.env, PATH: bin, STACK_LIB_DIR: lib });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toBe("stack: error: mvn not found on PATH: install Maven 3 (e.g. apt-get install maven)");
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+      fs.rmSync(lib, { recursive: true, force: true });
+    }
+  });
+
   test("jest global setup/teardown: a test-started broker is stopped by the last test run holding a lease", async () => {
     const saved = { ...process.env };
     Object.assign(process.env, env);
