@@ -55,12 +55,61 @@ function arrayDestructuringGuard(context) {
   return (sourceFile) => ts.visitNode(sourceFile, visit);
 }
 
+/**
+ * ts-closure-transform 0.1.8 boxes a captured variable that is assigned somewhere (`let sent` becomes
+ * `{ value }`) but leaves shorthand properties alone, so `{ sent }` would yield the box. Spelling the property
+ * out (`{ sent: sent }`) lets the box rewrite reach it.
+ */
+function shorthandPropertyGuard(context) {
+  const f = context.factory;
+  const visit = (node) => {
+    if (ts.isShorthandPropertyAssignment(node) && !node.objectAssignmentInitializer) {
+      return f.createPropertyAssignment(node.name.text, f.createIdentifier(node.name.text));
+    }
+    return ts.visitEachChild(node, visit, context);
+  };
+  return (sourceFile) => ts.visitNode(sourceFile, visit);
+}
+
+/**
+ * ts-closure-transform 0.1.8 moves a boxed `for (let i = …; …)` variable into a block of its own, so a closure
+ * over it throws "i is not defined" at run time. Refuse to compile that shape, with what to write instead.
+ */
+function forLetClosureCheck(fileName) {
+  return (context) => {
+    const check = (node) => {
+      if (ts.isForStatement(node) && node.initializer && ts.isVariableDeclarationList(node.initializer)) {
+        const names = new Set();
+        for (const d of node.initializer.declarations) for (const n of boundIdentifiers(d.name, [])) names.add(n.text);
+        const inClosure = (inner, nested) => {
+          if (nested && ts.isIdentifier(inner) && names.has(inner.text)) {
+            const { line, character } = inner.getSourceFile().getLineAndCharacterOfPosition(inner.getStart());
+            throw new Error(
+              `${fileName}:${line + 1}:${character + 1}: a closure captures the for-loop variable '${inner.text}', ` +
+                "which ts-closure-transform 0.1.8 miscompiles; loop with for…of / forEach, or copy it into a const",
+            );
+          }
+          ts.forEachChild(inner, (c) => inClosure(c, nested || ts.isFunctionLike(inner)));
+        };
+        inClosure(node.statement, false);
+        if (node.condition) inClosure(node.condition, false);
+        if (node.incrementor) inClosure(node.incrementor, false);
+      }
+      ts.forEachChild(node, check);
+    };
+    return (sourceFile) => {
+      check(sourceFile);
+      return sourceFile;
+    };
+  };
+}
+
 function transpile(source, fileName) {
   const out = ts.transpileModule(source, {
     compilerOptions,
     fileName,
     reportDiagnostics: false,
-    transformers: { before: [arrayDestructuringGuard, beforeTransform()], after: [afterTransform()] },
+    transformers: { before: [forLetClosureCheck(fileName), arrayDestructuringGuard, shorthandPropertyGuard, beforeTransform()], after: [afterTransform()] },
   });
   return out.outputText;
 }

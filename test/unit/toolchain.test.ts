@@ -42,3 +42,23 @@ describe("closure-transforming compiler", () => {
     expect(restored.fn(["x", 2])).toBe("x=14");
   });
 });
+
+describe("closure-transform guards", () => {
+  it("reads a captured, reassigned variable through a shorthand property", () => {
+    let sent = 0;
+    const send = (): void => {
+      sent += 1;
+    };
+    send();
+    send();
+    expect({ sent }).toEqual({ sent: 2 });
+  });
+
+  it("refuses to compile a closure over a for-let loop variable, saying what to write instead", () => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { transpile } = require("../../tools/transpile") as { transpile: (s: string, f: string) => string };
+    const source = "const fs = []; for (let i = 0; i < 3; i++) { fs.push(() => i); }";
+    expect(() => transpile(source, "loop.ts")).toThrow(/loop.ts:1:\d+: a closure captures the for-loop variable 'i'.*for…of/);
+    expect(() => transpile("let t = 0; for (let i = 0; i < 3; i++) { t += i; }", "plain.ts")).not.toThrow();
+  });
+});
