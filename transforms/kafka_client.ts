@@ -26,11 +26,14 @@ export interface TopicPartition {
   readonly partition: number;
 }
 
-/** A record as fetched. Offsets are int64 in Kafka, hence decimal strings. */
+/**
+ * A record as fetched (the client's own message objects are passed through, not copied: this is the hot path).
+ * Offsets are int64 in Kafka, hence decimal strings; so is the timestamp.
+ */
 export interface FetchedRecord {
   readonly offset: string;
-  /** The record timestamp (CreateTime as set by the producer, or LogAppendTime), in ms since the epoch. */
-  readonly timestamp: number;
+  /** The record timestamp (CreateTime as set by the producer, or LogAppendTime): ms since the epoch, as text. */
+  readonly timestamp: string;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
 }
@@ -303,7 +306,8 @@ function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection): KafkaAdmi
       } catch (e) {
         const error = toKafkaClientError(e, connection, doing);
         if (!error.retriable || error instanceof BrokerUnreachableError || Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** attempt, 2000)));
+        const backoffMs = Math.min(200 * 2 ** attempt, 2000);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
       }
     }
   };
@@ -389,16 +393,11 @@ function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, optio
         eachBatchAutoResolve: true,
         partitionsConsumedConcurrently: 1,
         eachBatch: async ({ batch }) => {
-          const records: FetchedRecord[] = new Array(batch.messages.length);
-          for (let i = 0; i < batch.messages.length; i++) {
-            const m = batch.messages[i];
-            records[i] = { offset: m.offset, timestamp: Number(m.timestamp), key: m.key, value: m.value };
-          }
           await handlers.onBatch({
             topic: batch.topic,
             partition: batch.partition,
             highWatermark: batch.highWatermark,
-            records,
+            records: batch.messages,
           });
         },
       });

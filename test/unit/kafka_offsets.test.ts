@@ -144,6 +144,19 @@ describe("kafka commit offsets", () => {
     expect(restarted.rules()).toEqual(commit.rules);
   });
 
+  test("a run handed at once is durable only as a whole: the commit may stop at its start, the rules stay exact", () => {
+    const records = log(seconds(10), seconds(70), seconds(20));
+    const offsets = createPartitionOffsets();
+    offsets.handedRange(0, 3, seconds(70));
+    offsets.markDurable(seconds(60));
+    expect(offsets.commitOffset()).toBe(0);
+    expect(offsets.pendingCount()).toBe(3);
+    expect(replay(metadataOf(offsets), records).handed).toEqual([1]);
+    offsets.handedRange(3, 5, seconds(95));
+    offsets.markDurable(seconds(80));
+    expect(offsets.commitOffset()).toBe(3);
+  });
+
   test("offsets handed out of order are refused (a duplicate delivery must be dropped before)", () => {
     const offsets = createPartitionOffsets();
     offsets.handed(4, seconds(1));

@@ -45,6 +45,12 @@ export const MAX_RULES = 8;
 export interface PartitionOffsets {
   /** A record was handed to the runner. Offsets must increase. */
   handed(offset: number, timestamp: Millis): void;
+  /**
+   * The records [first, end) were handed, none later than maxTimestamp (the hot path: one call per run of
+   * records). The run counts as durable once all of it is, so a commit may stop at its start rather than at its
+   * first record still needed: slightly more is re-read after a restart, and the rules skip what is durable.
+   */
+  handedRange(first: number, end: number, maxTimestamp: Millis): void;
   /** A re-read record that `alreadyDurable` recognized: not handed, but past it. */
   skipped(offset: number): void;
   /** The offset after the last handed or skipped record (undefined before the first). */
@@ -57,14 +63,16 @@ export interface PartitionOffsets {
   commitOffset(): number | undefined;
   /** The rules still relevant at the commit offset. */
   rules(): readonly DurableRule[];
-  /** Handed records not yet durable. */
+  /** Handed records in runs not yet durable. */
   pendingCount(): number;
 }
 
 /** Offsets of one partition; `restored` is the metadata of its committed offset, when the run resumes from it. */
 export function createPartitionOffsets(restored?: CommitMetadata): PartitionOffsets {
-  // Pending (handed, not yet known durable) records in offset order, as two parallel arrays from `head`.
-  let offsets: number[] = [];
+  // Pending (handed, not yet known durable) runs of records in offset order: [starts[i], ends[i]) with their
+  // latest timestamp, as parallel arrays from `head`.
+  let starts: number[] = [];
+  let ends: number[] = [];
   let timestamps: number[] = [];
   let head = 0;
   let end: number | undefined = restored?.offset;
@@ -75,24 +83,40 @@ export function createPartitionOffsets(restored?: CommitMetadata): PartitionOffs
     for (const rule of rules) if (offset < rule.handedEnd && timestamp < rule.durableBefore) return true;
     return false;
   };
+  // A run is covered when its last offset and its latest timestamp are.
+  const runCovered = (i: number): boolean => covered(ends[i] - 1, timestamps[i]);
 
   const compact = (): void => {
     if (!uncompacted) return;
     uncompacted = false;
-    const keptOffsets: number[] = [];
+    const keptStarts: number[] = [];
+    const keptEnds: number[] = [];
     const keptTimestamps: number[] = [];
-    for (let i = head; i < offsets.length; i++) {
-      if (!covered(offsets[i], timestamps[i])) {
-        keptOffsets.push(offsets[i]);
+    for (let i = head; i < starts.length; i++) {
+      if (!runCovered(i)) {
+        keptStarts.push(starts[i]);
+        keptEnds.push(ends[i]);
         keptTimestamps.push(timestamps[i]);
       }
     }
-    offsets = keptOffsets;
+    starts = keptStarts;
+    ends = keptEnds;
     timestamps = keptTimestamps;
     head = 0;
   };
 
-  const commitAt = (): number | undefined => (head < offsets.length ? offsets[head] : end);
+  const commitAt = (): number | undefined => (head < starts.length ? starts[head] : end);
+
+  const handedRange = (first: number, last: number, maxTimestamp: Millis): void => {
+    if (end !== undefined && first < end) {
+      throw new Error(`offset ${first} handed after ${end - 1}: offsets must increase (duplicate delivery?)`);
+    }
+    if (!(last > first)) return;
+    starts.push(first);
+    ends.push(last);
+    timestamps.push(maxTimestamp);
+    end = last;
+  };
 
   const prune = (): void => {
     const commit = commitAt();
@@ -111,13 +135,9 @@ export function createPartitionOffsets(restored?: CommitMetadata): PartitionOffs
 
   return {
     handed(offset, timestamp) {
-      if (end !== undefined && offset < end) {
-        throw new Error(`offset ${offset} handed after ${end - 1}: offsets must increase (duplicate delivery?)`);
-      }
-      offsets.push(offset);
-      timestamps.push(timestamp);
-      end = offset + 1;
+      handedRange(offset, offset + 1, timestamp);
     },
+    handedRange,
     skipped(offset) {
       if (end === undefined || offset >= end) end = offset + 1;
     },
@@ -127,9 +147,10 @@ export function createPartitionOffsets(restored?: CommitMetadata): PartitionOffs
     markDurable(durableBefore) {
       if (end === undefined) return;
       // Fast path: the oldest pending records are usually the first to become durable.
-      while (head < offsets.length && timestamps[head] < durableBefore) head++;
-      if (head > 4096 && head * 2 > offsets.length) {
-        offsets = offsets.slice(head);
+      while (head < starts.length && timestamps[head] < durableBefore) head++;
+      if (head > 4096 && head * 2 > starts.length) {
+        starts = starts.slice(head);
+        ends = ends.slice(head);
         timestamps = timestamps.slice(head);
         head = 0;
       }
@@ -161,7 +182,9 @@ export function createPartitionOffsets(restored?: CommitMetadata): PartitionOffs
     },
     pendingCount() {
       compact();
-      return offsets.length - head;
+      let n = 0;
+      for (let i = head; i < starts.length; i++) n += ends[i] - starts[i];
+      return n;
     },
   };
 }

@@ -52,13 +52,17 @@ interface PartitionInfo {
   lastCommitted: string | undefined;
 }
 
-interface Buffered {
-  readonly record: KafkaRecord;
-  readonly offset: number;
-  readonly eventTime: Millis;
-  /** False when the event-time field was missing and the record timestamp stood in: it does not move watermarks. */
-  readonly hasEventTime: boolean;
+/** One fetched batch of one partition, waiting to be handed to the runner (parallel arrays: the hot path). */
+interface Chunk {
   readonly info: PartitionInfo;
+  readonly records: KafkaRecord[];
+  readonly offsets: number[];
+  readonly eventTimes: number[];
+  /** Per record: false when the event-time field was missing (the record timestamp stood in; it does not move
+   * the watermark). Null when every record has its event time. */
+  readonly hasEventTime: boolean[] | null;
+  /** The next record to hand. */
+  next: number;
 }
 
 /** Statistics, for logs and tests. */
@@ -69,6 +73,8 @@ export interface KafkaSourceStats {
   pauses: number;
   commits: number;
   commitFailures: number;
+  /** Date.now() when the first record was handed to the runner (0 before). */
+  firstHandedAt: number;
 }
 
 export class KafkaSource implements UnboundedSource<KafkaRecord> {
@@ -80,6 +86,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     pauses: 0,
     commits: 0,
     commitFailures: 0,
+    firstHandedAt: 0,
   };
   private readonly client: KafkaClient;
   private readonly mode: string;
@@ -90,8 +97,10 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   private readonly partitions = new Map<string, PartitionInfo>();
   private readonly restored = new Map<number, CommitMetadata>();
   private readonly committedStart = new Map<number, number>();
-  private buffer: Buffered[] = [];
-  private head = 0;
+  private chunks: Chunk[] = [];
+  private chunkHead = 0;
+  /** Records fetched and not yet handed. */
+  private buffered = 0;
   private paused = false;
   private failure: KafkaClientError | undefined;
   private wake: (() => void) | undefined;
@@ -218,7 +227,12 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     if (info === undefined || !info.assigned) return;
     info.highWatermark = Number(batch.highWatermark);
     const field = this.spec.timestampField;
-    let fetched = 0;
+    const topic = batch.topic;
+    const partition = batch.partition;
+    const records: KafkaRecord[] = [];
+    const offsets: number[] = [];
+    const eventTimes: number[] = [];
+    let hasEventTime: boolean[] | null = field === null ? null : [];
     for (const r of batch.records) {
       const offset = Number(r.offset);
       if (info.fetchedEnd !== undefined && offset < info.fetchedEnd) {
@@ -226,26 +240,30 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         continue;
       }
       info.fetchedEnd = offset + 1;
-      const record: KafkaRecord = {
-        topic: batch.topic,
-        partition: batch.partition,
+      const timestamp = Number(r.timestamp);
+      records.push({
+        topic,
+        partition,
         offset: r.offset,
-        timestamp: r.timestamp,
-        key: r.key === null ? null : r.key.toString("utf8"),
+        timestamp,
+        key: r.key === null || r.key === undefined ? null : r.key.toString("utf8"),
         value: r.value,
-      };
-      let eventTime = r.timestamp;
-      let hasEventTime = Number.isFinite(eventTime);
-      if (field !== null) {
+      });
+      offsets.push(offset);
+      if (field === null) {
+        eventTimes.push(timestamp);
+      } else {
         const fromField = eventTimeFromField(r.value, field);
-        hasEventTime = fromField !== undefined;
-        if (fromField !== undefined) eventTime = fromField;
+        eventTimes.push(fromField ?? timestamp);
+        (hasEventTime ??= []).push(fromField !== undefined);
       }
-      this.buffer.push({ record, offset, eventTime, hasEventTime, info });
-      fetched++;
     }
-    if (fetched > 0) this.policy.touch(key, this.now());
-    if (!this.paused && this.buffer.length - this.head >= this.spec.maxBufferedRecords) this.pauseFetching();
+    if (records.length === 0) return;
+    if (hasEventTime !== null && hasEventTime.every((h) => h)) hasEventTime = null;
+    this.chunks.push({ info, records, offsets, eventTimes, hasEventTime, next: 0 });
+    this.buffered += records.length;
+    this.policy.touch(key, this.now());
+    if (!this.paused && this.buffered >= this.spec.maxBufferedRecords) this.pauseFetching();
     this.wake?.();
   }
 
@@ -268,7 +286,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
 
   async read(maxWaitMs: number): Promise<SourceBatch<KafkaRecord>> {
     if (this.failure) throw this.failure;
-    if (this.head >= this.buffer.length && maxWaitMs > 0 && !this.finished) {
+    if (this.buffered === 0 && maxWaitMs > 0 && !this.finished) {
       await new Promise<void>((resolve) => {
         const done = (): void => {
           clearTimeout(timer);
@@ -280,50 +298,73 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       });
       if (this.failure) throw this.failure;
     }
-    const records: SourceRecord<KafkaRecord>[] = [];
-    const maxByPartition = new Map<PartitionInfo, Millis>();
-    const limit = Math.min(this.buffer.length, this.head + MAX_RECORDS_PER_READ);
-    for (; this.head < limit; this.head++) {
-      const entry = this.buffer[this.head];
-      const info = entry.info;
-      if (!info.assigned) {
-        // Revoked while buffered: not handed; fetch it again if the partition comes back.
-        if (info.fetchedEnd === undefined || entry.offset < info.fetchedEnd) info.fetchedEnd = entry.offset;
-        continue;
-      }
-      if (info.restored !== undefined && info.offsets.alreadyDurable(entry.offset, entry.eventTime)) {
-        info.offsets.skipped(entry.offset);
+    const out: SourceRecord<KafkaRecord>[] = [];
+    const now = this.now();
+    while (this.chunkHead < this.chunks.length && out.length < MAX_RECORDS_PER_READ) {
+      const chunk = this.chunks[this.chunkHead];
+      this.handChunk(chunk, out, now);
+      if (chunk.next === chunk.records.length) this.chunkHead++;
+    }
+    if (this.chunkHead === this.chunks.length) {
+      this.chunks = [];
+      this.chunkHead = 0;
+    } else if (this.chunkHead > 1024) {
+      this.chunks = this.chunks.slice(this.chunkHead);
+      this.chunkHead = 0;
+    }
+    if (out.length > 0 && this.stats.firstHandedAt === 0) this.stats.firstHandedAt = Date.now();
+    this.stats.handed += out.length;
+    if (this.paused && this.buffered <= this.spec.maxBufferedRecords / 2) this.resumeFetching();
+    if (out.length === 0) await this.checkEndOfInput(now);
+    this.lastWatermark = this.policy.current(now);
+    return { records: out, watermark: this.lastWatermark };
+  }
+
+  /** Hands the chunk's records (up to the per-read limit), skipping those a restored commit says are durable. */
+  private handChunk(chunk: Chunk, out: SourceRecord<KafkaRecord>[], now: Millis): void {
+    const info = chunk.info;
+    const limit = Math.min(chunk.records.length, chunk.next + MAX_RECORDS_PER_READ - out.length);
+    const start = chunk.next;
+    chunk.next = limit;
+    this.buffered -= limit - start;
+    if (!info.assigned) {
+      // Revoked while buffered: not handed; fetched again if the partition comes back.
+      const first = chunk.offsets[start];
+      if (info.fetchedEnd === undefined || first < info.fetchedEnd) info.fetchedEnd = first;
+      return;
+    }
+    const { records, offsets, eventTimes, hasEventTime } = chunk;
+    const restored = info.restored !== undefined;
+    let runStart = -1;
+    let runMax = Number.NEGATIVE_INFINITY;
+    let watermarkMax = Number.NEGATIVE_INFINITY;
+    for (let i = start; i < limit; i++) {
+      const offset = offsets[i];
+      const eventTime = eventTimes[i];
+      if (restored && info.offsets.alreadyDurable(offset, eventTime)) {
+        if (runStart >= 0) info.offsets.handedRange(runStart, offset, runMax);
+        runStart = -1;
+        runMax = Number.NEGATIVE_INFINITY;
+        info.offsets.skipped(offset);
         this.stats.skippedAsDurable++;
         continue;
       }
-      info.offsets.handed(entry.offset, entry.eventTime);
-      records.push({ value: entry.record, timestamp: entry.eventTime });
-      if (entry.hasEventTime) {
-        const max = maxByPartition.get(info);
-        if (max === undefined || entry.eventTime > max) maxByPartition.set(info, entry.eventTime);
-        if (entry.eventTime > this.maxEventTimeHanded) this.maxEventTimeHanded = entry.eventTime;
-      }
+      if (runStart < 0) runStart = offset;
+      if (eventTime > runMax) runMax = eventTime;
+      if ((hasEventTime === null || hasEventTime[i]) && eventTime > watermarkMax) watermarkMax = eventTime;
+      out.push({ value: records[i], timestamp: eventTime });
     }
-    this.stats.handed += records.length;
-    if (this.head === this.buffer.length) {
-      this.buffer = [];
-      this.head = 0;
-    } else if (this.head > 65536) {
-      this.buffer = this.buffer.slice(this.head);
-      this.head = 0;
+    if (runStart >= 0) info.offsets.handedRange(runStart, offsets[limit - 1] + 1, runMax);
+    if (watermarkMax > Number.NEGATIVE_INFINITY) {
+      this.policy.observe(info.key, watermarkMax, now);
+      if (watermarkMax > this.maxEventTimeHanded) this.maxEventTimeHanded = watermarkMax;
     }
-    const now = this.now();
-    for (const [info, max] of maxByPartition) this.policy.observe(info.key, max, now);
-    if (this.paused && this.buffer.length - this.head <= this.spec.maxBufferedRecords / 2) this.resumeFetching();
-    if (records.length === 0) await this.checkEndOfInput(now);
-    this.lastWatermark = this.policy.current(now);
-    return { records, watermark: this.lastWatermark };
   }
 
   /** --stop-when-idle: no record for the configured time, the buffer drained, every partition read to its end. */
   private async checkEndOfInput(now: Millis): Promise<void> {
     const stopAfter = this.spec.stopWhenIdleMs;
-    if (stopAfter === null || this.finished || this.head < this.buffer.length) return;
+    if (stopAfter === null || this.finished || this.buffered > 0) return;
     if (this.policy.assigned().length === 0 || this.policy.quietFor(now) < stopAfter) return;
     if (now - this.lastEndCheckAt < 1000 || this.admin === undefined) return;
     this.lastEndCheckAt = now;

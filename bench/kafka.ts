@@ -1,0 +1,123 @@
+/**
+ * npm run bench:kafka — N sales events (BENCH_KAFKA_COUNT, default 300 000; 1 000 products, 10 ms apart in event
+ * time, all valid) pre-produced to a 3-partition topic, then consumed to the end, each in its own process, by:
+ *   (a) our pipeline (pipelines/sales_aggregation.ts) on the direct runner: Kafka source → parse with dead letters
+ *       → fixed 60 s windows → sum/count/avg per product → no-op sinks;
+ *   (b) a hand-written kafkajs eachBatch loop doing the same parse, windowing and aggregation.
+ * Prints events/s of both (from the first record to the last one processed; the group join is not counted),
+ * the ratio (target ≥ 0.7×) and each one's peak RSS. Starts the local broker itself if none answers.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as os from "os";
+import * as path from "path";
+import { serializeSaleEvent } from "../transforms/events";
+import { createKafkaClient, probeBrokers, BrokerUnreachableError, type ProducedRecord } from "../transforms/kafka_client";
+
+const ROOT = path.resolve(__dirname, "..");
+const COUNT = Number(process.env.BENCH_KAFKA_COUNT ?? 300_000);
+const BOOTSTRAP = process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092";
+const PARTITIONS = 3;
+const BEGIN = Date.UTC(2026, 0, 1);
+
+interface Result {
+  readonly engine: string;
+  readonly events: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  readonly peakRssMb: number;
+  readonly outputs: number;
+}
+
+async function ensureBroker(): Promise<void> {
+  try {
+    await probeBrokers({ bootstrapServers: [BOOTSTRAP] });
+  } catch (e) {
+    if (!(e instanceof BrokerUnreachableError)) throw e;
+    process.stderr.write("bench:kafka: no broker answers; starting the local stack (npm run stack:up)\n");
+    const up = spawnSync(process.execPath, ["-r", "./tools/register.js", "infra/stack.ts", "up"], { cwd: ROOT, stdio: "inherit" });
+    if (up.status !== 0) throw new Error("the local stack did not start; see the lines above");
+  }
+}
+
+/** Produces the events unless the topic already holds them (reruns reuse it). */
+async function prepareTopic(topic: string): Promise<void> {
+  const client = createKafkaClient({ bootstrapServers: [BOOTSTRAP], clientId: "bench-kafka" });
+  const admin = await client.admin();
+  try {
+    await admin.createTopic(topic, PARTITIONS);
+    const held = (await admin.topicOffsets(topic)).reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+    if (held === COUNT) return;
+    if (held !== 0) throw new Error(`topic ${topic} holds ${held} records, expected 0 or ${COUNT}: delete it first`);
+  } finally {
+    await admin.close();
+  }
+  const producer = await client.producer();
+  const started = Date.now();
+  try {
+    const batch = 4_000;
+    for (let from = 0; from < COUNT; from += batch) {
+      const records: ProducedRecord[] = [];
+      for (let i = from; i < Math.min(COUNT, from + batch); i++) {
+        const timestamp = BEGIN + i * 10;
+        const user = `user_${i % 5000}`;
+        records.push({
+          partition: i % PARTITIONS,
+          key: user,
+          timestamp,
+          value: serializeSaleEvent({
+            event_id: `evt_${i}`,
+            user_id: user,
+            product_id: `prod_${(i * 7919) % 1000}`,
+            amount: ((i * 31) % 100_000) / 100,
+            timestamp: new Date(timestamp).toISOString(),
+            event_type: "purchase",
+          }),
+        });
+      }
+      await producer.send(topic, records);
+    }
+  } finally {
+    await producer.close();
+  }
+  process.stderr.write(`bench:kafka: produced ${COUNT} events to ${topic} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+function measure(engine: "pipeline" | "loop", topic: string): Result {
+  const out = execFileSync(
+    process.execPath,
+    ["--max-old-space-size=4096", "-r", "./tools/register.js", path.join("bench", "kafka_case.ts"), engine, topic, String(COUNT)],
+    { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+  );
+  return JSON.parse(out.trim().split("\n").pop() ?? "") as Result;
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
+
+async function main(): Promise<void> {
+  await ensureBroker();
+  const topic = `bench-kafka-${COUNT}`;
+  await prepareTopic(topic);
+  const loop = measure("loop", topic);
+  const ours = measure("pipeline", topic);
+  console.log(`\nbench:kafka — ${fmt(COUNT)} events from a ${PARTITIONS}-partition topic, fixed 60 s windows, 1,000 products`);
+  console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? "unknown cpu"} × ${os.cpus().length}`);
+  console.log("engine                                   events/s   seconds   peak RSS   windowed outputs");
+  for (const [name, r] of [
+    ["(a) our pipeline, direct runner", ours],
+    ["(b) hand-written kafkajs eachBatch loop", loop],
+  ] as const) {
+    console.log(
+      `${name.padEnd(40)} ${fmt(r.eventsPerSecond).padStart(9)}   ${r.seconds.toFixed(2).padStart(7)}   ${r.peakRssMb.toFixed(0).padStart(5)} MB   ${fmt(r.outputs).padStart(8)}`,
+    );
+  }
+  const ratio = ours.eventsPerSecond / loop.eventsPerSecond;
+  console.log(`\nratio (a)/(b): ${ratio.toFixed(2)}× (target ≥ 0.7×)`);
+  if (ours.outputs !== loop.outputs) {
+    console.log(`WARNING: the pipeline emitted ${ours.outputs} results, the loop ${loop.outputs}`);
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:kafka: error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});

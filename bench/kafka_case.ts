@@ -1,0 +1,171 @@
+/**
+ * One measurement of bench/kafka.ts, in its own process (so peak RSS is its own):
+ *   node -r ./tools/register.js bench/kafka_case.ts pipeline|loop TOPIC COUNT
+ * Consumes TOPIC from the beginning with a fresh consumer group until COUNT records are processed, doing
+ * parse → fixed 60 s windows → sum/count/avg per product, and prints one JSON line: the time from the first
+ * record to the last one processed (the group join before is the same for both and not counted), events/s,
+ * peak RSS, windows emitted.
+ */
+import * as kafkajs from "kafkajs";
+import { directRunner, type DirectPipelineResult } from "../runners/direct/runner";
+import { registerSource } from "../runners/direct/sources/registry";
+import { KafkaSource } from "../runners/direct/sources/kafka_source";
+import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec } from "../runners/direct/sources/kafka_source_spec";
+import { parseSaleEvent } from "../transforms/events";
+import { readFromKafka } from "../transforms/kafka";
+import { parDo } from "apache-beam/transforms/pardo";
+import { buildPipeline } from "../pipelines/sales_aggregation";
+
+const BOOTSTRAP = process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092";
+const WINDOW = 60_000;
+const DELAY = 10_000;
+
+interface Result {
+  readonly engine: string;
+  readonly deadLetters?: number;
+  readonly events: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  readonly peakRssMb: number;
+  readonly outputs: number;
+}
+
+function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** Our pipeline (the same buildPipeline as the product) on the direct runner, with no-op sinks. */
+async function pipeline(topic: string, count: number): Promise<Result> {
+  let source: KafkaSource | undefined;
+  registerSource(KAFKA_SOURCE_URN, (payload) => {
+    source = new KafkaSource(decodeKafkaSourceSpec(payload));
+    return source;
+  });
+  const outputs = { n: 0 };
+  const counter = globalThis as unknown as { __benchOutputs?: { n: number } };
+  counter.__benchOutputs = outputs;
+  const noop = parDo<unknown, never>({
+    process: function discard(): never[] {
+      const holder = Function("return globalThis")() as { __benchOutputs?: { n: number } };
+      if (holder.__benchOutputs) holder.__benchOutputs.n++;
+      return [];
+    },
+  });
+  const result = (await directRunner().runAsync((root) =>
+    buildPipeline(
+      root,
+      { window: { kind: "fixed", size: WINDOW, offset: 0 }, key: "product", trigger: {}, allowedLateness: 0 },
+      {
+        source: readFromKafka({
+          bootstrapServers: [BOOTSTRAP],
+          topic,
+          groupId: `bench-pipeline-${Date.now()}`,
+          from: "earliest",
+          watermarkDelay: DELAY,
+          stopWhenIdle: 500,
+          commitInterval: 5_000,
+        }),
+        sinks: { results: noop, late: noop, deadLetters: noop },
+      },
+    ),
+  )) as DirectPipelineResult;
+  let end = 0;
+  while (end === 0) {
+    if (result.stats().elementsRead >= count) end = Date.now();
+    else await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  await result.waitUntilFinish();
+  const start = source?.stats.firstHandedAt ?? 0;
+  const seconds = (end - start) / 1000;
+  return { engine: "pipeline", events: count, seconds, eventsPerSecond: count / seconds, peakRssMb: peakRssMb(), outputs: outputs.n };
+}
+
+/** The baseline: a hand-written kafkajs eachBatch loop doing the same parse, windowing and aggregation. */
+async function loop(topic: string, count: number): Promise<Result> {
+  const kafka = new kafkajs.Kafka({ clientId: "bench-loop", brokers: [BOOTSTRAP], logLevel: kafkajs.logLevel.NOTHING });
+  const consumer = kafka.consumer({
+    groupId: `bench-loop-${Date.now()}`,
+    maxWaitTimeInMs: 250,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  // Mutable counters live in one object: the closure transform boxes captured `let` variables.
+  const state = { processed: 0, outputs: 0, deadLetters: 0, start: 0, end: 0 };
+  const windows = new Map<number, Map<string, [number, number]>>();
+  const maxByPartition = new Map<number, number>();
+  const emitUpTo = (watermark: number): void => {
+    for (const [windowStart, perProduct] of windows) {
+      if (windowStart + WINDOW > watermark) continue;
+      for (const acc of perProduct.values()) {
+        const avg = acc[1] === 0 ? 0 : acc[0] / acc[1];
+        if (avg >= 0) state.outputs++;
+      }
+      windows.delete(windowStart);
+    }
+  };
+  const done = new Promise<void>((resolve) => {
+    void consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        if (state.start === 0) state.start = Date.now();
+        let max = maxByPartition.get(batch.partition) ?? Number.NEGATIVE_INFINITY;
+        for (const message of batch.messages) {
+          const parsed = parseSaleEvent(message.value === null ? "" : message.value.toString("utf8"));
+          state.processed++;
+          if (!parsed.ok) {
+            state.deadLetters++;
+            continue;
+          }
+          const ts = Number(message.timestamp);
+          if (ts > max) max = ts;
+          const windowStart = ts - (ts % WINDOW);
+          let perProduct = windows.get(windowStart);
+          if (!perProduct) windows.set(windowStart, (perProduct = new Map()));
+          const acc = perProduct.get(parsed.event.product_id);
+          if (acc) {
+            acc[0] += parsed.event.amount;
+            acc[1] += 1;
+          } else perProduct.set(parsed.event.product_id, [parsed.event.amount, 1]);
+        }
+        maxByPartition.set(batch.partition, max);
+        let watermark = Number.POSITIVE_INFINITY;
+        for (const m of maxByPartition.values()) watermark = Math.min(watermark, m - DELAY);
+        if (maxByPartition.size >= 3) emitUpTo(watermark);
+        if (state.processed >= count && state.end === 0) {
+          emitUpTo(Number.POSITIVE_INFINITY);
+          state.end = Date.now();
+          resolve();
+        }
+      },
+    });
+  });
+  await done;
+  await consumer.disconnect();
+  const seconds = (state.end - state.start) / 1000;
+  return {
+    engine: "loop",
+    events: count,
+    seconds,
+    eventsPerSecond: count / seconds,
+    peakRssMb: peakRssMb(),
+    outputs: state.outputs,
+    deadLetters: state.deadLetters,
+  };
+}
+
+async function main(): Promise<void> {
+  const [engine, topic, countText] = process.argv.slice(2);
+  const count = Number(countText);
+  const result = engine === "pipeline" ? await pipeline(topic, count) : await loop(topic, count);
+  process.stdout.write(JSON.stringify(result) + "\n");
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    process.stderr.write(`bench:kafka case failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(1);
+  },
+);
