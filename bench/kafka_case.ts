@@ -63,6 +63,7 @@ async function pipeline(topic: string, count: number): Promise<Result> {
           from: "earliest",
           watermarkDelay: DELAY,
           stopWhenIdle: 500,
+          ...(process.env.BENCH_MAX_BUFFERED ? { maxBufferedRecords: Number(process.env.BENCH_MAX_BUFFERED) } : {}),
           commitInterval: 5_000,
         }),
         sinks: { results: noop, late: noop, deadLetters: noop },

@@ -86,7 +86,10 @@ export function routeRecord(record: KafkaRecord): Routed {
   // Decoded here (Buffer is a registered builtin): events.ts's module-level TextDecoder does not survive the
   // serialization of this DoFn into the pipeline proto.
   const value = record.value;
-  const parsed = parseSaleEvent(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("utf8"));
+  const text = Buffer.isBuffer(value)
+    ? value.toString("utf8")
+    : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("utf8");
+  const parsed = parseSaleEvent(text);
   return parsed.ok ? { events: parsed.event } : { deadLetters: deadLetterOf(record, parsed.reason) };
 }
 
@@ -95,21 +98,31 @@ export function parseSalesEvents(name = "parseSalesEvents"): (records: PCollecti
     const routed = records.apply(
       withName(
         "parseOrDeadLetter",
-        parDo<KafkaRecord, Routed, { deadLetters: Counter }>(
+        parDo<KafkaRecord, Routed>({
+          process: function parseOrDeadLetter(record: KafkaRecord): Routed[] {
+            return [routeRecord(record)];
+          },
+        }),
+      ),
+    );
+    const split_ = routed.apply(
+      withName("routeDeadLetters", split<{ events: SaleEvent; deadLetters: DeadLetter }>(["events", "deadLetters"])),
+    );
+    // Counted on the dead-letter branch only, so the parse step itself needs no DoFn parameters (its fast path).
+    const deadLetters = split_.deadLetters.apply(
+      withName(
+        "countDeadLetters",
+        parDo<DeadLetter, DeadLetter, { deadLetters: Counter }>(
           {
-            process: function parseOrDeadLetter(record: KafkaRecord, context: { deadLetters: Counter }): Routed[] {
-              const routedRecord = routeRecord(record);
-              if (routedRecord.deadLetters !== undefined) context.deadLetters.increment(1);
-              return [routedRecord];
+            process: function countDeadLetter(deadLetter: DeadLetter, context: { deadLetters: Counter }): DeadLetter[] {
+              context.deadLetters.increment(1);
+              return [deadLetter];
             },
           },
           { deadLetters: counter(DEAD_LETTERS_COUNTER) },
         ),
       ),
     );
-    const { events, deadLetters } = routed.apply(
-      withName("routeDeadLetters", split<{ events: SaleEvent; deadLetters: DeadLetter }>(["events", "deadLetters"])),
-    );
-    return { events, deadLetters };
+    return { events: split_.events, deadLetters };
   });
 }

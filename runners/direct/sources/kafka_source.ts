@@ -52,12 +52,12 @@ interface PartitionInfo {
   lastCommitted: string | undefined;
 }
 
-/** One fetched batch of one partition, waiting to be handed to the runner (parallel arrays: the hot path). */
+/** One fetched batch of one partition, waiting to be handed to the runner (the hot path: no per-record wrapper). */
 interface Chunk {
   readonly info: PartitionInfo;
   readonly records: KafkaRecord[];
-  readonly offsets: number[];
-  readonly eventTimes: number[];
+  /** Event times from the JSON field (null: the record timestamps are the event times). */
+  readonly eventTimes: number[] | null;
   /** Per record: false when the event-time field was missing (the record timestamp stood in; it does not move
    * the watermark). Null when every record has its event time. */
   readonly hasEventTime: boolean[] | null;
@@ -226,41 +226,40 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const info = this.partitions.get(key);
     if (info === undefined || !info.assigned) return;
     info.highWatermark = Number(batch.highWatermark);
+    const fetched = batch.records;
+    // Offsets increase within a batch: only its head can repeat what was fetched before (after a rebalance).
+    let from = 0;
+    if (info.fetchedEnd !== undefined) {
+      while (from < fetched.length && Number(fetched[from].offset) < info.fetchedEnd) from++;
+      this.stats.duplicatesDropped += from;
+    }
+    if (from === fetched.length) return;
+    info.fetchedEnd = Number(fetched[fetched.length - 1].offset) + 1;
     const field = this.spec.timestampField;
     const topic = batch.topic;
     const partition = batch.partition;
-    const records: KafkaRecord[] = [];
-    const offsets: number[] = [];
-    const eventTimes: number[] = [];
+    const records: KafkaRecord[] = new Array(fetched.length - from);
+    const eventTimes: number[] | null = field === null ? null : [];
     let hasEventTime: boolean[] | null = field === null ? null : [];
-    for (const r of batch.records) {
-      const offset = Number(r.offset);
-      if (info.fetchedEnd !== undefined && offset < info.fetchedEnd) {
-        this.stats.duplicatesDropped++;
-        continue;
-      }
-      info.fetchedEnd = offset + 1;
+    for (let i = from; i < fetched.length; i++) {
+      const r = fetched[i];
       const timestamp = Number(r.timestamp);
-      records.push({
+      records[i - from] = {
         topic,
         partition,
         offset: r.offset,
         timestamp,
         key: r.key === null || r.key === undefined ? null : r.key.toString("utf8"),
         value: r.value,
-      });
-      offsets.push(offset);
-      if (field === null) {
-        eventTimes.push(timestamp);
-      } else {
+      };
+      if (field !== null && eventTimes !== null && hasEventTime !== null) {
         const fromField = eventTimeFromField(r.value, field);
         eventTimes.push(fromField ?? timestamp);
-        (hasEventTime ??= []).push(fromField !== undefined);
+        hasEventTime.push(fromField !== undefined);
       }
     }
-    if (records.length === 0) return;
     if (hasEventTime !== null && hasEventTime.every((h) => h)) hasEventTime = null;
-    this.chunks.push({ info, records, offsets, eventTimes, hasEventTime, next: 0 });
+    this.chunks.push({ info, records, eventTimes, hasEventTime, next: 0 });
     this.buffered += records.length;
     this.policy.touch(key, this.now());
     if (!this.paused && this.buffered >= this.spec.maxBufferedRecords) this.pauseFetching();
@@ -323,38 +322,43 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   /** Hands the chunk's records (up to the per-read limit), skipping those a restored commit says are durable. */
   private handChunk(chunk: Chunk, out: SourceRecord<KafkaRecord>[], now: Millis): void {
     const info = chunk.info;
-    const limit = Math.min(chunk.records.length, chunk.next + MAX_RECORDS_PER_READ - out.length);
+    const { records, eventTimes, hasEventTime } = chunk;
+    const limit = Math.min(records.length, chunk.next + MAX_RECORDS_PER_READ - out.length);
     const start = chunk.next;
     chunk.next = limit;
     this.buffered -= limit - start;
     if (!info.assigned) {
       // Revoked while buffered: not handed; fetched again if the partition comes back.
-      const first = chunk.offsets[start];
+      const first = Number(records[start].offset);
       if (info.fetchedEnd === undefined || first < info.fetchedEnd) info.fetchedEnd = first;
       return;
     }
-    const { records, offsets, eventTimes, hasEventTime } = chunk;
     const restored = info.restored !== undefined;
     let runStart = -1;
     let runMax = Number.NEGATIVE_INFINITY;
     let watermarkMax = Number.NEGATIVE_INFINITY;
     for (let i = start; i < limit; i++) {
-      const offset = offsets[i];
-      const eventTime = eventTimes[i];
-      if (restored && info.offsets.alreadyDurable(offset, eventTime)) {
-        if (runStart >= 0) info.offsets.handedRange(runStart, offset, runMax);
-        runStart = -1;
-        runMax = Number.NEGATIVE_INFINITY;
-        info.offsets.skipped(offset);
-        this.stats.skippedAsDurable++;
-        continue;
+      const record = records[i];
+      const eventTime = eventTimes === null ? record.timestamp : eventTimes[i];
+      if (restored) {
+        const offset = Number(record.offset);
+        if (info.offsets.alreadyDurable(offset, eventTime)) {
+          if (runStart >= 0) info.offsets.handedRange(runStart, offset, runMax);
+          runStart = -1;
+          runMax = Number.NEGATIVE_INFINITY;
+          info.offsets.skipped(offset);
+          this.stats.skippedAsDurable++;
+          continue;
+        }
+        if (runStart < 0) runStart = offset;
+      } else if (runStart < 0) {
+        runStart = Number(record.offset);
       }
-      if (runStart < 0) runStart = offset;
       if (eventTime > runMax) runMax = eventTime;
       if ((hasEventTime === null || hasEventTime[i]) && eventTime > watermarkMax) watermarkMax = eventTime;
-      out.push({ value: records[i], timestamp: eventTime });
+      out.push({ value: record, timestamp: eventTime });
     }
-    if (runStart >= 0) info.offsets.handedRange(runStart, offsets[limit - 1] + 1, runMax);
+    if (runStart >= 0) info.offsets.handedRange(runStart, Number(records[limit - 1].offset) + 1, runMax);
     if (watermarkMax > Number.NEGATIVE_INFINITY) {
       this.policy.observe(info.key, watermarkMax, now);
       if (watermarkMax > this.maxEventTimeHanded) this.maxEventTimeHanded = watermarkMax;
