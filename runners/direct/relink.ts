@@ -70,7 +70,10 @@ export function relinkDeserialized<T>(root: T): T {
         // read-only function property (name, length): skip
       }
     }
-    rebuilt.__closure = () => closure;
+    // The rebuilt function's closure names the re-linked values (readers of __closure get the fast functions).
+    const relinkedClosure: Closure = {};
+    names.forEach((name, i) => (relinkedClosure[name] = values[i]));
+    rebuilt.__closure = () => relinkedClosure;
     done.set(thunk, rebuilt);
     return rebuilt;
   };

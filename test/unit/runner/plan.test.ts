@@ -125,3 +125,20 @@ test("the SDK's map() wrapper is recognized, so the runner calls the mapped func
   expect(mapped?.(21)).toBe(42);
   expect(sdkMapFunction(doFnOf("flatMap(twice)"))).toBeUndefined();
 });
+
+test("re-linking replaces the serializer's thunks, also inside closures", () => {
+  const { serializeFn, deserializeFn } = require("apache-beam/internal/serialize") as {
+    serializeFn(v: unknown): Uint8Array;
+    deserializeFn(b: Uint8Array): unknown;
+  };
+  const { relinkDeserialized } = require("../../../runners/direct/relink") as { relinkDeserialized<T>(v: T): T };
+  const FACTOR = 3;
+  const inner = (x: number) => x * FACTOR;
+  const outer = (x: number) => inner(x) + 1;
+  const relinked = relinkDeserialized(deserializeFn(serializeFn({ outer })) as { outer: (x: number) => number });
+  expect(relinked.outer(2)).toBe(7);
+  const isThunk = (f: unknown) => typeof (f as { __impl?: unknown }).__impl === "function";
+  expect(isThunk(relinked.outer)).toBe(false);
+  const closure = (relinked.outer as unknown as { __closure(): { inner: unknown } }).__closure();
+  expect(isThunk(closure.inner)).toBe(false);
+});
