@@ -75,7 +75,8 @@ export interface ConsumerOptions {
   /** Where a partition without a committed offset starts: earliest (default) or latest. */
   readonly fallbackToEarliest?: boolean;
   readonly sessionTimeoutMs?: number;
-  /** The longest the broker holds a fetch request open when no data is available (default 250 ms). */
+  /** The longest the broker holds a fetch request open when no data is available, and how long a consumer
+   * whose partitions are all paused sleeps before looking again (default 100 ms). */
   readonly maxWaitMs?: number;
   readonly maxBytesPerPartition?: number;
   readonly maxBytes?: number;
@@ -349,7 +350,7 @@ function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, optio
   const consumer = kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 10_000,
-    maxWaitTimeInMs: options.maxWaitMs ?? 250,
+    maxWaitTimeInMs: options.maxWaitMs ?? 100,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
     maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
     allowAutoTopicCreation: false,

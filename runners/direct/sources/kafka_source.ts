@@ -313,7 +313,9 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     }
     if (out.length > 0 && this.stats.firstHandedAt === 0) this.stats.firstHandedAt = Date.now();
     this.stats.handed += out.length;
-    if (this.paused && this.buffered <= this.spec.maxBufferedRecords / 2) this.resumeFetching();
+    // Resume while a quarter of the buffer is left: fetching restarts only after the client's poll interval, and
+    // the runner should not run dry meanwhile.
+    if (this.paused && this.buffered <= this.spec.maxBufferedRecords * 0.75) this.resumeFetching();
     if (out.length === 0) await this.checkEndOfInput(now);
     this.lastWatermark = this.policy.current(now);
     return { records: out, watermark: this.lastWatermark };

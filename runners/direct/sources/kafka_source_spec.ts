@@ -29,7 +29,7 @@ export interface KafkaSourceSpec {
   readonly idleTimeoutMs: Millis;
   /** End the input (watermark +∞) after this long with no new record and every partition read to its end. */
   readonly stopWhenIdleMs: Millis | null;
-  /** Backpressure: fetching pauses when this many records wait in the source's buffer, resumes at half. */
+  /** Backpressure: fetching pauses when this many records wait in the source's buffer, resumes at 3/4. */
   readonly maxBufferedRecords: number;
   /** Offsets are committed at most this often (and at close), after the runner reports what is durable. */
   readonly commitIntervalMs: Millis;
