@@ -12,8 +12,13 @@ import {
   testStream,
   window,
   globalWindows,
+  directRunner,
+  paneCapture,
+  windowInto,
+  windowedCombine,
 } from "../../transforms";
-import { ESPRESSO, kv, runSalesScenario, sale, type Sale } from "./support";
+import { ESPRESSO, kv, runSalesScenario, sale, sum, type Sale } from "./support";
+import { scriptedSource } from "./scripted_source";
 
 const FIRST = window(BEGINNING, minutes(10));
 
@@ -62,4 +67,19 @@ test("repeated count trigger in the global window, discarding: a pane every two 
   // The leftover sale comes out in the final pane at the end of the global window.
   expect(values.reduce((a, b) => a + b, 0)).toBe(31);
   assertPanes(out.results).satisfies("the last pane is final", (all) => all[all.length - 1].pane.isLast);
+});
+
+test("on the real clock, a processing-time trigger fires while the source is idle", async () => {
+  const source = scriptedSource<Sale>([sale(ESPRESSO, 5, minutes(1))], minutes(2), false);
+  const results = paneCapture<{ key: string; value: number }>("results");
+  const started = Date.now();
+  await directRunner({ stopWhenIdleMs: 400 }).run((root) => {
+    root
+      .apply(source.transform)
+      .apply(windowInto<Sale>(globalWindows(), { trigger: repeatedly(afterProcessingTime(50)), accumulation: "DISCARDING" }))
+      .apply(windowedCombine({ key: (s: Sale) => s.product, value: (s: Sale) => s.amount, combineFn: sum }))
+      .results.apply(results.capture());
+  });
+  expect(results.elements().map((e) => [e.value.value, e.pane.timing])).toEqual([[5, "EARLY"]]);
+  expect(Date.now() - started).toBeLessThan(5000);
 });
