@@ -2,7 +2,8 @@
  * `npm start`: the main job end to end on this machine, by itself.
  *
  *   1. starts the local Kafka broker if none answers (`npm run stack:up`, idempotent);
- *   2. creates the topic `sales_events` (3 partitions) if missing;
+ *   2. creates the topic `sales_events` (3 partitions) if missing; the sample events start now, or a minute after
+ *      what the group already finalized in an earlier run (so a second run's events are not all late);
  *   3. starts the sales pipeline (`npm run pipeline -- ...`: 1-minute windows per product, 10 s watermark delay,
  *      1 minute allowed lateness, `--stop-when-idle 10s`) and, alongside, the producer (`npm run produce -- ...`):
  *      4 000 sales at 200 per second, event time running 20× faster than the clock (100 ms apart), 2 % out of
@@ -15,10 +16,12 @@
 import { spawn } from "child_process";
 import * as path from "path";
 import { createKafkaClient, probeBrokers } from "../transforms/kafka_client";
+import { decodeCommitMetadata } from "../runners/direct/sources/kafka_offsets";
 
 const ROOT = path.resolve(__dirname, "..");
 const TOPIC = "sales_events";
 const BOOTSTRAP = "127.0.0.1:9092";
+const GROUP = "sales-aggregation";
 
 function run(what: string, args: readonly string[]): { done: Promise<number> } {
   const child = spawn(process.execPath, ["-r", "./tools/register.js", ...args], { cwd: ROOT, stdio: "inherit" });
@@ -32,12 +35,23 @@ function run(what: string, args: readonly string[]): { done: Promise<number> } {
   return { done };
 }
 
-async function ensureTopic(): Promise<void> {
+/**
+ * Creates the topic if missing and returns where the sample events' event time starts: now, or after what the
+ * group has already finalized (its committed watermark), so that a second `npm start` right after the first does
+ * not produce events that are all behind the restored watermark (they would all be late).
+ */
+async function prepare(): Promise<number> {
   const client = createKafkaClient({ bootstrapServers: [BOOTSTRAP], clientId: "start" });
   await probeBrokers(client.connection);
   const admin = await client.admin();
   try {
     await admin.createTopic(TOPIC, 3);
+    let finalized = Number.NEGATIVE_INFINITY;
+    for (const c of await admin.committedOffsets(GROUP, TOPIC)) {
+      const metadata = c.offset === null ? undefined : decodeCommitMetadata(c.metadata, Number(c.offset), "record");
+      if (metadata && metadata.sourceWatermark > finalized) finalized = metadata.sourceWatermark;
+    }
+    return Math.max(Date.now(), finalized + 60_000);
   } finally {
     await admin.close();
   }
@@ -47,14 +61,14 @@ async function main(): Promise<number> {
   process.stderr.write("start: 1/3 local Kafka broker (npm run stack:up)\n");
   const stack = await run("stack:up", ["infra/stack.ts", "up"]).done;
   if (stack !== 0) return stack;
-  await ensureTopic();
+  const startTime = await prepare();
 
   process.stderr.write(`start: 2/3 sales pipeline on topic ${TOPIC}, and 3/3 the producer alongside\n`);
   const pipeline = run("pipeline", [
     "pipelines/main.ts",
     `--topic=${TOPIC}`,
     `--bootstrap-servers=${BOOTSTRAP}`,
-    "--group-id=sales-aggregation",
+    `--group-id=${GROUP}`,
     "--window=fixed:1m",
     "--watermark-delay=10s",
     "--allowed-lateness=1m",
@@ -64,6 +78,7 @@ async function main(): Promise<number> {
     "pipelines/produce.ts",
     `--topic=${TOPIC}`,
     `--bootstrap-servers=${BOOTSTRAP}`,
+    `--start-time=${new Date(startTime).toISOString()}`,
     "--count=4000",
     "--rate=200",
     "--interval=100ms",
