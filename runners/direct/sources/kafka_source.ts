@@ -1,6 +1,6 @@
 /**
  * The direct runner's Kafka source: a consumer-group member that fetches batches into a bounded buffer (fetching
- * pauses when it is full and resumes when the runner has drained half of it), hands records to the runner with
+ * pauses when it is full and resumes when it is down to three quarters), hands records to the runner with
  * their event times and the watermark of kafka_watermarks.ts, and commits offsets only for what the runner reports
  * durable (kafka_offsets.ts), with the watermark and the durable records in the commit metadata so that a restart
  * resumes without loss and without counting anything twice. docs/guarantees.md states the guarantee.
