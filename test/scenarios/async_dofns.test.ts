@@ -4,6 +4,7 @@
  */
 import * as beam from "apache-beam";
 import { assertPanes, asyncParDo, directRunner, paneCapture, seconds, testStream } from "../../transforms";
+import { eventLog, scriptedSource } from "./scripted_source";
 
 interface Job {
   readonly key: string;
@@ -103,4 +104,36 @@ test("a rejected promise fails the pipeline with its error", async () => {
         .apply(asyncParDo(failing));
     }),
   ).rejects.toThrow("sink rejected k3");
+});
+
+test("a buffering sink: finishBundle's async write completes before the source hears the data is durable", async () => {
+  eventLog.length = 0;
+  const source = scriptedSource<Job>(
+    [1, 2, 3].map((i) => ({ value: { key: `k${i}`, value: i }, timestamp: seconds(i) })),
+    seconds(10),
+    false,
+  );
+  await directRunner({ stopWhenIdleMs: 100, durableIntervalMs: 0 }).run((root) => {
+    root.apply(source.transform).apply(
+      asyncParDo<Job, never, { buffer: { rows: number[] } }>(
+        {
+          process: function buffer(job: Job, context: { buffer: { rows: number[] } }): void {
+            context.buffer.rows.push(job.value);
+          },
+          finishBundle: async function flush(context: { buffer: { rows: number[] } }): Promise<void> {
+            const rows = context.buffer.rows.splice(0);
+            if (rows.length === 0) return;
+            await new Promise((resolve) => setTimeout(resolve, 30));
+            const log = (Function("return globalThis")() as { __scenarioEventLog: string[] }).__scenarioEventLog;
+            log.push(`write:${rows.join(",")}`);
+          },
+        },
+        { buffer: { rows: [] } },
+      ),
+    );
+  });
+  const firstWrite = eventLog.indexOf("write:1,2,3");
+  const firstDurable = eventLog.findIndex((e) => e.startsWith("durable:"));
+  expect(firstWrite).toBeGreaterThanOrEqual(0);
+  expect(firstDurable).toBeGreaterThan(firstWrite);
 });

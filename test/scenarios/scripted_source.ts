@@ -21,6 +21,9 @@ interface Script {
 
 /** onDurable calls per script id. */
 export const durableCalls = new Map<string, number[]>();
+/** onDurable calls in order, interleaved with whatever a test's DoFns log (a process-global list). */
+export const eventLog: string[] = [];
+(globalThis as unknown as { __scenarioEventLog: string[] }).__scenarioEventLog = eventLog;
 
 registerSource(URN, (payload): UnboundedSource<unknown> => {
   const script = JSON.parse(Buffer.from(payload).toString("utf8")) as Script;
@@ -40,6 +43,7 @@ registerSource(URN, (payload): UnboundedSource<unknown> => {
       const calls = durableCalls.get(script.id) ?? [];
       calls.push(before);
       durableCalls.set(script.id, calls);
+      eventLog.push(`durable:${before}`);
     },
     async close(): Promise<void> {},
   };
