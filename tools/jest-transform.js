@@ -9,6 +9,6 @@ module.exports = {
     return { code: transpile(source, fileName) };
   },
   getCacheKey(source, fileName) {
-    return crypto.createHash("sha1").update(source).update(fileName).update("closure-v3").digest("hex");
+    return crypto.createHash("sha1").update(source).update(fileName).update("closure-v4").digest("hex");
   },
 };

@@ -66,6 +66,12 @@ function shorthandPropertyGuard(context) {
     if (ts.isShorthandPropertyAssignment(node) && !node.objectAssignmentInitializer) {
       return f.createPropertyAssignment(node.name.text, f.createIdentifier(node.name.text));
     }
+    if (ts.isComputedPropertyName(node)) {
+      // An imported name in a computed key would be rewritten to the import's vanished module alias
+      // (`[x_1.NAME]`): fresh identifiers resolve to the local binding the closure transform declares instead.
+      const fresh = (inner) => (ts.isIdentifier(inner) ? f.createIdentifier(inner.text) : ts.visitEachChild(inner, fresh, context));
+      return f.updateComputedPropertyName(node, fresh(ts.visitNode(node.expression, visit)));
+    }
     return ts.visitEachChild(node, visit, context);
   };
   return (sourceFile) => ts.visitNode(sourceFile, visit);

@@ -3,6 +3,9 @@
  * array-destructuring guard must keep every element that ts-closure-transform 0.1.8 would otherwise drop.
  */
 import { serializeFn, deserializeFn } from "apache-beam/internal/serialize";
+import { DROPPED_DUE_TO_LATENESS } from "../../runners/direct/operators/grouping_operator";
+
+const COUNTERS_BY_NAME = { [DROPPED_DUE_TO_LATENESS]: "late" };
 
 const MULTIPLIER = 7;
 function scaled(x: number): number {
@@ -52,6 +55,10 @@ describe("closure-transform guards", () => {
     send();
     send();
     expect({ sent }).toEqual({ sent: 2 });
+  });
+
+  it("resolves an imported name used as a computed key at module level", () => {
+    expect(COUNTERS_BY_NAME).toEqual({ droppedDueToLateness: "late" });
   });
 
   it("refuses to compile a closure over a for-let loop variable, saying what to write instead", () => {
