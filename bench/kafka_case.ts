@@ -22,6 +22,8 @@ const DELAY = 10_000;
 
 interface Result {
   readonly engine: string;
+  readonly starvedMs?: number;
+  readonly pauses?: number;
   readonly deadLetters?: number;
   readonly events: number;
   readonly seconds: number;
@@ -78,7 +80,16 @@ async function pipeline(topic: string, count: number): Promise<Result> {
   await result.waitUntilFinish();
   const start = source?.stats.firstHandedAt ?? 0;
   const seconds = (end - start) / 1000;
-  return { engine: "pipeline", events: count, seconds, eventsPerSecond: count / seconds, peakRssMb: peakRssMb(), outputs: outputs.n };
+  return {
+    engine: "pipeline",
+    events: count,
+    seconds,
+    eventsPerSecond: count / seconds,
+    peakRssMb: peakRssMb(),
+    outputs: outputs.n,
+    starvedMs: source?.stats.starvedMs,
+    pauses: source?.stats.pauses,
+  };
 }
 
 /** The baseline: a hand-written kafkajs eachBatch loop doing the same parse, windowing and aggregation. */

@@ -75,6 +75,11 @@ export interface KafkaSourceStats {
   commitFailures: number;
   /** Date.now() when the first record was handed to the runner (0 before). */
   firstHandedAt: number;
+  /**
+   * Milliseconds read() waited with an empty buffer after the first record: the runner waited for the client
+   * (the broker, or the client decoding fetched data on the same thread).
+   */
+  starvedMs: number;
 }
 
 export class KafkaSource implements UnboundedSource<KafkaRecord> {
@@ -87,6 +92,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     commits: 0,
     commitFailures: 0,
     firstHandedAt: 0,
+    starvedMs: 0,
   };
   private readonly client: KafkaClient;
   private readonly mode: string;
@@ -286,6 +292,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   async read(maxWaitMs: number): Promise<SourceBatch<KafkaRecord>> {
     if (this.failure) throw this.failure;
     if (this.buffered === 0 && maxWaitMs > 0 && !this.finished) {
+      const waitStart = this.stats.firstHandedAt === 0 ? 0 : Date.now();
       await new Promise<void>((resolve) => {
         const done = (): void => {
           clearTimeout(timer);
@@ -295,6 +302,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         const timer = setTimeout(done, maxWaitMs);
         this.wake = done;
       });
+      if (waitStart > 0) this.stats.starvedMs += Date.now() - waitStart;
       if (this.failure) throw this.failure;
     }
     const out: SourceRecord<KafkaRecord>[] = [];
