@@ -25,6 +25,7 @@ import {
   WindowBounds,
 } from "./transcript";
 import { TranscriptError } from "./transcript_error";
+import { PANE_ORDER } from "./observed";
 import { parseTriggerFn } from "./trigger_fn";
 import { parseWindowFn } from "./window_fn";
 import { YamlDocument, loadYamlDocuments } from "./yaml_documents";
@@ -46,18 +47,8 @@ const TOP_LEVEL_KEYS = [
   "transcript",
 ];
 const STEP_KINDS = ["input", "watermark", "processing_time", "clock", "expect", "expect_late"];
-const PANE_KEYS = [
-  "key",
-  "window",
-  "values",
-  "timestamp",
-  "early",
-  "late",
-  "final",
-  "first",
-  "index",
-  "nonspeculative_index",
-];
+/** The attributes an expected pane may name: those an observed pane has (observed.ts prints them in this order). */
+const PANE_KEYS: readonly string[] = PANE_ORDER;
 const LATE_KEYS = ["key", "value", "timestamp", "window", "reason"];
 const INPUT_KEYS = ["key", "value", "timestamp"];
 
