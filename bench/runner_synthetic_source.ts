@@ -85,11 +85,16 @@ function syntheticSource(payload: Uint8Array): UnboundedSource<string> {
   const generate = syntheticSalesGenerator(config);
   let maxTs = WATERMARK_START;
   let produced = 0;
+  // One records array refilled for every batch, as the hand-written loop refills its arrays (the runner is done
+  // with a batch before it reads the next, see source.ts). Measured with a fresh array per batch: young-generation
+  // collections freed almost nothing (most of every batch was copied and promoted, then freed by full collections),
+  // which cost our runner (the only engine reading this source) ~1.8 µs/event (source → no-op sink: 2.8 s vs 1.0 s per 1M events).
+  const records: SourceRecord<string>[] = [];
   return {
     bounded: true,
     async open(): Promise<void> {},
     async read(): Promise<SourceBatch<string>> {
-      const records: SourceRecord<string>[] = [];
+      records.length = 0;
       produced += generate(config.batchSize, (value, timestamp) => {
         records.push({ value, timestamp });
         if (timestamp > maxTs) maxTs = timestamp;

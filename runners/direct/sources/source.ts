@@ -40,7 +40,9 @@ export interface UnboundedSource<T> {
   open(context: SourceContext): Promise<void>;
   /**
    * The next batch. Resolves within about maxWaitMs even when there is no data (an empty batch, possibly with
-   * an advanced watermark), so the runner can move processing time and notice shutdown.
+   * an advanced watermark), so the runner can move processing time and notice shutdown. The runner has handed
+   * every record of a batch downstream (and keeps no reference to the array) before it calls read() again, so a
+   * source may refill one records array for every batch.
    */
   read(maxWaitMs: number): Promise<SourceBatch<T>>;
   /**
