@@ -244,6 +244,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
       let expired: Window[] | undefined;
       let closed: Window[] | undefined;
       let ks: KeyState<K, A> | undefined;
+      const defaultTrigger = this.defaultTrigger;
       for (let i = 0; i < windows.length; i++) {
         const w = windows[i];
         if (w.end - 1 + lateness < inputWm) {
@@ -256,8 +257,14 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
           continue;
         }
         // Windows are independent, so firing each right after adding equals Beam's add-all-then-fire.
-        this.addValue(st, value, timestamp);
-        if (this.trigger.shouldFire(st.trig, this.ctx(st))) this.emit(st);
+        if (defaultTrigger) {
+          // The default trigger's fast path, as for a single window above (sliding windows take this branch).
+          this.addValueDefaultTrigger(st, value, timestamp);
+          if (inputWm > st.maxTs) this.emit(st);
+        } else {
+          this.addValue(st, value, timestamp);
+          if (this.trigger.shouldFire(st.trig, this.ctx(st))) this.emit(st);
+        }
       }
       if (expired !== undefined) this.emitLate(key, value, timestamp, expired, "EXPIRED_WINDOW");
       if (closed !== undefined) this.emitLate(key, value, timestamp, closed, "CLOSED_WINDOW");
