@@ -600,8 +600,14 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
         this.emitLate(key, value, timestamp, [st.window], "CLOSED_WINDOW");
         continue;
       }
-      this.addValue(st, value, timestamp);
-      if (this.trigger.shouldFire(st.trig, this.ctx(st))) this.emit(st);
+      if (this.defaultTrigger) {
+        // The default trigger's fast path (same effects as addValue + onElement + shouldFire).
+        this.addValueDefaultTrigger(st, value, timestamp);
+        if (this.inputWm > st.maxTs) this.emit(st);
+      } else {
+        this.addValue(st, value, timestamp);
+        if (this.trigger.shouldFire(st.trig, this.ctx(st))) this.emit(st);
+      }
     }
     this.updateOutputWatermark();
   }

@@ -467,6 +467,8 @@ function initialSlots(node: Node, out: number[]): void {
   for (const ch of node.children) initialSlots(ch, out);
 }
 
+const NO_FINISHED_BITS: readonly boolean[][] = Object.freeze([]) as readonly boolean[][];
+
 class CompiledTrigger implements TriggerStateMachine {
   readonly description: string;
   private readonly size: number;
@@ -491,6 +493,11 @@ class CompiledTrigger implements TriggerStateMachine {
     this.root.onElement(state, ctx);
   }
   onMerge(target: TriggerState, sources: readonly TriggerState[], ctx: TriggerContext): void {
+    // The default trigger reads no source state (and all windows share its never-written state): no snapshot.
+    if (this.shared !== undefined) {
+      this.root.onMerge(target, sources, NO_FINISHED_BITS, ctx);
+      return;
+    }
     // Snapshot first: `target` may be one of the sources and is written while they are read.
     const src = sources.map((s) => ({ finished: s.finished.slice(), slots: s.slots.slice() }));
     const f = src.map((s) => s.finished);
