@@ -304,14 +304,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
 
   /** ReduceFnRunner.processElement for one (element, window): buffer, hold, trigger. */
   private addValue(st: WindowState<K, A>, value: V, timestamp: Millis): void {
-    const agg = this.agg;
-    st.acc = agg.add(st.acc === undefined ? agg.create() : st.acc, value);
-    st.nonEmpty = true;
-    if (timestamp < st.minTs) {
-      st.minTs = timestamp;
-      this.queueMinTs(st);
-    }
-    this.addHolds(st, timestamp);
+    this.bufferValue(st, value, timestamp);
     if (st.gcTimer) {
       this.trigger.onElement(st.trig, this.ctx(st));
     } else {
@@ -323,8 +316,8 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     }
   }
 
-  /** addValue with the default trigger's onElement inlined (same effects). */
-  private addValueDefaultTrigger(st: WindowState<K, A>, value: V, timestamp: Millis): void {
+  /** The element's part of processElement, whatever the trigger: accumulate, mark non-empty, hold. */
+  private bufferValue(st: WindowState<K, A>, value: V, timestamp: Millis): void {
     const agg = this.agg;
     st.acc = agg.add(st.acc === undefined ? agg.create() : st.acc, value);
     st.nonEmpty = true;
@@ -333,6 +326,11 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
       this.queueMinTs(st);
     }
     this.addHolds(st, timestamp);
+  }
+
+  /** addValue with the default trigger's onElement inlined (same effects). */
+  private addValueDefaultTrigger(st: WindowState<K, A>, value: V, timestamp: Millis): void {
+    this.bufferValue(st, value, timestamp);
     if (st.gcTimer && (st.eowTimer || this.inputWm > st.maxTs)) return;
     st.gcTimer = true;
     if (!(this.inputWm > st.maxTs)) st.eowTimer = true;
