@@ -110,7 +110,12 @@ export function windowSales(config: SalesAggregationConfig): (events: PCollectio
 export function salesStatsFn(): CombineFn<SaleEvent, [number, number], SalesStats> {
   return {
     createAccumulator: (): [number, number] => [0, 0],
-    addInput: (acc: [number, number], event: SaleEvent): [number, number] => [acc[0] + event.amount, acc[1] + 1],
+    // Updates the accumulator in place (a CombineFn may; no array per event).
+    addInput: (acc: [number, number], event: SaleEvent): [number, number] => {
+      acc[0] += event.amount;
+      acc[1] += 1;
+      return acc;
+    },
     mergeAccumulators: (accs: Iterable<[number, number]>): [number, number] => {
       let sum = 0;
       let count = 0;

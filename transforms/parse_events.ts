@@ -95,16 +95,11 @@ export function routeRecord(record: KafkaRecord): Routed {
 
 export function parseSalesEvents(name = "parseSalesEvents"): (records: PCollection<KafkaRecord>) => ParsedEvents {
   return withName(name, (records: PCollection<KafkaRecord>): ParsedEvents => {
-    const routed = records.apply(
-      withName(
-        "parseOrDeadLetter",
-        parDo<KafkaRecord, Routed>({
-          process: function parseOrDeadLetter(record: KafkaRecord): Routed[] {
-            return [routeRecord(record)];
-          },
-        }),
-      ),
-    );
+    // A map (not a parDo returning a one-item array): the direct runner calls a map's function directly and
+    // emits its single result, with no per-record array or generator.
+    const routed = records.map(function parseOrDeadLetter(record: KafkaRecord): Routed {
+      return routeRecord(record);
+    });
     const split_ = routed.apply(
       withName("routeDeadLetters", split<{ events: SaleEvent; deadLetters: DeadLetter }>(["events", "deadLetters"])),
     );
