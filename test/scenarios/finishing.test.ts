@@ -14,11 +14,27 @@ import {
   windowInto,
   windowedCombine,
 } from "../../transforms";
+import type { Root } from "apache-beam/pvalue";
+import type { PaneCapture } from "../../transforms";
 import { ESPRESSO, kv, sale, sum, type Sale } from "./support";
 import { durableCalls, scriptedSource } from "./scripted_source";
 
 const FIRST = window(BEGINNING, minutes(10));
 const SECOND = window(minutes(10), minutes(20));
+
+/** The pipeline every test here stops: sales → 10-minute fixed windows → sum per product → captured panes. */
+function sumPerProduct(
+  source: ReturnType<typeof scriptedSource<Sale>>,
+  results: PaneCapture<{ key: string; value: number }>,
+): (root: Root) => void {
+  return (root) => {
+    root
+      .apply(source.transform)
+      .apply(windowInto<Sale>(fixedWindows(minutes(10))))
+      .apply(windowedCombine({ key: (s: Sale) => s.product, value: (s: Sale) => s.amount, combineFn: sum }))
+      .results.apply(results.capture());
+  };
+}
 
 async function runUntilIdle(bounded: boolean) {
   const source = scriptedSource<Sale>(
@@ -28,13 +44,7 @@ async function runUntilIdle(bounded: boolean) {
   );
   const results = paneCapture<{ key: string; value: number }>("results");
   const started = Date.now();
-  await directRunner({ stopWhenIdleMs: 100 }).run((root) => {
-    root
-      .apply(source.transform)
-      .apply(windowInto<Sale>(fixedWindows(minutes(10))))
-      .apply(windowedCombine({ key: (s: Sale) => s.product, value: (s: Sale) => s.amount, combineFn: sum }))
-      .results.apply(results.capture());
-  });
+  await directRunner({ stopWhenIdleMs: 100 }).run(sumPerProduct(source, results));
   return { results: results.elements(), durable: durableCalls.get(source.id) ?? [], tookMs: Date.now() - started };
 }
 
@@ -58,13 +68,7 @@ test("stop() on a running pipeline finishes it cleanly", async () => {
   const source = scriptedSource<Sale>([sale(ESPRESSO, 1, minutes(1))], minutes(11), false);
   const results = paneCapture<{ key: string; value: number }>("results");
   const runner = directRunner();
-  const result = await runner.runAsync((root) => {
-    root
-      .apply(source.transform)
-      .apply(windowInto<Sale>(fixedWindows(minutes(10))))
-      .apply(windowedCombine({ key: (s: Sale) => s.product, value: (s: Sale) => s.amount, combineFn: sum }))
-      .results.apply(results.capture());
-  });
+  const result = await runner.runAsync(sumPerProduct(source, results));
   await new Promise((resolve) => setTimeout(resolve, 50));
   runner.stop();
   await result.waitUntilFinish();
@@ -75,13 +79,7 @@ test("SIGINT (with handleSignals) stops cleanly: the run resolves, closed window
   const source = scriptedSource<Sale>([sale(ESPRESSO, 5, minutes(1))], minutes(11), false);
   const results = paneCapture<{ key: string; value: number }>("results");
   const listenersBefore = process.listenerCount("SIGINT");
-  const result = await directRunner({ handleSignals: true }).runAsync((root) => {
-    root
-      .apply(source.transform)
-      .apply(windowInto<Sale>(fixedWindows(minutes(10))))
-      .apply(windowedCombine({ key: (s: Sale) => s.product, value: (s: Sale) => s.amount, combineFn: sum }))
-      .results.apply(results.capture());
-  });
+  const result = await directRunner({ handleSignals: true }).runAsync(sumPerProduct(source, results));
   await new Promise((resolve) => setTimeout(resolve, 50));
   process.emit("SIGINT");
   await result.waitUntilFinish();
