@@ -23,7 +23,7 @@ import type { CombineFn } from "apache-beam/transforms/group_and_combine";
 import type { PaneInfo, Window as SdkWindow } from "apache-beam/values";
 import type { KV } from "apache-beam/values";
 import type { Millis, Timing } from "../runners/direct/grouping/model";
-import type { SaleEvent } from "../transforms/events";
+import { averageCents, type SaleEvent } from "../transforms/events";
 import type { KafkaRecord } from "../transforms/kafka";
 import { parseSalesEvents, type DeadLetter } from "../transforms/parse_events";
 import { fixedWindows, sessions, slidingWindows, windowInto, type SpecWindowFn } from "../transforms/windowing";
@@ -35,8 +35,12 @@ export interface SalesWindowResult {
   readonly key: string;
   readonly keyKind: AggregationKey;
   readonly window: { readonly start: Millis; readonly end: Millis };
+  /** The exact sum in cents (integer minor units); `sum` is the same in currency units, for display. */
+  readonly sumCents: number;
   readonly sum: number;
   readonly count: number;
+  /** The average rounded once to the cent (half up), in cents; `avg` is the same in currency units. */
+  readonly avgCents: number;
   readonly avg: number;
   readonly pane: {
     readonly timing: Timing;
@@ -50,9 +54,12 @@ export interface SalesWindowResult {
 /** An event that arrived after its window could no longer be updated. */
 export type LateSale = LateRecord<string, SaleEvent>;
 
+/** Exact money: sums in integer cents, the average rounded once, at the output. */
 export interface SalesStats {
+  readonly sumCents: number;
   readonly sum: number;
   readonly count: number;
+  readonly avgCents: number;
   readonly avg: number;
 }
 
@@ -106,13 +113,13 @@ export function windowSales(config: SalesAggregationConfig): (events: PCollectio
   });
 }
 
-/** sum, count and average of the amounts. */
+/** sum, count and average of the amounts, summed exactly in integer cents. */
 export function salesStatsFn(): CombineFn<SaleEvent, [number, number], SalesStats> {
   return {
     createAccumulator: (): [number, number] => [0, 0],
     // Updates the accumulator in place (a CombineFn may; no array per event).
     addInput: (acc: [number, number], event: SaleEvent): [number, number] => {
-      acc[0] += event.amount;
+      acc[0] += Math.round(event.amount * 100); // amountCents (inlined: this function is serialized)
       acc[1] += 1;
       return acc;
     },
@@ -125,11 +132,10 @@ export function salesStatsFn(): CombineFn<SaleEvent, [number, number], SalesStat
       }
       return [sum, count];
     },
-    extractOutput: (acc: [number, number]): SalesStats => ({
-      sum: Math.round(acc[0] * 100) / 100,
-      count: acc[1],
-      avg: acc[1] === 0 ? 0 : Math.round((acc[0] / acc[1]) * 100) / 100,
-    }),
+    extractOutput: (acc: [number, number]): SalesStats => {
+      const avgCents = averageCents(acc[0], acc[1]);
+      return { sumCents: acc[0], sum: acc[0] / 100, count: acc[1], avgCents, avg: avgCents / 100 };
+    },
   };
 }
 
@@ -165,8 +171,10 @@ export function describeWindows(kind: AggregationKey): PTransform<PCollection<KV
               key: kv.key,
               keyKind: kind,
               window: { start: Long.fromValue(window.start).toNumber(), end: Long.fromValue(window.end).toNumber() },
+              sumCents: kv.value.sumCents,
               sum: kv.value.sum,
               count: kv.value.count,
+              avgCents: kv.value.avgCents,
               avg: kv.value.avg,
               pane: {
                 timing: pane.timing as Timing,

@@ -10,7 +10,8 @@
  *
  * Field rules (what `parseSaleEvent` accepts):
  * - `event_id`, `user_id`, `product_id`: non-empty strings.
- * - `amount`: a JSON number, finite and >= 0 (a numeric string such as "12.5" is rejected). The amount is always
+ * - `amount`: a JSON number, finite, >= 0, at most `MAX_AMOUNT` (1,000,000.00) and with at most two decimals (whole
+ *   cents; a numeric string such as "12.5" is rejected). Sums are kept exactly in integer cents (`amountCents`). The amount is always
  *   the money involved; `event_type` says what it means: a refund carries the positive refunded amount, a view or
  *   an add_to_cart usually carries 0 or the product price. `signedAmount` gives revenue (refunds negative).
  * - `timestamp`: ISO-8601 date-time with an explicit zone, `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`.
@@ -35,6 +36,38 @@ export interface SaleEvent {
   /** ISO-8601 with a zone, as written by the producer. */
   readonly timestamp: string;
   readonly event_type: EventType;
+}
+
+/** The largest amount an event may carry (the schema's bound; larger amounts are dead letters). */
+export const MAX_AMOUNT = 1_000_000;
+
+/**
+ * An accepted amount in integer cents, exact: parseSaleEvent only accepts amounts with at most two decimals, and for
+ * those the double nearest `amount * 100` rounds to the exact cent count. Sums of cents stay exact integers below
+ * 2^53 cents (90 million events of MAX_AMOUNT in one window and key).
+ */
+export function amountCents(event: SaleEvent): number {
+  return Math.round(event.amount * 100);
+}
+
+/** `cents` as a decimal string with two places, exact: 12345 → "123.45", -5 → "-0.05". */
+export function formatCents(cents: number): string {
+  const sign = cents < 0 ? "-" : "";
+  const abs = Math.abs(cents);
+  const units = Math.floor(abs / 100);
+  const rest = abs - units * 100;
+  return `${sign}${units}.${rest < 10 ? "0" : ""}${rest}`;
+}
+
+/** The average of `count` amounts summing to `sumCents`, rounded once to the cent (half up), in exact integers. */
+export function averageCents(sumCents: number, count: number): number {
+  if (count === 0) return 0;
+  let q = Math.floor(sumCents / count);
+  let r = sumCents - q * count; // exact: both are safe integers
+  // The division is a double: near 2^53 its floor can be one off; correct it with the exact remainder.
+  while (r < 0) (q--, (r += count));
+  while (r >= count) (q++, (r -= count));
+  return 2 * r >= count ? q + 1 : q;
 }
 
 export type ParseResult =
@@ -67,6 +100,8 @@ export function parseSaleEvent(raw: string | Uint8Array): ParseResult {
   const amount = o.amount;
   if (typeof amount !== "number" || !Number.isFinite(amount)) return fieldFail("amount", "a finite number", amount);
   if (amount < 0) return fieldFail("amount", "a number >= 0 (refunds carry a positive amount)", amount);
+  if (amount > 1_000_000) return fieldFail("amount", "at most 1000000 (MAX_AMOUNT)", amount);
+  if (Math.round(amount * 100) / 100 !== amount) return fieldFail("amount", "whole cents (at most two decimals)", amount);
   const timestamp = o.timestamp;
   if (typeof timestamp !== "string") return fieldFail("timestamp", "an ISO-8601 string", timestamp);
   const eventTime = parseIsoTimestamp(timestamp);

@@ -13,6 +13,7 @@ import type { PCollection } from "apache-beam/pvalue";
 import { parDo } from "apache-beam/transforms/pardo";
 import { withName, type PTransform } from "apache-beam/transforms/transform";
 import { requireForSerialization } from "apache-beam/serialization";
+import { formatCents } from "../events";
 
 // The printing DoFn is serialized into the pipeline proto with what it references; `process` is a native global
 // the serializer cannot copy, so it is registered as a builtin.
@@ -23,9 +24,9 @@ export interface PrintableResult {
   readonly key: string;
   readonly keyKind: string;
   readonly window: { readonly start: number; readonly end: number };
-  readonly sum: number;
+  readonly sumCents: number;
   readonly count: number;
-  readonly avg: number;
+  readonly avgCents: number;
   readonly pane: { readonly timing: string; readonly index: number; readonly isLast: boolean };
 }
 
@@ -54,15 +55,11 @@ function day(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : "";
 }
 
-function money(n: number): string {
-  return n.toFixed(2);
-}
-
 export function formatResult(r: PrintableResult): string {
   const pane = `[${r.pane.timing}${r.pane.isLast ? " final" : ""} #${r.pane.index}]`.padEnd(20);
   const window = `${day(r.window.start)} ${clock(r.window.start)}–${clock(r.window.end)}Z`;
   const who = `${r.keyKind} ${r.key}`.padEnd(18);
-  return `${pane}${window}  ${who} sum=${money(r.sum)} count=${r.count} avg=${money(r.avg)}`;
+  return `${pane}${window}  ${who} sum=${formatCents(r.sumCents)} count=${r.count} avg=${formatCents(r.avgCents)}`;
 }
 
 export function formatLate(l: PrintableLate): string {
