@@ -8,9 +8,9 @@
  *   npm run bench:grouping [-- --events=N]
  */
 import { createKeyedGrouping } from "../runners/direct/grouping/keyed_grouping";
-import type { Aggregator, WindowFnSpec, WindowingSpec } from "../runners/direct/grouping/model";
-import { WATERMARK_DONE } from "../runners/direct/grouping/model";
-import { assignWindows } from "../runners/direct/grouping/window_fns";
+import type { Aggregator, WindowFnSpec, WindowingSpec } from "../model/model";
+import { WATERMARK_DONE } from "../model/model";
+import { assignWindows } from "../model/window_fns";
 
 const arg = process.argv.find((a) => a.startsWith("--events="));
 const EVENTS = arg === undefined ? 1_000_000 : Number(arg.slice("--events=".length));

@@ -10,7 +10,7 @@ import * as kafkajs from "kafkajs";
 import { directRunner, type DirectPipelineResult } from "../runners/direct/runner";
 import { registerSource } from "../runners/direct/sources/registry";
 import { KafkaSource } from "../runners/direct/sources/kafka_source";
-import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec } from "../runners/direct/sources/kafka_source_spec";
+import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec } from "../model/kafka_source_spec";
 import { parseSaleEvent } from "../transforms/events";
 import { readFromKafka } from "../transforms/kafka";
 import { parDo } from "apache-beam/transforms/pardo";

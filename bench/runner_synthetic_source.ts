@@ -13,7 +13,7 @@ import { withName } from "apache-beam/transforms/transform";
 import { requireForSerialization } from "apache-beam/serialization";
 import { registerSource } from "../runners/direct/sources/registry";
 import type { SourceBatch, SourceRecord, UnboundedSource } from "../runners/direct/sources/source";
-import { WATERMARK_DONE, WATERMARK_START } from "../runners/direct/grouping/model";
+import { WATERMARK_DONE, WATERMARK_START } from "../model/model";
 
 export const SYNTHETIC_SALES_URN = "beam-ts:bench:synthetic_sales:v1";
 

@@ -8,9 +8,9 @@
  * listing the valid choices.
  */
 import yargs from "yargs";
-import type { Millis, TriggerSpec, WindowFnSpec } from "../runners/direct/grouping/model";
+import type { Millis, TriggerSpec, WindowFnSpec } from "../model/model";
 import { RUNNER_NAMES, type RunnerName } from "../runners";
-import { START_FROM, type StartFrom } from "../runners/direct/sources/kafka_source_spec";
+import { START_FROM, type StartFrom } from "../model/kafka_source_spec";
 
 export type WindowChoice = Exclude<WindowFnSpec, { kind: "global" }>;
 /** What the aggregation groups by: products (the tutorial's groupBy), or users (its session windows). */

@@ -22,7 +22,7 @@ import { paneInfoParam, parDo, windowParam } from "apache-beam/transforms/pardo"
 import type { CombineFn } from "apache-beam/transforms/group_and_combine";
 import type { PaneInfo, Window as SdkWindow } from "apache-beam/values";
 import type { KV } from "apache-beam/values";
-import type { Millis, Timing } from "../runners/direct/grouping/model";
+import type { Millis, Timing } from "../model/model";
 import { averageCents, type SaleEvent } from "../transforms/events";
 import type { KafkaRecord } from "../transforms/kafka";
 import { parseSalesEvents, type DeadLetter } from "../transforms/parse_events";

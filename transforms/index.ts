@@ -49,7 +49,7 @@ export type {
   TimestampCombiner,
   TriggerSpec,
   WindowingSpec,
-} from "../runners/direct/grouping/model";
+} from "../model/model";
 
 // Aggregation with a late-data output.
 export { windowedCombine, windowedCombinePerKey } from "./windowed_combine";

@@ -25,7 +25,7 @@ import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { withName } from "apache-beam/transforms/transform";
 import type { Pipeline } from "apache-beam/internal/pipeline";
 import type { PCollection, Root } from "apache-beam/pvalue";
-import type { Millis } from "../runners/direct/grouping/model";
+import type { Millis } from "../model/model";
 import "../runners/direct/sources/kafka_source"; // registers the direct runner's source for KAFKA_SOURCE_URN
 import {
   KAFKA_SOURCE_URN,
@@ -33,10 +33,10 @@ import {
   type KafkaRecord,
   type KafkaSourceSpec,
   type StartFrom,
-} from "../runners/direct/sources/kafka_source_spec";
+} from "../model/kafka_source_spec";
 import { DEFAULT_BOOTSTRAP_SERVERS } from "./kafka_client";
 
-export type { KafkaRecord, StartFrom } from "../runners/direct/sources/kafka_source_spec";
+export type { KafkaRecord, StartFrom } from "../model/kafka_source_spec";
 
 export interface ReadFromKafkaOptions {
   readonly topic: string;

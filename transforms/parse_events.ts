@@ -15,7 +15,7 @@ import { counter, parDo, split, type Counter } from "apache-beam/transforms/pard
 import { withName } from "apache-beam/transforms/transform";
 import { requireForSerialization } from "apache-beam/serialization";
 import { parseSaleEvent, type SaleEvent } from "./events";
-import type { KafkaRecord } from "../runners/direct/sources/kafka_source_spec";
+import type { KafkaRecord } from "../model/kafka_source_spec";
 
 // The parse DoFn is serialized into the pipeline proto with what it references; Buffer is a native global the
 // serializer cannot copy, so it is registered as a builtin (by the module that exports it).

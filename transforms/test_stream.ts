@@ -20,7 +20,7 @@ import { encodeToBase64 } from "apache-beam/worker/operators";
 import { withName } from "apache-beam/transforms/transform";
 import type { Pipeline } from "apache-beam/internal/pipeline";
 import type { PCollection, Root } from "apache-beam/pvalue";
-import { TEST_STREAM_URN } from "../runners/direct/urns";
+import { TEST_STREAM_URN } from "../model/urns";
 
 /** Beam's BoundedWindow.TIMESTAMP_MAX_VALUE in milliseconds: "advance the watermark to infinity". */
 const TIMESTAMP_MAX_VALUE = BigInt("9223372036854775");

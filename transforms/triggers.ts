@@ -12,10 +12,10 @@
  * `windowInto` checks that.
  */
 import type * as runnerApi from "apache-beam/proto/beam_runner_api";
-import type { Millis, TriggerSpec } from "../runners/direct/grouping/model";
-import { triggerSpecToProto } from "../runners/direct/grouping/strategy";
-import { compileTrigger } from "../runners/direct/grouping/trigger_machines";
-import { validateTriggerSpec } from "../runners/direct/grouping/validation";
+import type { Millis, TriggerSpec } from "../model/model";
+import { triggerSpecToProto } from "../model/strategy";
+import { compileTrigger } from "../model/trigger_machines";
+import { validateTriggerSpec } from "../model/validation";
 
 function checked<T extends TriggerSpec>(t: T): T {
   validateTriggerSpec(t);

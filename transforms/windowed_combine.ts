@@ -31,7 +31,7 @@ import { windowInto } from "apache-beam/transforms/window";
 import { globalWindows } from "apache-beam/transforms/windowings";
 import { withName } from "apache-beam/transforms/transform";
 import { serializeFn } from "apache-beam/internal/serialize";
-import { WINDOWED_COMBINE_URN } from "../runners/direct/urns";
+import { WINDOWED_COMBINE_URN } from "../model/urns";
 import type { LateRecord } from "../runners/direct/operators/grouping_operator";
 
 export type { LateRecord } from "../runners/direct/operators/grouping_operator";

@@ -30,11 +30,11 @@ import type {
   TriggerSpec,
   WindowFnSpec,
   WindowingSpec,
-} from "../runners/direct/grouping/model";
-import { windowFnSpecToProto, windowingStrategyToProto } from "../runners/direct/grouping/strategy";
-import { compileTrigger } from "../runners/direct/grouping/trigger_machines";
-import { checkTriggerSafety, validateWindowingSpec } from "../runners/direct/grouping/validation";
-import { assignWindows, assignsToOneWindow, validateWindowFn } from "../runners/direct/grouping/window_fns";
+} from "../model/model";
+import { windowFnSpecToProto, windowingStrategyToProto } from "../model/strategy";
+import { compileTrigger } from "../model/trigger_machines";
+import { checkTriggerSafety, validateWindowingSpec } from "../model/validation";
+import { assignWindows, assignsToOneWindow, validateWindowFn } from "../model/window_fns";
 
 export const millis = (n: number): Millis => n;
 export const seconds = (n: number): Millis => n * 1000;

@@ -1,6 +1,6 @@
 /** The Aggregators grouped steps hand to the keyed grouping reducer: GroupByKey's list and a lifted CombineFn. */
 import type { CombineFn } from "apache-beam/transforms/group_and_combine";
-import type { Aggregator } from "./grouping/model";
+import type { Aggregator } from "../../model/model";
 
 /** GroupByKey: collects the values of a key and window; each pane gets its own copy of the list. */
 export function listAggregator<V>(): Aggregator<V, V[], V[]> {

@@ -1,5 +1,5 @@
 /** Processing time for the direct runner: the wall clock, or a virtual clock that TestStream moves. */
-import type { Millis } from "./grouping/model";
+import type { Millis } from "../../model/model";
 
 export interface Clock {
   now(): Millis;

@@ -4,7 +4,7 @@
  * worker does, and converts the current element's numbers to the SDK's Long/IntervalWindow/PaneInfo shapes only
  * when a DoFn looks them up.
  */
-import type { Millis, Pane, Window } from "./grouping/model";
+import type { Millis, Pane, Window } from "../../model/model";
 import type { Metrics } from "./metrics";
 import { toSdkInstant, toSdkPane, toSdkWindow } from "./sdk_values";
 

@@ -13,9 +13,9 @@ import {
   WATERMARK_START,
   type Millis,
   type WindowFnSpec,
-} from "./grouping/model";
-import { windowingSpecFromProto } from "./grouping/strategy";
-import { assignWindows } from "./grouping/window_fns";
+} from "../../model/model";
+import { windowingSpecFromProto } from "../../model/strategy";
+import { assignWindows } from "../../model/window_fns";
 import { isGrouped, type Plan, type PlannedStep } from "./plan";
 import { fanOut, type Receiver } from "./receiver";
 import { realClock, virtualClock, type Clock, type VirtualClock } from "./clock";
@@ -38,7 +38,7 @@ import {
   WindowIntoOperator,
   type SplitOptions,
 } from "./operators/simple_operators";
-import * as urns from "./urns";
+import * as urns from "../../model/urns";
 import { relinkDeserialized } from "./relink";
 
 /** The SDK's deserializer, with the result re-linked for speed (see relink.ts). */

@@ -5,7 +5,7 @@
  */
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { sourceFactoryFor, registeredSourceUrns } from "./sources/registry";
-import * as urns from "./urns";
+import * as urns from "../../model/urns";
 
 export type StepSpec =
   | { readonly kind: "impulse" }

@@ -2,7 +2,7 @@
  * How elements move inside the direct runner: a synchronous call per element with the event-time metadata as
  * separate arguments (no WindowedValue allocation, no encoding). Chains of receivers are the fused stages.
  */
-import type { Millis, Pane, Window } from "./grouping/model";
+import type { Millis, Pane, Window } from "../../model/model";
 
 export interface Receiver {
   receive(value: unknown, timestamp: Millis, windows: readonly Window[], pane: Pane): void;

@@ -6,8 +6,8 @@
 import Long from "long";
 import { GlobalWindow, IntervalWindow, Timing } from "apache-beam/values";
 import type { Instant, PaneInfo, Window as SdkWindow, WindowedValue } from "apache-beam/values";
-import { NO_FIRING, type Millis, type Pane, type Window } from "./grouping/model";
-import { GLOBAL_WINDOW } from "./grouping/window_fns";
+import { NO_FIRING, type Millis, type Pane, type Window } from "../../model/model";
+import { GLOBAL_WINDOW } from "../../model/window_fns";
 
 export { GLOBAL_WINDOW };
 /** The one-element window list shared by every element in the global window (no per-element allocation). */

@@ -3,7 +3,7 @@
  * may read them. A side window is ready once the side collection's watermark has passed its end (for the
  * global window: when the side input is complete). Main-input elements wait until then (see DoFnOperator).
  */
-import type { Millis, Window } from "./grouping/model";
+import type { Millis, Window } from "../../model/model";
 import type { Receiver } from "./receiver";
 import { GLOBAL_WINDOW } from "./sdk_values";
 

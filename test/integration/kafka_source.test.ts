@@ -3,9 +3,9 @@
  * executor drives it: event times, watermarks, idleness, backpressure, end of input, commits and restarts.
  */
 import { KafkaSource } from "../../runners/direct/sources/kafka_source";
-import type { KafkaRecord, KafkaSourceSpec } from "../../runners/direct/sources/kafka_source_spec";
+import type { KafkaRecord, KafkaSourceSpec } from "../../model/kafka_source_spec";
 import type { SourceRecord } from "../../runners/direct/sources/source";
-import { WATERMARK_DONE, WATERMARK_START } from "../../runners/direct/grouping/model";
+import { WATERMARK_DONE, WATERMARK_START } from "../../model/model";
 import { BrokerUnreachableError } from "../../transforms/kafka_client";
 import { BOOTSTRAP, committedOffsets, createTopic, deleteTopic, jsonRecord, produce, uniqueName } from "./kafka_test_helpers";
 

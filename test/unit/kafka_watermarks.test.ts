@@ -1,5 +1,5 @@
 import { createWatermarkPolicy, type WatermarkPolicy } from "../../runners/direct/sources/kafka_watermarks";
-import { WATERMARK_DONE, WATERMARK_START } from "../../runners/direct/grouping/model";
+import { WATERMARK_DONE, WATERMARK_START } from "../../model/model";
 
 const BEGINNING = Date.UTC(2026, 10, 27, 12, 0, 0);
 const seconds = (n: number): number => BEGINNING + n * 1000;

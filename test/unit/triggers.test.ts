@@ -2,8 +2,8 @@
  * Trigger builders: each writes Beam's Trigger proto and reads back as the same spec, describes itself the way Beam
  * Java does, and malformed compositions are rejected at construction with the reason.
  */
-import type { TriggerSpec } from "../../runners/direct/grouping/model";
-import { triggerSpecFromProto } from "../../runners/direct/grouping/strategy";
+import type { TriggerSpec } from "../../model/model";
+import { triggerSpecFromProto } from "../../model/strategy";
 import {
   afterAll,
   afterAny,

@@ -8,8 +8,8 @@ import { Pipeline } from "apache-beam/internal/pipeline";
 import { deserializeFn, serializeFn } from "apache-beam/internal/serialize";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import Long from "long";
-import type { WindowingSpec } from "../../runners/direct/grouping/model";
-import { windowingSpecFromProto } from "../../runners/direct/grouping/strategy";
+import type { WindowingSpec } from "../../model/model";
+import { windowingSpecFromProto } from "../../model/strategy";
 import { afterAny, afterCount, afterProcessingTime, afterWatermark, never, orFinally, repeatedly } from "../../transforms/triggers";
 import {
   fixedWindows,

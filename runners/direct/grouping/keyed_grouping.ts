@@ -31,14 +31,14 @@ import {
   type Pane,
   type Window,
   type WindowingSpec,
-} from "./model";
+} from "../../../model/model";
 import { nextPane } from "./panes";
 import { planSessionMerge } from "./session_merging";
 import { TimerHeap, type HeapEntry } from "./timer_heap";
-import { compileTrigger } from "./trigger_machines";
-import type { TriggerContext, TriggerState, TriggerStateMachine } from "./trigger_state_machine";
-import { validateWindowingSpec } from "./validation";
-import { isMerging } from "./window_fns";
+import { compileTrigger } from "../../../model/trigger_machines";
+import type { TriggerContext, TriggerState, TriggerStateMachine } from "../../../model/trigger_state_machine";
+import { validateWindowingSpec } from "../../../model/validation";
+import { isMerging } from "../../../model/window_fns";
 
 export interface GroupingOutput<K, V, O> {
   firing(f: Firing<K, O>): void;

@@ -3,7 +3,7 @@
  * the input watermark. A watermark W has "passed" time t when W > t (Beam's timers fire when the watermark is
  * strictly after their time).
  */
-import { END_OF_GLOBAL_WINDOW, type Millis, type Window } from "./model";
+import { END_OF_GLOBAL_WINDOW, type Millis, type Window } from "../../../model/model";
 
 /** Late: the input watermark has passed the window's end (its maxTimestamp = end - 1). */
 export function isLate(window: Window, inputWatermark: Millis): boolean {

@@ -9,7 +9,7 @@
  *   maxTimestamp; otherwise ON_TIME (at most one per window).
  * - nonSpeculativeIndex is -1 for EARLY panes and counts the ON_TIME and LATE panes otherwise.
  */
-import type { Millis, Pane, Timing } from "./model";
+import type { Millis, Pane, Timing } from "../../../model/model";
 
 export function nextPane(
   previous: Pane | undefined,

@@ -10,7 +10,7 @@
  * - The open windows of a key never overlap each other (they were merged when they did), so a proto-window merges
  *   with exactly the open windows it overlaps, into their span.
  */
-import type { Window } from "./model";
+import type { Window } from "../../../model/model";
 
 export interface SessionCandidate {
   readonly window: Window;

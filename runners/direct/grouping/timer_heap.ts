@@ -3,7 +3,7 @@
  * order they were set: deterministic output). Entries are never removed from the middle: the owner marks them stale
  * and skips them when they surface (lazy deletion), which keeps set/cancel O(log n) / O(1).
  */
-import type { Millis } from "./model";
+import type { Millis } from "../../../model/model";
 
 export interface HeapEntry<T> {
   readonly time: Millis;

@@ -6,7 +6,7 @@
  * the promise resolves, later elements with the same key wait behind it (ordering per key; elements that are
  * not {key, value} pairs share one order), and the runner's in-flight bound applies backpressure to sources.
  */
-import { WATERMARK_DONE, type Millis, type Pane, type Window } from "../grouping/model";
+import { WATERMARK_DONE, type Millis, type Pane, type Window } from "../../../model/model";
 import type { Receiver } from "../receiver";
 import { DoFnContextProvider } from "../dofn_context";
 import type { SideInputs } from "../side_inputs";

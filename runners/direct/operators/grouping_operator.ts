@@ -15,7 +15,7 @@ import {
   type Pane,
   type Window,
   type WindowingSpec,
-} from "../grouping/model";
+} from "../../../model/model";
 import { createKeyedGrouping, type KeyedGrouping } from "../grouping/keyed_grouping";
 import type { Receiver } from "../receiver";
 import { GLOBAL_WINDOWS } from "../sdk_values";

@@ -1,5 +1,5 @@
 /** What the executor needs from every step it runs besides receiving elements. */
-import type { Millis } from "../grouping/model";
+import type { Millis } from "../../../model/model";
 import type { Receiver } from "../receiver";
 import type { InFlight } from "../in_flight";
 import type { Metrics } from "../metrics";

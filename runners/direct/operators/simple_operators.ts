@@ -2,8 +2,8 @@
  * The element-wise steps that need no user DoFn: window assignment, timestamp assignment, the SDK's split into
  * tagged outputs, Flatten and identity (Reshuffle, withCoderInternal). All synchronous, all allocation-light.
  */
-import { WATERMARK_DONE, type Millis, type Pane, type Window, type WindowFnSpec } from "../grouping/model";
-import { assignWindows } from "../grouping/window_fns";
+import { WATERMARK_DONE, type Millis, type Pane, type Window, type WindowFnSpec } from "../../../model/model";
+import { assignWindows } from "../../../model/window_fns";
 import type { Receiver } from "../receiver";
 import { GLOBAL_WINDOWS, fromSdkInstant, toSdkInstant } from "../sdk_values";
 import type { StepOperator } from "./operator";

@@ -1,5 +1,5 @@
 /** Impulse: one empty byte array at the minimum timestamp in the global window, then the end of input. */
-import { TIMESTAMP_MIN, WATERMARK_DONE } from "../grouping/model";
+import { TIMESTAMP_MIN, WATERMARK_DONE } from "../../../model/model";
 import type { SourceBatch, UnboundedSource } from "./source";
 
 export function impulseSource(): UnboundedSource<Uint8Array> {

@@ -20,7 +20,7 @@
  *   (possible with sliding windows and sessions, where a record can be in a finalized window and a live one) is
  *   late for it instead of opening a new, partial pane that would overwrite the complete result.
  */
-import type { Millis } from "../grouping/model";
+import type { Millis } from "../../../model/model";
 
 /** The first `handedEnd` offsets are covered for timestamps < durableBefore. */
 export interface DurableRule {

@@ -20,7 +20,7 @@ import {
   type TopicPartition,
 } from "../../../transforms/kafka_client";
 import { parseIsoTimestamp } from "../../../transforms/events";
-import { WATERMARK_DONE, type Millis } from "../grouping/model";
+import { WATERMARK_DONE, type Millis } from "../../../model/model";
 import { createWatermarkPolicy, type WatermarkPolicy } from "./kafka_watermarks";
 import {
   createPartitionOffsets,
@@ -29,7 +29,7 @@ import {
   type CommitMetadata,
   type PartitionOffsets,
 } from "./kafka_offsets";
-import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec, timestampMode, type KafkaRecord, type KafkaSourceSpec } from "./kafka_source_spec";
+import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec, timestampMode, type KafkaRecord, type KafkaSourceSpec } from "../../../model/kafka_source_spec";
 import { registerSource } from "./registry";
 import type { SourceBatch, SourceContext, SourceRecord, UnboundedSource } from "./source";
 

@@ -13,7 +13,7 @@
  *   are behind the watermark are late data for the windows downstream.
  * - `finish()` (end of input, e.g. --stop-when-idle) moves it to +∞.
  */
-import { WATERMARK_DONE, WATERMARK_START, type Millis } from "../grouping/model";
+import { WATERMARK_DONE, WATERMARK_START, type Millis } from "../../../model/model";
 
 export interface WatermarkPolicyOptions {
   /** How far the watermark trails the newest event time of a partition (Spark's withWatermark delay). */

@@ -2,7 +2,7 @@
  * The direct runner's contract with an unbounded (or bounded) source: the executor pulls batches, the source
  * reports its watermark, and the executor tells the source what has become durable so it may commit.
  */
-import type { Millis } from "../grouping/model";
+import type { Millis } from "../../../model/model";
 
 export interface SourceRecord<T> {
   readonly value: T;

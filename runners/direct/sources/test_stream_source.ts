@@ -7,8 +7,8 @@ import "apache-beam"; // load the SDK in its own order first: its worker modules
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { PipelineContext } from "apache-beam/internal/pipeline";
 import { decodeFromBase64 } from "apache-beam/worker/operators";
-import { TIMESTAMP_MAX, WATERMARK_DONE, WATERMARK_START, type Millis } from "../grouping/model";
-import { TEST_STREAM_URN } from "../urns";
+import { TIMESTAMP_MAX, WATERMARK_DONE, WATERMARK_START, type Millis } from "../../../model/model";
+import { TEST_STREAM_URN } from "../../../model/urns";
 import { registerSource, type SourceFactoryContext } from "./registry";
 import type { SourceBatch, SourceRecord, UnboundedSource } from "./source";
 

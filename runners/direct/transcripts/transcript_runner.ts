@@ -6,9 +6,9 @@
  * A transcript with `error:` passes only when its run is rejected with a matching message.
  */
 import { createKeyedGrouping, KeyedGrouping } from "../grouping/keyed_grouping";
-import { Aggregator, Firing, LateElement, Millis, WindowingSpec } from "../grouping/model";
-import { checkTriggerSafety } from "../grouping/validation";
-import { assignWindows } from "../grouping/window_fns";
+import { Aggregator, Firing, LateElement, Millis, WindowingSpec } from "../../../model/model";
+import { checkTriggerSafety } from "../../../model/validation";
+import { assignWindows } from "../../../model/window_fns";
 import { CombinedValue, aggregatorFor } from "./combine_fns";
 import { Differ, closest, lateDiffer, match, paneDiffer } from "./matching";
 import {

@@ -1,4 +1,4 @@
-import { WATERMARK_DONE } from "../../../runners/direct/grouping/model";
+import { WATERMARK_DONE } from "../../../model/model";
 import { BEGINNING, harness, listOf, sec, spec, sumOf } from "./harness";
 
 const ALICE = "alice";

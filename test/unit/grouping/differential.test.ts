@@ -3,9 +3,9 @@
  * data), the reducer must produce exactly the (key, window, contents) an offline computation over all the data
  * does, whatever the arrival order and watermark steps. Seeded pseudo-random inputs, several seeds.
  */
-import type { WindowFnSpec } from "../../../runners/direct/grouping/model";
-import { WATERMARK_DONE } from "../../../runners/direct/grouping/model";
-import { assignWindows } from "../../../runners/direct/grouping/window_fns";
+import type { WindowFnSpec } from "../../../model/model";
+import { WATERMARK_DONE } from "../../../model/model";
+import { assignWindows } from "../../../model/window_fns";
 import { harness, listOf, sec, spec } from "./harness";
 
 function prng(seed: number): () => number {

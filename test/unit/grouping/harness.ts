@@ -8,8 +8,8 @@ import type {
   TriggerSpec,
   WindowFnSpec,
   WindowingSpec,
-} from "../../../runners/direct/grouping/model";
-import { assignWindows } from "../../../runners/direct/grouping/window_fns";
+} from "../../../model/model";
+import { assignWindows } from "../../../model/window_fns";
 
 export const sec = (n: number): Millis => n * 1000;
 export const minutes = (n: number): Millis => n * 60_000;

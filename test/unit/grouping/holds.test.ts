@@ -1,5 +1,5 @@
 /** Output timestamps by timestamp combiner, watermark holds and durability holds. */
-import { WATERMARK_DONE } from "../../../runners/direct/grouping/model";
+import { WATERMARK_DONE } from "../../../model/model";
 import { harness, listOf, sec, spec, sumOf } from "./harness";
 
 const ALICE = "alice";

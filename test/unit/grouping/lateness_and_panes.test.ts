@@ -1,7 +1,7 @@
 import { garbageCollectionTime, isDroppable, isLate } from "../../../runners/direct/grouping/lateness";
-import { END_OF_GLOBAL_WINDOW, type Pane } from "../../../runners/direct/grouping/model";
+import { END_OF_GLOBAL_WINDOW, type Pane } from "../../../model/model";
 import { nextPane } from "../../../runners/direct/grouping/panes";
-import { GLOBAL_WINDOW } from "../../../runners/direct/grouping/window_fns";
+import { GLOBAL_WINDOW } from "../../../model/window_fns";
 import { sec } from "./harness";
 
 const W = { start: 0, end: sec(10) }; // maxTimestamp 9_999

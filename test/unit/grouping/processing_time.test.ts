@@ -1,7 +1,7 @@
 /** Processing-time triggers and the runner's clock. */
 import { createKeyedGrouping } from "../../../runners/direct/grouping/keyed_grouping";
-import type { Firing, Millis, WindowingSpec } from "../../../runners/direct/grouping/model";
-import { assignWindows } from "../../../runners/direct/grouping/window_fns";
+import type { Firing, Millis, WindowingSpec } from "../../../model/model";
+import { assignWindows } from "../../../model/window_fns";
 import { listOf, sec, spec } from "./harness";
 
 const ALICE = "alice";

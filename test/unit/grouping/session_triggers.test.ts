@@ -1,5 +1,5 @@
 /** Session windows with early and late firings: trigger state merges with the windows (Beam Java semantics). */
-import type { TriggerSpec } from "../../../runners/direct/grouping/model";
+import type { TriggerSpec } from "../../../model/model";
 import { harness, listOf, sec, spec } from "./harness";
 
 const ALICE = "alice";

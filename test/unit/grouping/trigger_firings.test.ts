@@ -3,8 +3,8 @@
  * Java's semantics (ReduceFnRunner + the trigger state machines). Fixed 10 s windows unless said otherwise; times
  * in the harness are event-time milliseconds, processing time starts at 0.
  */
-import type { TriggerSpec } from "../../../runners/direct/grouping/model";
-import { WATERMARK_DONE } from "../../../runners/direct/grouping/model";
+import type { TriggerSpec } from "../../../model/model";
+import { WATERMARK_DONE } from "../../../model/model";
 import { harness, listOf, sec, spec } from "./harness";
 
 const ALICE = "alice";

@@ -1,5 +1,5 @@
-import { END_OF_GLOBAL_WINDOW } from "../../../runners/direct/grouping/model";
-import { assignWindows, assignsToOneWindow, GLOBAL_WINDOW, maxTimestamp } from "../../../runners/direct/grouping/window_fns";
+import { END_OF_GLOBAL_WINDOW } from "../../../model/model";
+import { assignWindows, assignsToOneWindow, GLOBAL_WINDOW, maxTimestamp } from "../../../model/window_fns";
 import { sec } from "./harness";
 
 const iv = (ws: { start: number; end: number }[]): [number, number][] => ws.map((w) => [w.start, w.end]);

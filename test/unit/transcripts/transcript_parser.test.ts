@@ -1,4 +1,4 @@
-import { WATERMARK_DONE } from "../../../runners/direct/grouping/model";
+import { WATERMARK_DONE } from "../../../model/model";
 import { TranscriptError } from "../../../runners/direct/transcripts/transcript_error";
 import { parseTranscriptFile } from "../../../runners/direct/transcripts/transcript_parser";
 

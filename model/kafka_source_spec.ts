@@ -6,7 +6,7 @@
  * Each element is a `KafkaRecord`: the raw record with its coordinates, so parsing (and its dead-letter output)
  * happens in the pipeline where it can be counted and routed, never inside the source.
  */
-import type { Millis } from "../grouping/model";
+import type { Millis } from "./model";
 
 export const KAFKA_SOURCE_URN = "beam-ts-streaming:transform:kafka_read:v1";
 
