@@ -4,13 +4,9 @@
  *   import { createRunner, testStream, windowInto, fixedWindows, afterWatermark, windowedCombine,
  *            paneCapture, assertPanes } from "./transforms";
  */
-// Runners.
-export { createRunner, directRunner, RUNNER_NAMES } from "../runners";
-export type { RunnerConfig, RunnerName, DirectRunnerOptions } from "../runners";
-export { DirectStreamingRunner, DirectPipelineResult } from "../runners/direct/runner";
-export { registerSource } from "../runners/direct/sources/registry";
-export type { SourceFactory, SourceFactoryContext } from "../runners/direct/sources/registry";
-export type { UnboundedSource, SourceBatch, SourceRecord, SourceContext } from "../runners/direct/sources/source";
+// Runners, through the top-level runtime.ts: the one re-export that keeps a single import for users. No transform
+// module imports a runner (test/unit/layout.test.ts checks it).
+export * from "../runtime";
 
 // Event time: window fns, windowing options (allowed lateness, accumulation, timestamp combiner), triggers.
 export {
@@ -54,7 +50,7 @@ export type {
 // Aggregation with a late-data output.
 export { windowedCombine, windowedCombinePerKey } from "./windowed_combine";
 export type { WindowedCombineResult, WindowedCombineOptions, LateRecord } from "./windowed_combine";
-export { DROPPED_DUE_TO_LATENESS } from "../runners/direct/operators/grouping_operator";
+export { DROPPED_DUE_TO_LATENESS } from "../model/late_record";
 
 // Async DoFns (sinks).
 export { asyncParDo } from "./async_pardo";

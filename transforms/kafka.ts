@@ -26,7 +26,6 @@ import { withName } from "apache-beam/transforms/transform";
 import type { Pipeline } from "apache-beam/internal/pipeline";
 import type { PCollection, Root } from "apache-beam/pvalue";
 import type { Millis } from "../model/model";
-import "../runners/direct/sources/kafka_source"; // registers the direct runner's source for KAFKA_SOURCE_URN
 import {
   KAFKA_SOURCE_URN,
   encodeKafkaSourceSpec,

@@ -32,9 +32,9 @@ import { globalWindows } from "apache-beam/transforms/windowings";
 import { withName } from "apache-beam/transforms/transform";
 import { serializeFn } from "apache-beam/internal/serialize";
 import { WINDOWED_COMBINE_URN } from "../model/urns";
-import type { LateRecord } from "../runners/direct/operators/grouping_operator";
+import type { LateRecord } from "../model/late_record";
 
-export type { LateRecord } from "../runners/direct/operators/grouping_operator";
+export type { LateRecord } from "../model/late_record";
 
 export type WindowedCombineResult<K, V, O> = {
   /** One element per key, window and pane. */

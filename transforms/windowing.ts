@@ -36,10 +36,7 @@ import { compileTrigger } from "../model/trigger_machines";
 import { checkTriggerSafety, validateWindowingSpec } from "../model/validation";
 import { assignWindows, assignsToOneWindow, validateWindowFn } from "../model/window_fns";
 
-export const millis = (n: number): Millis => n;
-export const seconds = (n: number): Millis => n * 1000;
-export const minutes = (n: number): Millis => n * 60_000;
-export const hours = (n: number): Millis => n * 3_600_000;
+export { millis, seconds, minutes, hours } from "../model/durations";
 
 /** An SDK WindowFn that also carries its `WindowFnSpec` (what our runner and the proto use). */
 export interface SpecWindowFn extends WindowFn<GlobalWindow | IntervalWindow> {

@@ -28,6 +28,7 @@ import { impulseSource } from "./sources/impulse_source";
 import { sourceFactoryFor } from "./sources/registry";
 import type { UnboundedSource } from "./sources/source";
 import "./sources/test_stream_source";
+import "./sources/kafka_source"; // registers the source for KAFKA_SOURCE_URN
 import type { OperatorServices, StepOperator } from "./operators/operator";
 import { DoFnOperator, isDoFnLike } from "./operators/dofn_operator";
 import { GroupingOperator } from "./operators/grouping_operator";

@@ -3,7 +3,7 @@
  * array-destructuring guard must keep every element that ts-closure-transform 0.1.8 would otherwise drop.
  */
 import { serializeFn, deserializeFn } from "apache-beam/internal/serialize";
-import { DROPPED_DUE_TO_LATENESS } from "../../runners/direct/operators/grouping_operator";
+import { DROPPED_DUE_TO_LATENESS } from "../../model/late_record";
 
 const COUNTERS_BY_NAME = { [DROPPED_DUE_TO_LATENESS]: "late" };
 

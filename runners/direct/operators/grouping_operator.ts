@@ -16,25 +16,11 @@ import {
   type Window,
   type WindowingSpec,
 } from "../../../model/model";
+import { DROPPED_DUE_TO_LATENESS, type LateRecord } from "../../../model/late_record";
 import { createKeyedGrouping, type KeyedGrouping } from "../grouping/keyed_grouping";
 import type { Receiver } from "../receiver";
 import { GLOBAL_WINDOWS } from "../sdk_values";
 import type { OperatorServices, StepOperator } from "./operator";
-
-export const DROPPED_DUE_TO_LATENESS = "droppedDueToLateness";
-
-/** What the late-data output carries for each droppable element (plain numbers: it crosses into sinks). */
-export interface LateRecord<K, V> {
-  readonly key: K;
-  readonly value: V;
-  /** The element's event time (ms since the epoch). */
-  readonly timestamp: Millis;
-  /** The windows it was assigned to and missed ([start, end) in ms). */
-  readonly windows: ReadonlyArray<{ readonly start: Millis; readonly end: Millis }>;
-  /** The grouped step's input watermark when the element arrived. */
-  readonly watermark: Millis;
-  readonly reason: LateElement<K, V>["reason"];
-}
 
 export function keyId(key: unknown): string {
   return typeof key === "string" ? key : "\u0000" + JSON.stringify(key);
