@@ -3,7 +3,8 @@
  * themselves never import a runner; this module is the one place the API facade reaches into runners/.
  */
 export { createRunner, directRunner, RUNNER_NAMES } from "./runners";
-export type { RunnerConfig, RunnerName, DirectRunnerOptions } from "./runners";
+export type { RunnerConfig, RunnerName, DirectRunnerOptions, FlinkRunnerOptions, DataflowOptions } from "./runners";
+export { FlinkRunner, FlinkPipelineResult, FlinkJobError, flinkRunner } from "./runners";
 export { DirectStreamingRunner, DirectPipelineResult } from "./runners/direct/runner";
 export { registerSource } from "./runners/direct/sources/registry";
 export type { SourceFactory, SourceFactoryContext } from "./runners/direct/sources/registry";

@@ -1,8 +1,11 @@
 /**
  * TestStream: a scripted unbounded input for scenario tests. Emitted as Beam's standard
- * `beam:transform:teststream:v1` with a TestStreamPayload (elements encoded with the SDK's GeneralObjectCoder,
- * whose id the payload records), so a portable runner that knows TestStream runs the same scenario. On our
- * direct runner it is a source on a virtual clock: no sleeps, fully deterministic.
+ * `beam:transform:teststream:v1` with a TestStreamPayload whose elements are JSON text in Beam's standard
+ * `string_utf8` coder (a coder Java knows: Flink's TestStream decodes its payload in Java), followed by a `decode`
+ * map that parses them (byte arrays survive as `{"$bytes": [...]}`). So a portable runner that knows TestStream
+ * (Flink in streaming mode) runs the same scenario. On our direct runner it is a source on a virtual clock: no
+ * sleeps, fully deterministic. Values must be JSON data (plus Uint8Array): no undefined array items, no NaN, no
+ * bigint, no class instances.
  *
  *   root.apply(testStream<Sale>()
  *     .addElements({ value: sale(ALICE, 3), timestamp: minutes(1) })
@@ -15,8 +18,7 @@
  */
 import "apache-beam";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
-import { GeneralObjectCoder } from "apache-beam/coders/js_coders";
-import { encodeToBase64 } from "apache-beam/worker/operators";
+import { StrUtf8Coder } from "apache-beam/coders/standard_coders";
 import { withName } from "apache-beam/transforms/transform";
 import type { Pipeline } from "apache-beam/internal/pipeline";
 import type { PCollection, Root } from "apache-beam/pvalue";
@@ -36,7 +38,32 @@ type Event<T> =
   | { readonly kind: "watermark"; readonly to: bigint }
   | { readonly kind: "processingTime"; readonly by: number };
 
-export type TestStreamTransform<T> = (root: Root, pipeline: Pipeline, proto: runnerApi.PTransform) => PCollection<T>;
+export type TestStreamTransform<T> = (root: Root) => PCollection<T>;
+
+/** JSON.stringify replacer: byte arrays (Uint8Array, Buffer) as {"$bytes": [b0, b1, ...]}. */
+function bytesAsNumbers(this: unknown, key: string, value: unknown): unknown {
+  const original = (this as Record<string, unknown>)[key];
+  return original instanceof Uint8Array ? { $bytes: Array.from(original) } : value;
+}
+
+/** JSON.parse reviver: {"$bytes": [...]} back to a Uint8Array (no Buffer: it runs in a serialized DoFn). */
+function numbersAsBytes(_key: string, value: unknown): unknown {
+  if (value !== null && typeof value === "object" && Array.isArray((value as { $bytes?: unknown }).$bytes)) {
+    return Uint8Array.from((value as { $bytes: number[] }).$bytes);
+  }
+  return value;
+}
+
+/** The element's JSON text (what the TestStream payload carries). */
+export function toTestStreamText(value: unknown): string {
+  const text = JSON.stringify(value, bytesAsNumbers);
+  if (text === undefined) throw new Error(`testStream.addElements: ${String(value)} is not JSON data.`);
+  return text;
+}
+
+function fromTestStreamText(text: string): unknown {
+  return JSON.parse(text, numbersAsBytes);
+}
 
 export class TestStreamBuilder<T> {
   private lastWatermark = Number.NEGATIVE_INFINITY;
@@ -88,8 +115,8 @@ export class TestStreamBuilder<T> {
   /** The transform to apply to the root; the stream ends after the last event. */
   build(): TestStreamTransform<T> {
     const events = this.events;
-    return withName(this.name, (_root: Root, pipeline: Pipeline, proto: runnerApi.PTransform): PCollection<T> => {
-      const coder = new GeneralObjectCoder<T>();
+    const primitive = withName("events", (_root: Root, pipeline: Pipeline, proto: runnerApi.PTransform): PCollection<string> => {
+      const coder = new StrUtf8Coder();
       const coderId = pipeline.getCoderId(coder);
       const payload: runnerApi.TestStreamPayload = {
         coderId,
@@ -102,7 +129,7 @@ export class TestStreamBuilder<T> {
                   elementEvent: {
                     tag: "",
                     elements: event.elements.map((element) => ({
-                      encodedElement: new Uint8Array(Buffer.from(encodeToBase64(element.value, coder), "base64")),
+                      encodedElement: encodeUtf8Element(toTestStreamText(element.value)),
                       timestamp: BigInt(Math.trunc(element.timestamp)),
                     })),
                   },
@@ -122,8 +149,11 @@ export class TestStreamBuilder<T> {
       };
       proto.spec = { urn: TEST_STREAM_URN, payload: runnerApi.TestStreamPayload.toBinary(payload) };
       proto.environmentId = "";
-      return pipeline.createPCollectionInternal<T>(coder, undefined, runnerApi.IsBounded_Enum.UNBOUNDED);
+      return pipeline.createPCollectionInternal<string>(coder, undefined, runnerApi.IsBounded_Enum.UNBOUNDED);
     });
+    return withName(this.name, (root: Root): PCollection<T> =>
+      root.apply(primitive).map(withName("decode", (text: string) => fromTestStreamText(text) as T)),
+    );
   }
 
   private next(event: Event<T>): TestStreamBuilder<T> {
@@ -136,4 +166,9 @@ export class TestStreamBuilder<T> {
 /** Starts a TestStream script. */
 export function testStream<T>(): TestStreamBuilder<T> {
   return new TestStreamBuilder<T>();
+}
+
+/** A TestStream element in the outer (whole-stream) context of string_utf8: the UTF-8 bytes, no length prefix. */
+function encodeUtf8Element(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, "utf8"));
 }

@@ -1,6 +1,6 @@
 /**
  * The few calls to Flink's REST API (the JobManager's port, 8081 here) the runner and the stack need: cluster
- * overview, jobs, a job's root exception and its vertices' metrics. Node's fetch; every call has a timeout.
+ * overview, jobs, a job's root exception (accumulators.ts reads the metrics). Node's fetch; every call has a timeout.
  */
 
 export interface ClusterOverview {
@@ -61,20 +61,4 @@ export function deepestCause(trace: string): string {
   const causes = lines.filter((l) => l.startsWith("Caused by: ")).map((l) => l.slice("Caused by: ".length));
   const line = causes.length > 0 ? causes[causes.length - 1] : lines[0];
   return line.replace(/^(?:[a-z_$][\w$]*\.)+([A-Z][\w$]*)/, "$1");
-}
-
-/** Sum of a metric over every vertex (and subtask) of a job, e.g. the Beam counter droppedDueToLateness. */
-export async function sumVertexMetric(restUrl: string, jid: string, suffix: string): Promise<number> {
-  const job = await getJson<{ vertices: Array<{ id: string }> }>(`${restUrl}/jobs/${jid}`);
-  let total = 0;
-  for (const v of job.vertices) {
-    const names = await getJson<Array<{ id: string }>>(`${restUrl}/jobs/${jid}/vertices/${v.id}/subtasks/metrics`);
-    const wanted = names.map((m) => m.id).filter((id) => id.endsWith(suffix));
-    if (wanted.length === 0) continue;
-    const values = await getJson<Array<{ id: string; sum?: number }>>(
-      `${restUrl}/jobs/${jid}/vertices/${v.id}/subtasks/metrics?get=${wanted.map(encodeURIComponent).join(",")}&agg=sum`,
-    );
-    for (const m of values) total += Number(m.sum ?? 0);
-  }
-  return total;
 }

@@ -102,9 +102,10 @@ test("fusion: element-wise chains join the stage of the source or grouped step t
       .map(beam.withName("format", (kv: { key: string; value: number }) => `${kv.key}=${kv.value}`));
   });
   const stages = fuseStages(plan).map((stage) => [stage.head, ...stage.members].map((i) => plan.steps[i].spec.kind));
-  // parse, windowInto, key, and the SDK's withCoderInternal (an identity ParDo) in front of the combine.
+  // the TestStream's JSON decode, parse, windowInto, key, and the SDK's withCoderInternal (an identity ParDo) in
+  // front of the combine.
   expect(stages).toEqual([
-    ["source", "pardo", "pardo", "pardo", "pardo"],
+    ["source", "pardo", "pardo", "pardo", "pardo", "pardo"],
     ["combinePerKey", "pardo"],
   ]);
 });

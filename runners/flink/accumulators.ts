@@ -1,0 +1,48 @@
+/**
+ * Beam's metrics on Flink: the Flink runner keeps every Beam metric (the TypeScript workers' user counters and
+ * the runner's own, e.g. LateDataDroppingDoFnRunner's droppedDueToLateness) in one Flink accumulator,
+ * `__metricscontainers`, whose value is the MonitoringInfos as JSON. Flink's REST API serves it also after the
+ * job has finished (vertex metrics are gone by then).
+ */
+import { getJson } from "./rest";
+
+interface MonitoringInfoJson {
+  readonly urn: string;
+  readonly payload?: string;
+  readonly labels?: Record<string, string>;
+}
+
+interface AccumulatorsJson {
+  readonly "user-task-accumulators"?: Array<{ name: string; value: string }>;
+}
+
+/** Beam's varint (unsigned LEB128, as sum_int64 payloads are written), as a JS number. */
+export function decodeVarint(bytes: Uint8Array): number {
+  let result = 0;
+  let scale = 1;
+  for (const b of bytes) {
+    result += (b & 0x7f) * scale;
+    if ((b & 0x80) === 0) break;
+    scale *= 128;
+  }
+  return result;
+}
+
+/** User counters (sum_int64) by name, summed over steps: what the accumulator JSON holds. */
+export function countersFromAccumulators(accumulators: AccumulatorsJson): Record<string, number> {
+  const counters: Record<string, number> = {};
+  for (const acc of accumulators["user-task-accumulators"] ?? []) {
+    if (acc.name !== "__metricscontainers") continue;
+    const parsed = JSON.parse(acc.value) as { metrics?: { attempted?: MonitoringInfoJson[] } };
+    for (const info of parsed.metrics?.attempted ?? []) {
+      const name = info.labels?.NAME;
+      if (info.urn !== "beam:metric:user:sum_int64:v1" || name === undefined || info.payload === undefined) continue;
+      counters[name] = (counters[name] ?? 0) + decodeVarint(new Uint8Array(Buffer.from(info.payload, "base64")));
+    }
+  }
+  return counters;
+}
+
+export async function jobCounters(restUrl: string, jid: string): Promise<Record<string, number>> {
+  return countersFromAccumulators(await getJson<AccumulatorsJson>(`${restUrl}/jobs/${jid}/accumulators`));
+}

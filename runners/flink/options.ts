@@ -1,0 +1,41 @@
+/** How the Flink runner reaches the cluster and runs the TypeScript steps. */
+export type WorkerEnvironment = "LOOPBACK" | "EXTERNAL";
+
+export interface FlinkRunnerOptions {
+  /** The Beam job server's job endpoint, host:port (default 127.0.0.1:8099, what `npm run flink:up` starts). */
+  readonly jobEndpoint?: string;
+  /** The JobManager's REST address, host:port (default 127.0.0.1:8081): root causes and metrics are read there. */
+  readonly flinkMaster?: string;
+  /** Parallelism of every Flink operator (default: the cluster's parallelism.default, 1 here). */
+  readonly parallelism?: number;
+  /**
+   * LOOPBACK (default): the TypeScript steps run in SDK workers inside this process (TaskManagers on this host).
+   * EXTERNAL: in a worker pool started elsewhere (`node node_modules/apache-beam/dist/src/apache_beam/worker/
+   * external_worker_service.js --port N` on the TaskManagers' hosts), at `workerPool`.
+   */
+  readonly environment?: WorkerEnvironment;
+  /** host:port of the external worker pool (EXTERNAL only). */
+  readonly workerPool?: string;
+  /**
+   * Elements per bundle in Flink's operators (Beam's FlinkPipelineOptions.maxBundleSize; default 1). Flink holds a
+   * step's watermark until its bundle is finished, so with bigger bundles a watermark can be overtaken by the
+   * elements that followed it: 1 keeps every element in its place relative to the watermark (the same panes as
+   * the direct runner, the same late data); raise it for throughput.
+   */
+  readonly maxBundleSize?: number;
+  /** Flink job name (default beam-ts-<time>-<random>; the runner finds the Flink job by it). */
+  readonly jobName?: string;
+  /** Print the SDK worker's per-bundle debug lines (default false: they are dropped). */
+  readonly verboseSdk?: boolean;
+}
+
+export const DEFAULT_JOB_ENDPOINT = "127.0.0.1:8099";
+export const DEFAULT_FLINK_MASTER = "127.0.0.1:8081";
+
+/** "host:port" → its parts; a one-line error naming the flag otherwise. */
+export function hostPort(value: string, flag: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port <= 0 || port > 65535) throw new Error(`${flag} must be host:port (e.g. 127.0.0.1:8099), got "${value}"`);
+  return { host: m[1], port };
+}

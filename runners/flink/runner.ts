@@ -1,0 +1,176 @@
+/**
+ * The Flink runner: the pipeline proto our transforms build is submitted through the SDK's PortableRunner to a
+ * Beam Flink job server (npm run flink:up starts one on 127.0.0.1:8099 in front of a local Flink cluster), in
+ * streaming mode. Flink (Java) runs TestStream, GroupByKey, windowing, triggers and lateness; the TypeScript steps
+ * run in SDK workers: LOOPBACK (in this process) or an EXTERNAL worker pool.
+ *
+ * A job that fails is reported with Flink's root cause in one line (read from the JobManager's REST API); the
+ * counters (user counters and Beam's droppedDueToLateness) come from the job's Beam metrics accumulator.
+ */
+import "apache-beam";
+import { JobState_Enum } from "apache-beam/proto/beam_job_api";
+import * as runnerApi from "apache-beam/proto/beam_runner_api";
+import { PipelineResult, Runner } from "apache-beam/runners/runner";
+import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
+import * as environments from "apache-beam/internal/environments";
+import { isPortOpen } from "../../infra/stack/ports";
+import { jobCounters } from "./accumulators";
+import {
+  DEFAULT_FLINK_MASTER,
+  DEFAULT_JOB_ENDPOINT,
+  hostPort,
+  type FlinkRunnerOptions,
+} from "./options";
+import { quietSdk } from "./quiet_sdk";
+import { findJob, rootCause, type JobSummary } from "./rest";
+
+/** A job that did not finish: `message` is one line with Flink's root cause. */
+export class FlinkJobError extends Error {
+  constructor(
+    message: string,
+    readonly state: string,
+  ) {
+    super(message);
+    this.name = "FlinkJobError";
+  }
+}
+
+interface PortableResult {
+  waitUntilFinish(duration?: number): Promise<JobState_Enum>;
+  cancel(): Promise<void>;
+}
+
+export class FlinkPipelineResult extends PipelineResult {
+  private flinkJob: JobSummary | undefined;
+
+  constructor(
+    private readonly portable: PortableResult,
+    readonly jobName: string,
+    private readonly restUrl: string,
+    private readonly release: () => void,
+  ) {
+    super();
+  }
+
+  /** Waits for the job; resolves with DONE, rejects with a FlinkJobError (Flink's root cause) otherwise. */
+  override async waitUntilFinish(duration?: number): Promise<JobState_Enum> {
+    let state: JobState_Enum;
+    try {
+      state = await this.portable.waitUntilFinish(duration);
+    } finally {
+      if (duration === undefined) this.release();
+    }
+    if (duration !== undefined && !isTerminal(state)) return state;
+    this.release();
+    if (state === JobState_Enum.DONE) return state;
+    throw new FlinkJobError(await this.failureLine(state), JobState_Enum[state]);
+  }
+
+  async cancel(): Promise<void> {
+    try {
+      await this.portable.cancel();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** The Flink job (id, state), found by name on the JobManager. */
+  async flinkJobSummary(): Promise<JobSummary | undefined> {
+    if (this.flinkJob === undefined || !isFlinkTerminal(this.flinkJob.state)) {
+      this.flinkJob = await findJob(this.restUrl, this.jobName);
+    }
+    return this.flinkJob;
+  }
+
+  /** User counters and Beam's droppedDueToLateness, summed over steps (Flink's `__metricscontainers`). */
+  override async counters(): Promise<{ [key: string]: number }> {
+    const job = await this.flinkJobSummary();
+    return job === undefined ? {} : jobCounters(this.restUrl, job.jid);
+  }
+
+  private async failureLine(state: JobState_Enum): Promise<string> {
+    const what = `the Flink job ${this.jobName} ended ${JobState_Enum[state]}`;
+    try {
+      const job = await this.flinkJobSummary();
+      if (job === undefined) return `${what} before Flink ran it; see the job server's log (.stack/flink/logs/job-server.log)`;
+      const cause = await rootCause(this.restUrl, job.jid);
+      return `${what}: ${cause ?? "no exception recorded"} (details: ${this.restUrl}/#/job/${job.jid}/exceptions)`;
+    } catch (e) {
+      return `${what}; Flink's REST API at ${this.restUrl} did not say why (${e instanceof Error ? e.message : String(e)})`;
+    }
+  }
+}
+
+function isTerminal(state: JobState_Enum): boolean {
+  return [JobState_Enum.DONE, JobState_Enum.FAILED, JobState_Enum.CANCELLED, JobState_Enum.UPDATED, JobState_Enum.DRAINED].includes(state);
+}
+
+function isFlinkTerminal(state: string): boolean {
+  return state === "FINISHED" || state === "FAILED" || state === "CANCELED";
+}
+
+let jobCounter = 0;
+
+export class FlinkRunner extends Runner {
+  constructor(private readonly options: FlinkRunnerOptions = {}) {
+    super();
+  }
+
+  override async runPipeline(pipeline: runnerApi.Pipeline): Promise<FlinkPipelineResult> {
+    const o = this.options;
+    const jobEndpoint = o.jobEndpoint ?? DEFAULT_JOB_ENDPOINT;
+    const flinkMaster = o.flinkMaster ?? DEFAULT_FLINK_MASTER;
+    const endpoint = hostPort(jobEndpoint, "--job-endpoint");
+    hostPort(flinkMaster, "--flink-master");
+    if (!(await isPortOpen(endpoint.host, endpoint.port, 2000))) {
+      throw new Error(
+        `no Beam job server answers on ${jobEndpoint}: start the local Flink stack with \`npm run flink:up\` ` +
+          `(or point --job-endpoint at a running job server)`,
+      );
+    }
+    const environment = o.environment ?? "LOOPBACK";
+    let proto = pipeline;
+    if (environment === "EXTERNAL") {
+      if (o.workerPool === undefined) throw new Error("the EXTERNAL environment needs --worker-pool host:port");
+      hostPort(o.workerPool, "--worker-pool");
+      proto = withExternalWorkers(pipeline, o.workerPool);
+    }
+    const jobName = o.jobName ?? `beam-ts-${Date.now()}-${process.pid}-${++jobCounter}`;
+    const release = o.verboseSdk ? () => {} : quietSdk();
+    const portableOptions = {
+      jobEndpoint,
+      jobName,
+      streaming: true,
+      maxBundleSize: o.maxBundleSize ?? 1,
+      ...(environment === "LOOPBACK" ? { environmentType: "LOOPBACK" } : {}),
+      ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}),
+    };
+    try {
+      const portable = (await new PortableRunner(portableOptions as never).runPipeline(proto)) as unknown as PortableResult;
+      return new FlinkPipelineResult(portable, jobName, `http://${flinkMaster}`, release);
+    } catch (e) {
+      release();
+      throw new Error(`the job server at ${jobEndpoint} did not accept the job: ${oneLine(e)}`);
+    }
+  }
+}
+
+/** A gRPC or other error in one line (gRPC errors carry their status text in `message`). */
+function oneLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split("\n")[0];
+}
+
+function withExternalWorkers(pipeline: runnerApi.Pipeline, workerPool: string): runnerApi.Pipeline {
+  const copy = runnerApi.Pipeline.clone(pipeline);
+  for (const [id, env] of Object.entries(copy.components!.environments)) {
+    if (env.urn === environments.TYPESCRIPT_DEFAULT_ENVIRONMENT_URN) {
+      copy.components!.environments[id] = environments.asExternalEnvironment(env, workerPool);
+    }
+  }
+  return copy;
+}
+
+export function flinkRunner(options: FlinkRunnerOptions = {}): FlinkRunner {
+  return new FlinkRunner(options);
+}
