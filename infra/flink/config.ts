@@ -16,7 +16,11 @@ export function flinkConf(o: FlinkStackOptions, rpcPort: number): string {
     "taskmanager.bind-host": o.host,
     "taskmanager.memory.process.size": "1280m",
     "taskmanager.memory.managed.size": "64m",
+    "taskmanager.memory.jvm-metaspace.size": "320m",
     "taskmanager.numberOfTaskSlots": o.slots,
+    // Beam's jars are on the TaskManager's own classpath (services.ts): loaded once, not once per job from the
+    // jars the job server stages (which filled the metaspace after about ten jobs).
+    "classloader.resolve-order": "parent-first",
     "parallelism.default": 1,
     "rest.address": o.host,
     "rest.bind-address": o.host,

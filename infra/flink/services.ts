@@ -219,7 +219,8 @@ function javaArgv(o: FlinkStackOptions, name: ServiceName, cp: Classpaths): stri
     }
     case "taskmanager": {
       const r = resourceParams(cp.cluster, p.confDir, "GET_TM_RESOURCE_PARAMS");
-      return [...common, ...r.jvm, ...flinkLogging, "-cp", cp.cluster, MAIN_CLASS[name], "--configDir", p.confDir, ...r.dynamic];
+      const classpath = taskManagerClasspath(cp);
+      return [...common, ...r.jvm, ...flinkLogging, "-cp", classpath, MAIN_CLASS[name], "--configDir", p.confDir, ...r.dynamic];
     }
     case "job-server":
       return [
@@ -251,6 +252,21 @@ function javaArgv(o: FlinkStackOptions, name: ServiceName, cp: Classpaths): stri
         "--defaultEnvironmentType=EMBEDDED",
       ];
   }
+}
+
+/**
+ * The TaskManager runs Flink and, parent-first, Beam's runner and Java SDK harness: the cluster's jars plus the job
+ * server's, without the job server's Flink jars (the same version is already there) and its slf4j binding (Flink
+ * logs through log4j).
+ */
+function taskManagerClasspath(cp: Classpaths): string {
+  const jobServerDir = path.dirname(cp.jobServer);
+  const beamJars = fs
+    .readdirSync(jobServerDir)
+    .filter((f) => f.endsWith(".jar") && !f.startsWith("flink-") && !f.startsWith("slf4j-"))
+    .sort()
+    .map((f) => path.join(jobServerDir, f));
+  return [cp.cluster, ...beamJars].join(path.delimiter);
 }
 
 /**

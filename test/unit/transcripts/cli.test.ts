@@ -1,4 +1,4 @@
-import { CliIo, runCli } from "../../../runners/direct/transcripts/cli";
+import { CliIo, runCli } from "../../../tools/transcripts/cli";
 
 const PASSING = [
   "name: passes",

@@ -1,6 +1,6 @@
 import { WATERMARK_DONE } from "../../../model/model";
-import { TranscriptError } from "../../../runners/direct/transcripts/transcript_error";
-import { parseTranscriptFile } from "../../../runners/direct/transcripts/transcript_parser";
+import { TranscriptError } from "../../../tools/transcripts/transcript_error";
+import { parseTranscriptFile } from "../../../tools/transcripts/transcript_parser";
 
 function rejection(text: string): TranscriptError {
   try {

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { parseTranscriptFile } from "../../../runners/direct/transcripts/transcript_parser";
+import { parseTranscriptFile } from "../../../tools/transcripts/transcript_parser";
 import { GroupingFactory, runTranscript } from "../../../runners/direct/transcripts/transcript_runner";
 
 const lines = (...ls: string[]): string => ls.join("\n");

@@ -1,9 +1,9 @@
 /** Every transcript of the project's transcripts/ folder, run through the real grouping reducer. */
 import * as fs from "fs";
 import * as path from "path";
-import { parseTranscriptFile } from "../../../runners/direct/transcripts/transcript_parser";
+import { parseTranscriptFile } from "../../../tools/transcripts/transcript_parser";
 import { runTranscript } from "../../../runners/direct/transcripts/transcript_runner";
-import { Transcript } from "../../../runners/direct/transcripts/transcript";
+import { Transcript } from "../../../tools/transcripts/transcript";
 
 const folder = path.join(__dirname, "../../../transcripts");
 const files = fs

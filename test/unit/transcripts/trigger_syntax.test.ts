@@ -1,6 +1,6 @@
-import { CallSyntaxError, parseCallExpression } from "../../../runners/direct/transcripts/call_syntax";
-import { formatTriggerFn, parseTriggerFn } from "../../../runners/direct/transcripts/trigger_fn";
-import { parseWindowFn } from "../../../runners/direct/transcripts/window_fn";
+import { CallSyntaxError, parseCallExpression } from "../../../tools/transcripts/call_syntax";
+import { formatTriggerFn, parseTriggerFn } from "../../../tools/transcripts/trigger_fn";
+import { parseWindowFn } from "../../../tools/transcripts/window_fn";
 
 function syntaxError(parse: () => unknown): CallSyntaxError {
   try {

@@ -2,7 +2,7 @@
  * `window_fn` of a transcript, in Beam Python syntax, as our WindowFnSpec. Sizes are in transcript time units
  * (milliseconds, see docs/transcripts.md).
  */
-import { WindowFnSpec } from "../../../model/model";
+import { WindowFnSpec } from "../../model/model";
 import { bindArguments, integerArgument, noArguments } from "./call_arguments";
 import { CallExpression, CallSyntaxError, parseCallExpression } from "./call_syntax";
 

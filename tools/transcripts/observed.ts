@@ -2,7 +2,7 @@
  * What a transcript run observed, in the transcript's own vocabulary (windows as [start, end-inclusive]),
  * and how it is written: YAML flow mappings for diffs (pasteable into a transcript) and JSON for `--print`.
  */
-import { Firing, LateElement, Window } from "../../../model/model";
+import { Firing, LateElement, Window } from "../../model/model";
 import { CombinedValue } from "./combine_fns";
 import { GLOBAL_WINDOW_BOUNDS, Scalar, WindowBounds } from "./transcript";
 

@@ -2,7 +2,7 @@
  * `trigger_fn` of a transcript, in Beam Python syntax, as our TriggerSpec. Delays are in transcript time
  * units (milliseconds, see docs/transcripts.md).
  */
-import { TriggerSpec } from "../../../model/model";
+import { TriggerSpec } from "../../model/model";
 import { bindArguments, integerArgument, noArguments } from "./call_arguments";
 import { CallExpression, CallSyntaxError, parseCallExpression } from "./call_syntax";
 

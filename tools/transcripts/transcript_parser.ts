@@ -10,7 +10,7 @@ import {
   WATERMARK_DONE,
   WATERMARK_START,
   WindowingSpec,
-} from "../../../model/model";
+} from "../../model/model";
 import { CallSyntaxError } from "./call_syntax";
 import {
   CombineKind,

@@ -2,7 +2,7 @@
  * A parsed windowing transcript: one windowing configuration and the ordered steps that drive it, with the
  * file line of everything so failures point at the source.
  */
-import { END_OF_GLOBAL_WINDOW, Millis, TIMESTAMP_MIN, WindowingSpec } from "../../../model/model";
+import { END_OF_GLOBAL_WINDOW, Millis, TIMESTAMP_MIN, WindowingSpec } from "../../model/model";
 import { TranscriptError } from "./transcript_error";
 
 /** How the values of a pane are combined: `list` keeps every value (compared as a multiset). */

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { formatPlace, TranscriptError } from "./transcript_error";
 import { parseTranscriptFile } from "./transcript_parser";
-import { runTranscript } from "./transcript_runner";
+import { runTranscript } from "../../runners/direct/transcripts/transcript_runner";
 import { Transcript } from "./transcript";
 
 export interface CliIo {

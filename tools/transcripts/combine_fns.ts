@@ -2,7 +2,7 @@
  * The aggregators behind a transcript's `combine:` key. `list` is GroupByKey (every value, as a list); the
  * others are lifted CombineFns producing one number per pane.
  */
-import { Aggregator } from "../../../model/model";
+import { Aggregator } from "../../model/model";
 import { CombineKind, Scalar } from "./transcript";
 
 /** The output of a pane: the list of values (`list`) or the combined number. */
