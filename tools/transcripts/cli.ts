@@ -1,7 +1,10 @@
 /**
- * The transcript command: `npm run transcript -- FILE.yaml… [--print]`. Runs every transcript of every file
- * (directories: their *.yaml files), prints one PASS/FAIL line per transcript with a diff under each failure,
- * then `transcripts: N passed, N failed`. With --print it prints, instead of checking, the panes and late
+ * The transcript command: `npm run transcript -- FILE.yaml… [--print] [--runner=direct|flink]`. Runs every
+ * transcript of every file (directories: their *.yaml files), prints one PASS/FAIL line per transcript with a diff
+ * under each failure, then `transcripts: N passed, N failed`. Without --runner the direct runner's grouping reducer
+ * is driven step by step (every step's outputs checked); with --runner each transcript runs as a real pipeline on
+ * that runner (pipeline_runner.ts: all outputs checked together), transcripts it cannot run are reported
+ * `SKIP … : reason`, and the closing line is `transcripts: N passed, N failed, N skipped`. With --print it prints, instead of checking, the panes and late
  * elements each step produced as JSON lines (under a `# name (file:line)` header per transcript), and no summary.
  */
 import * as fs from "fs";
@@ -10,6 +13,7 @@ import { formatPlace, TranscriptError } from "./transcript_error";
 import { parseTranscriptFile } from "./transcript_parser";
 import { runTranscript } from "../../runners/direct/transcripts/transcript_runner";
 import { Transcript } from "./transcript";
+import { runTranscriptsAsPipelines, type PipelineRunnerName } from "./pipeline_runner";
 
 export interface CliIo {
   out(line: string): void;
@@ -19,7 +23,9 @@ export interface CliIo {
   listYaml(file: string): string[] | undefined;
 }
 
-export const USAGE = "usage: npm run transcript -- [--print] FILE.yaml|DIR …";
+export const USAGE =
+  "usage: npm run transcript -- [--print] FILE.yaml|DIR …  |  npm run transcript -- --runner=direct|flink " +
+  "[--job-endpoint host:port] [--flink-master host:port] FILE.yaml|DIR …";
 
 export const nodeIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -111,4 +117,81 @@ function indent(text: string): string {
     .split("\n")
     .map((l) => `    ${l}`)
     .join("\n");
+}
+
+/**
+ * The command with --runner: each transcript as a pipeline on that runner (Flink: all in one submitted job).
+ * Without --runner it is runCli.
+ */
+export async function runCliAsync(argv: readonly string[], io: CliIo = nodeIo): Promise<number> {
+  let runner: PipelineRunnerName | undefined;
+  let jobEndpoint: string | undefined;
+  let flinkMaster: string | undefined;
+  const rest: string[] = [];
+  const queue = [...argv];
+  while (queue.length > 0) {
+    const arg = queue.shift() as string;
+    const eq = arg.indexOf("=");
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const takeValue = (): string | undefined => (eq > 0 ? arg.slice(eq + 1) : queue.shift());
+    if (name === "--runner") {
+      const value = takeValue();
+      if (value !== "direct" && value !== "flink") {
+        io.err(`transcript: --runner must be direct or flink, got '${String(value)}' (${USAGE})`);
+        return 2;
+      }
+      runner = value;
+    } else if (name === "--job-endpoint") jobEndpoint = takeValue();
+    else if (name === "--flink-master") flinkMaster = takeValue();
+    else rest.push(arg);
+  }
+  if (runner === undefined) return runCli(rest, io);
+  if (rest.includes("--print")) {
+    io.err("transcript: --print drives the reducer step by step; it cannot be combined with --runner");
+    return 2;
+  }
+  const unknown = rest.find((a) => a.startsWith("-"));
+  if (unknown !== undefined) {
+    io.err(`transcript: unknown option '${unknown}' (${USAGE})`);
+    return 2;
+  }
+  if (rest.length === 0) {
+    io.err(`transcript: no transcript files given (${USAGE})`);
+    return 2;
+  }
+  const files = rest.flatMap((input) => io.listYaml(input) ?? [input]);
+  const transcripts: Transcript[] = [];
+  let failed = 0;
+  for (const file of files) {
+    try {
+      transcripts.push(...parseTranscriptFile(file, io.readFile(file)));
+    } catch (e) {
+      failed++;
+      io.out(`FAIL ${file} (the file could not be read as transcripts)`);
+      io.out(indent(e instanceof TranscriptError ? e.message : `${file}: ${(e as Error).message}`));
+    }
+  }
+  const outcomes = await runTranscriptsAsPipelines(transcripts, {
+    runner,
+    flink: { ...(jobEndpoint !== undefined ? { jobEndpoint } : {}), ...(flinkMaster !== undefined ? { flinkMaster } : {}) },
+  });
+  let passed = 0;
+  let skipped = 0;
+  outcomes.forEach((outcome, i) => {
+    const t = transcripts[i];
+    const where = formatPlace(t.file, t.line, 0);
+    if (outcome.status === "passed") {
+      passed++;
+      io.out(`PASS ${t.name} (${where})`);
+    } else if (outcome.status === "skipped") {
+      skipped++;
+      io.out(`SKIP ${t.name} (${where}): ${outcome.reason}`);
+    } else {
+      failed++;
+      io.out(`FAIL ${t.name} (${where})`);
+      io.out(indent(outcome.failure));
+    }
+  });
+  io.out(`transcripts: ${passed} passed, ${failed} failed, ${skipped} skipped (${runner} runner, as pipelines)`);
+  return failed > 0 ? 1 : 0;
 }
