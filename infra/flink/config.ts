@@ -14,7 +14,7 @@ export function flinkConf(o: FlinkStackOptions, rpcPort: number): string {
     "jobmanager.memory.process.size": "768m",
     "taskmanager.host": o.host,
     "taskmanager.bind-host": o.host,
-    "taskmanager.memory.process.size": "1280m",
+    "taskmanager.memory.process.size": "2048m",
     "taskmanager.memory.managed.size": "64m",
     "taskmanager.memory.jvm-metaspace.size": "320m",
     "taskmanager.numberOfTaskSlots": o.slots,

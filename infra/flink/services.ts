@@ -19,7 +19,7 @@ import { freePort, isPortOpen } from "../stack/ports";
 import { commandLine, isAlive, readPid, removeFile, sleep, terminate } from "../stack/processes";
 import { ensureFlinkJars } from "./classpaths";
 import { flinkConf, JAVA17_FLAGS, log4jProperties } from "./config";
-import { flinkPaths, restUrl, type FlinkStackOptions } from "./options";
+import { FLINK_INFRA_DIR, flinkPaths, restUrl, type FlinkStackOptions } from "./options";
 
 export type ServiceName = "jobmanager" | "taskmanager" | "job-server" | "expansion-service";
 export const SERVICES: readonly ServiceName[] = ["jobmanager", "taskmanager", "job-server", "expansion-service"];
@@ -156,10 +156,12 @@ export async function flinkUp(o: FlinkStackOptions, owner: Owner, log: (line: st
   }
   if (toStart.length > 0) {
     requireTool("java", ["-version"], "a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)");
+    const jobServer = ensureFlinkJars(o, "job-server", log);
     const classpaths = {
       cluster: ensureFlinkJars(o, "cluster", log),
-      jobServer: ensureFlinkJars(o, "job-server", log),
+      jobServer,
       expansion: ensureFlinkJars(o, "expansion-service", log),
+      extensions: ensureExtensionsJar(o, jobServer, log),
     };
     for (const dir of [p.confDir, p.logsDir, p.tmpDir, p.uploadDir, p.artifactsDir]) fs.mkdirSync(dir, { recursive: true });
     if (toStart.includes("jobmanager")) {
@@ -202,6 +204,8 @@ interface Classpaths {
   readonly cluster: string;
   readonly jobServer: string;
   readonly expansion: string;
+  /** Our one Java class (NoStagingDetectorFactory), compiled into a jar. */
+  readonly extensions: string;
 }
 
 function javaArgv(o: FlinkStackOptions, name: ServiceName, cp: Classpaths): string[] {
@@ -215,19 +219,18 @@ function javaArgv(o: FlinkStackOptions, name: ServiceName, cp: Classpaths): stri
   switch (name) {
     case "jobmanager": {
       const r = resourceParams(cp.cluster, p.confDir, "GET_JM_RESOURCE_PARAMS");
-      return [...common, ...r.jvm, ...flinkLogging, "-cp", cp.cluster, MAIN_CLASS[name], "--configDir", p.confDir, ...r.dynamic];
+      return [...common, ...r.jvm, ...flinkLogging, "-cp", clusterClasspath(cp), MAIN_CLASS[name], "--configDir", p.confDir, ...r.dynamic];
     }
     case "taskmanager": {
       const r = resourceParams(cp.cluster, p.confDir, "GET_TM_RESOURCE_PARAMS");
-      const classpath = taskManagerClasspath(cp);
-      return [...common, ...r.jvm, ...flinkLogging, "-cp", classpath, MAIN_CLASS[name], "--configDir", p.confDir, ...r.dynamic];
+      return [...common, ...r.jvm, ...flinkLogging, "-cp", clusterClasspath(cp), MAIN_CLASS[name], "--configDir", p.confDir, ...r.dynamic];
     }
     case "job-server":
       return [
         ...common,
-        "-Xmx640m",
+        "-Xmx1g",
         "-cp",
-        cp.jobServer,
+        [cp.jobServer, cp.extensions].join(path.delimiter),
         MAIN_CLASS[name],
         `--flink-master=${o.host}:${o.restPort}`,
         "--job-host",
@@ -254,12 +257,35 @@ function javaArgv(o: FlinkStackOptions, name: ServiceName, cp: Classpaths): stri
   }
 }
 
+const EXTENSIONS_SOURCE = path.join(FLINK_INFRA_DIR, "job-server", "src", "main", "java", "local", "beamts", "NoStagingDetectorFactory.java");
+
 /**
- * The TaskManager runs Flink and, parent-first, Beam's runner and Java SDK harness: the cluster's jars plus the job
- * server's, without the job server's Flink jars (the same version is already there) and its slf4j binding (Flink
- * logs through log4j).
+ * Compiles infra/flink/job-server/src (one class) against the job server's jars into lib/extensions/ (once, and
+ * again when the source is newer than the jar).
  */
-function taskManagerClasspath(cp: Classpaths): string {
+function ensureExtensionsJar(o: FlinkStackOptions, jobServerClasspath: string, log: (line: string) => void): string {
+  const dir = path.join(o.libDir, "extensions");
+  const jar = path.join(dir, "beam-ts-flink-extensions.jar");
+  if (fs.existsSync(jar) && fs.statSync(jar).mtimeMs >= fs.statSync(EXTENSIONS_SOURCE).mtimeMs) return jar;
+  requireTool("javac", ["-version"], "a Java 17 JDK (javac; e.g. apt-get install openjdk-17-jdk-headless)");
+  log(`compiling ${path.relative(process.cwd(), EXTENSIONS_SOURCE)} into ${path.relative(process.cwd(), jar)}`);
+  const classes = path.join(dir, "classes");
+  fs.rmSync(classes, { recursive: true, force: true });
+  const compile = spawnSync("javac", ["-d", classes, "-cp", jobServerClasspath, EXTENSIONS_SOURCE], { encoding: "utf8" });
+  if (compile.status !== 0) {
+    throw new StackError(`javac could not compile ${EXTENSIONS_SOURCE}: ${`${compile.stderr ?? ""}`.trim().split("\n")[0]}`);
+  }
+  const pack = spawnSync("jar", ["cf", jar, "-C", classes, "."], { encoding: "utf8" });
+  if (pack.status !== 0) throw new StackError(`jar could not pack ${classes}: ${`${pack.stderr ?? ""}`.trim().split("\n")[0]}`);
+  return jar;
+}
+
+/**
+ * The JobManager and TaskManager run Flink and, parent-first, Beam's runner and Java SDK harness: the cluster's
+ * jars plus the job server's, without the job server's Flink jars (the same version is already there) and its
+ * slf4j binding (Flink logs through log4j). So jobs need no staged jars (NoStagingDetectorFactory).
+ */
+function clusterClasspath(cp: Classpaths): string {
   const jobServerDir = path.dirname(cp.jobServer);
   const beamJars = fs
     .readdirSync(jobServerDir)

@@ -28,11 +28,15 @@ export function decodeVarint(bytes: Uint8Array): number {
   return result;
 }
 
-/** User counters (sum_int64) by name, summed over steps: what the accumulator JSON holds. */
-export function countersFromAccumulators(accumulators: AccumulatorsJson): Record<string, number> {
+/**
+ * User counters (sum_int64) by name, summed over steps: what the accumulator JSON holds; undefined when it has no
+ * `__metricscontainers` accumulator (yet: Flink serves it a moment after the job has finished).
+ */
+export function countersFromAccumulators(accumulators: AccumulatorsJson): Record<string, number> | undefined {
   const counters: Record<string, number> = {};
-  for (const acc of accumulators["user-task-accumulators"] ?? []) {
-    if (acc.name !== "__metricscontainers") continue;
+  const all = (accumulators["user-task-accumulators"] ?? []).filter((a) => a.name === "__metricscontainers");
+  if (all.length === 0) return undefined;
+  for (const acc of all) {
     const parsed = JSON.parse(acc.value) as { metrics?: { attempted?: MonitoringInfoJson[] } };
     for (const info of parsed.metrics?.attempted ?? []) {
       const name = info.labels?.NAME;
@@ -43,6 +47,13 @@ export function countersFromAccumulators(accumulators: AccumulatorsJson): Record
   return counters;
 }
 
-export async function jobCounters(restUrl: string, jid: string): Promise<Record<string, number>> {
-  return countersFromAccumulators(await getJson<AccumulatorsJson>(`${restUrl}/jobs/${jid}/accumulators`));
+/** The job's counters; waits up to `waitMs` for Flink to publish the accumulator of a finished job. */
+export async function jobCounters(restUrl: string, jid: string, waitMs = 10_000): Promise<Record<string, number>> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const counters = countersFromAccumulators(await getJson<AccumulatorsJson>(`${restUrl}/jobs/${jid}/accumulators`));
+    if (counters !== undefined) return counters;
+    if (Date.now() > deadline) return {};
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

@@ -25,6 +25,12 @@ export interface FlinkRunnerOptions {
   readonly maxBundleSize?: number;
   /** Flink job name (default beam-ts-<time>-<random>; the runner finds the Flink job by it). */
   readonly jobName?: string;
+  /**
+   * Stage the job server's classpath with every job (Beam's default; 158 MB, ~10 s per job, and per-job class
+   * loaders in Flink). Default false: the cluster of `npm run flink:up` has Beam on its own classpath and the job
+   * server knows our NoStagingDetectorFactory. Set it for a cluster and job server of your own.
+   */
+  readonly stageClasspath?: boolean;
   /** Print the SDK worker's per-bundle debug lines (default false: they are dropped). */
   readonly verboseSdk?: boolean;
 }

@@ -111,6 +111,9 @@ function isFlinkTerminal(state: string): boolean {
 
 let jobCounter = 0;
 
+/** infra/flink/job-server/src: makes the job server stage no jars (Beam is on the cluster's classpath). */
+const NO_STAGING_DETECTOR_FACTORY = "local.beamts.NoStagingDetectorFactory";
+
 export class FlinkRunner extends Runner {
   constructor(private readonly options: FlinkRunnerOptions = {}) {
     super();
@@ -144,6 +147,7 @@ export class FlinkRunner extends Runner {
       maxBundleSize: o.maxBundleSize ?? 1,
       ...(environment === "LOOPBACK" ? { environmentType: "LOOPBACK" } : {}),
       ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}),
+      ...(o.stageClasspath ? {} : { pipelineResourcesDetectorFactoryClass: NO_STAGING_DETECTOR_FACTORY }),
     };
     try {
       const portable = (await new PortableRunner(portableOptions as never).runPipeline(proto)) as unknown as PortableResult;
@@ -157,8 +161,9 @@ export class FlinkRunner extends Runner {
 
 /** A gRPC or other error in one line (gRPC errors carry their status text in `message`). */
 function oneLine(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  return text.split("\n")[0];
+  const text = (e instanceof Error ? e.message : String(e)).split("\n")[0].trim();
+  const code = (e as { code?: unknown }).code;
+  return text !== "" ? text : `${code !== undefined ? `gRPC ${String(code)}, ` : ""}no reason given; see the job server's log (.stack/flink/logs/job-server.log)`;
 }
 
 function withExternalWorkers(pipeline: runnerApi.Pipeline, workerPool: string): runnerApi.Pipeline {

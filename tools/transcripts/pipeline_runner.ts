@@ -289,7 +289,7 @@ function compare<E extends { line: number }, A extends object>(
 export interface PipelineRunOptions {
   readonly runner: PipelineRunnerName;
   readonly flink?: FlinkRunnerOptions;
-  /** Transcripts per submitted Flink job (default: all in one job). */
+  /** Transcripts per submitted Flink job (default 15: one job per 15 keeps the job server's translation small). */
   readonly perJob?: number;
 }
 
@@ -305,7 +305,7 @@ export async function runTranscriptsAsPipelines(transcripts: readonly Transcript
   const groups: number[][] = [];
   if (o.runner === "direct") for (const i of runnable) groups.push([i]);
   else {
-    const size = o.perJob ?? Math.max(1, runnable.length);
+    const size = o.perJob ?? 15;
     for (let s = 0; s < runnable.length; s += size) groups.push(runnable.slice(s, s + size));
   }
   for (const group of groups) {
