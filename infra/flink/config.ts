@@ -11,7 +11,7 @@ export function flinkConf(o: FlinkStackOptions, rpcPort: number): string {
     "jobmanager.rpc.address": o.host,
     "jobmanager.rpc.port": rpcPort,
     "jobmanager.bind-host": o.host,
-    "jobmanager.memory.process.size": "768m",
+    "jobmanager.memory.process.size": "1280m",
     "taskmanager.host": o.host,
     "taskmanager.bind-host": o.host,
     "taskmanager.memory.process.size": "2048m",
