@@ -6,16 +6,26 @@
  * with --stop-when-idle, or SIGINT/SIGTERM: stop reading, commit what is safe), 2 for a usage error, 1 for any
  * failure (one line on stderr saying what to do).
  */
-import { createRunner } from "../runners";
-import type { DirectPipelineResult } from "../runners/direct/runner";
+import * as fs from "fs";
+import * as path from "path";
+import { Pipeline } from "apache-beam/internal/pipeline";
+import * as runnerApi from "apache-beam/proto/beam_runner_api";
+import { Root } from "apache-beam/pvalue";
+import { createRunner, type RunnerConfig } from "../runners";
+import { DirectPipelineResult } from "../runners/direct/runner";
 import { readFromKafka } from "../transforms/kafka";
 import { DEAD_LETTERS_COUNTER } from "../transforms/parse_events";
 import { consoleDeadLetters, consoleLate, consoleResults } from "../transforms/sinks/console";
 import { OptionsError, helpText, parseOptions, wantsHelp, type SalesConfig } from "./options";
 import { buildPipeline, type SalesIO } from "./sales_aggregation";
+import { salesSample } from "./sample_source";
 
 /** The IO the config asks for. */
 export function salesIO(config: SalesConfig): SalesIO {
+  const sinks = { results: consoleResults(), late: consoleLate(), deadLetters: consoleDeadLetters() };
+  if (config.source === "sample") {
+    return { source: salesSample({ count: config.sampleCount, seed: 1, watermarkDelay: config.watermarkDelay }), sinks };
+  }
   return {
     source: readFromKafka({
       bootstrapServers: config.bootstrapServers,
@@ -30,8 +40,34 @@ export function salesIO(config: SalesConfig): SalesIO {
       commitInterval: config.commitInterval,
       target: config.runner === "direct" ? "direct" : "portable",
     }),
-    sinks: { results: consoleResults(), late: consoleLate(), deadLetters: consoleDeadLetters() },
+    sinks,
   };
+}
+
+/** The runner's options from the config (each runner reads its own). */
+export function runnerConfig(config: SalesConfig): RunnerConfig {
+  const f = config.flink;
+  const d = config.dataflow;
+  return {
+    runner: config.runner,
+    flinkMaster: f.flinkMaster,
+    jobEndpoint: f.jobEndpoint,
+    ...(f.parallelism !== null ? { parallelism: f.parallelism } : {}),
+    ...(f.workerPool !== null ? { environment: "EXTERNAL" as const, workerPool: f.workerPool } : {}),
+    ...(d.project !== null ? { project: d.project } : {}),
+    ...(d.region !== null ? { region: d.region } : {}),
+    ...(d.tempLocation !== null ? { tempLocation: d.tempLocation } : {}),
+  };
+}
+
+/** --dry-run: the pipeline proto the runner would receive, as JSON (protobuf's JSON mapping), to inspect or diff. */
+export function writePipelineJson(config: SalesConfig, io: SalesIO, file: string): number {
+  const pipeline = new Pipeline();
+  buildPipeline(new Root(pipeline), config, io);
+  const proto = pipeline.getProto();
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(runnerApi.Pipeline.toJson(proto), null, 2) + "\n");
+  return Object.keys(proto.components?.transforms ?? {}).length;
 }
 
 function describe(config: SalesConfig): string {
@@ -39,10 +75,15 @@ function describe(config: SalesConfig): string {
   const window =
     w.kind === "fixed" ? `fixed ${w.size} ms` : w.kind === "sliding" ? `sliding ${w.size} ms every ${w.period} ms` : `sessions gap ${w.gap} ms`;
   const stop = config.stopWhenIdle === null ? "runs until stopped (Ctrl-C)" : `stops after ${config.stopWhenIdle} ms idle`;
+  const where = config.runner === "flink" ? ` (job server ${config.flink.jobEndpoint}, Flink ${config.flink.flinkMaster})` : "";
+  const input =
+    config.source === "sample"
+      ? `a generated sample of ${config.sampleCount} records (Kafka on ${config.runner} comes with its own issue)`
+      : `topic ${config.topic} at ${config.bootstrapServers.join(",")} (group ${config.groupId}, from ${config.from})`;
   return (
-    `pipeline: ${config.runner} runner, topic ${config.topic} at ${config.bootstrapServers.join(",")} ` +
-    `(group ${config.groupId}, from ${config.from}), ${window} per ${config.key}, watermark delay ` +
-    `${config.watermarkDelay} ms, allowed lateness ${config.allowedLateness} ms; ${stop}`
+    `pipeline: ${config.runner} runner${where}, ${input}, ${window} per ${config.key}, watermark delay ` +
+    `${config.watermarkDelay} ms, allowed lateness ${config.allowedLateness} ms` +
+    (config.source === "kafka" ? `; ${stop}` : "")
   );
 }
 
@@ -61,23 +102,25 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     }
     throw e;
   }
-  if (config.runner !== "direct") {
-    process.stderr.write(
-      `pipeline: error: --runner=${config.runner} is not available yet (it comes with its own issue); use --runner=direct\n`,
-    );
-    return 2;
+  const io = salesIO(config);
+  if (config.dryRun !== null) {
+    const transforms = writePipelineJson(config, io, config.dryRun);
+    process.stderr.write(`pipeline: wrote the pipeline proto (${transforms} transforms) as JSON to ${config.dryRun}; nothing was run\n`);
+    return 0;
   }
   process.stderr.write(describe(config) + "\n");
   const started = Date.now();
-  const runner = createRunner({ runner: config.runner });
-  const io = salesIO(config);
-  const result = (await runner.run((root) => buildPipeline(root, config, io))) as DirectPipelineResult;
+  const runner = createRunner(runnerConfig(config));
+  const result = await runner.run((root) => buildPipeline(root, config, io));
   const counters = await result.counters();
-  const stats = result.stats();
+  const read = result instanceof DirectPipelineResult ? `${result.stats().elementsRead} records read, ` : "";
+  const late =
+    config.runner === "direct"
+      ? `${counters.droppedDueToLateness ?? 0} late records dropped to the late-data output`
+      : `${counters.droppedDueToLateness ?? 0} late records dropped (Flink's droppedDueToLateness; the late-data output is empty there)`;
   process.stderr.write(
-    `pipeline: done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${stats.elementsRead} records read, ` +
-      `${counters[DEAD_LETTERS_COUNTER] ?? 0} dead letters, ${counters.droppedDueToLateness ?? 0} late records ` +
-      `dropped to the late-data output\n`,
+    `pipeline: done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${read}` +
+      `${counters[DEAD_LETTERS_COUNTER] ?? 0} dead letters, ${late}\n`,
   );
   return 0;
 }

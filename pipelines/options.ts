@@ -47,6 +47,33 @@ export interface SalesConfig {
   readonly sink: SinkName;
   /** Accepted now for the PostgreSQL sink of a later issue. */
   readonly pgUrl: string;
+  /** Kafka, or a bounded generated sample (the default on flink and dataflow until Kafka runs there). */
+  readonly source: SourceName;
+  /** Records in the sample (--source sample). */
+  readonly sampleCount: number;
+  /** Where the Flink runner submits (--runner=flink). */
+  readonly flink: FlinkConfig;
+  /** Beam's Dataflow options (--runner=dataflow). */
+  readonly dataflow: DataflowConfig;
+  /** Write the pipeline proto as JSON to this file instead of running it; null: run. */
+  readonly dryRun: string | null;
+}
+
+export type SourceName = "kafka" | "sample";
+export const SOURCE_NAMES: readonly SourceName[] = ["kafka", "sample"];
+
+export interface FlinkConfig {
+  readonly flinkMaster: string;
+  readonly jobEndpoint: string;
+  readonly parallelism: number | null;
+  /** host:port of an EXTERNAL worker pool; null: LOOPBACK workers in this process. */
+  readonly workerPool: string | null;
+}
+
+export interface DataflowConfig {
+  readonly project: string | null;
+  readonly region: string | null;
+  readonly tempLocation: string | null;
 }
 
 /** A usage error: one line, what was wrong and what is valid. */
@@ -78,6 +105,16 @@ const OPTION_NAMES = [
   "commit-interval",
   "sink",
   "pg-url",
+  "source",
+  "sample-count",
+  "flink-master",
+  "job-endpoint",
+  "parallelism",
+  "worker-pool",
+  "project",
+  "region",
+  "temp-location",
+  "dry-run",
 ] as const;
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -175,6 +212,20 @@ function parser(argv: readonly string[]) {
     .option("commit-interval", { type: "string", default: "5s", describe: "least time between offset commits" })
     .option("sink", { choices: SINK_NAMES, default: "console" as SinkName, describe: "where results go" })
     .option("pg-url", { type: "string", describe: `PostgreSQL URL (or PGURL; default ${DEFAULT_PG_URL})` })
+    .option("source", {
+      choices: ["auto", ...SOURCE_NAMES] as const,
+      default: "auto" as const,
+      describe: "kafka, or a generated sample (auto: kafka on direct; sample on flink and dataflow, which read Kafka with a later issue)",
+    })
+    .option("sample-count", { type: "number", default: 500, describe: "records in the sample (--source sample)" })
+    .option("flink-master", { type: "string", default: "127.0.0.1:8081", describe: "Flink's REST address (flink)" })
+    .option("job-endpoint", { type: "string", default: "127.0.0.1:8099", describe: "Beam job server (flink; npm run flink:up)" })
+    .option("parallelism", { type: "number", describe: "parallelism of the Flink job (default: the cluster's)" })
+    .option("worker-pool", { type: "string", describe: "host:port of an EXTERNAL TypeScript worker pool (default: LOOPBACK)" })
+    .option("project", { type: "string", describe: "Google Cloud project (dataflow)" })
+    .option("region", { type: "string", describe: "Google Cloud region (dataflow)" })
+    .option("temp-location", { type: "string", describe: "gs:// temp location (dataflow)" })
+    .option("dry-run", { type: "string", describe: "write the pipeline proto as JSON to this file and stop (any runner)" })
     .parserConfiguration({ "duplicate-arguments-array": false })
     .strict()
     .exitProcess(false)
@@ -258,5 +309,42 @@ export function parseOptions(
     commitInterval: parseDuration(args["commit-interval"], "--commit-interval"),
     sink: args.sink,
     pgUrl: args["pg-url"] ?? env.PGURL ?? DEFAULT_PG_URL,
+    source: sourceOf(args.source, args.runner),
+    sampleCount: wholeNumber(args["sample-count"], "--sample-count", 1),
+    flink: Object.freeze({
+      flinkMaster: hostPortOption(args["flink-master"], "--flink-master"),
+      jobEndpoint: hostPortOption(args["job-endpoint"], "--job-endpoint"),
+      parallelism: args.parallelism === undefined ? null : wholeNumber(args.parallelism, "--parallelism", 1),
+      workerPool: args["worker-pool"] === undefined ? null : hostPortOption(args["worker-pool"], "--worker-pool"),
+    }),
+    dataflow: Object.freeze({
+      project: args.project ?? null,
+      region: args.region ?? null,
+      tempLocation: args["temp-location"] ?? null,
+    }),
+    dryRun: args["dry-run"] === undefined ? null : nonEmpty("dry-run", args["dry-run"]),
   });
+}
+
+function sourceOf(choice: "auto" | SourceName, runner: RunnerName): SourceName {
+  if (choice === "auto") return runner === "direct" ? "kafka" : "sample";
+  if (choice === "kafka" && runner !== "direct") {
+    throw new OptionsError(
+      `--source kafka runs on the direct runner only for now (Kafka on ${runner} comes with its own issue); use --source sample`,
+    );
+  }
+  return choice;
+}
+
+function wholeNumber(value: number, flag: string, min: number): number {
+  if (!Number.isInteger(value) || value < min) throw new OptionsError(`invalid ${flag} "${String(value)}": expected a whole number >= ${min}`);
+  return value;
+}
+
+function hostPortOption(value: string, flag: string): string {
+  const v = value.trim();
+  if (!/^[^\s:]+:\d{1,5}$/.test(v) && !/^\[[^\]]+\]:\d{1,5}$/.test(v)) {
+    throw new OptionsError(`invalid ${flag} "${value}": expected host:port (e.g. 127.0.0.1:8099)`);
+  }
+  return v;
 }

@@ -34,6 +34,11 @@ describe("pipeline options", () => {
       commitInterval: 5_000,
       sink: "console",
       pgUrl: "postgres://postgres@127.0.0.1:5432/test",
+      source: "kafka",
+      sampleCount: 500,
+      flink: { flinkMaster: "127.0.0.1:8081", jobEndpoint: "127.0.0.1:8099", parallelism: null, workerPool: null },
+      dataflow: { project: null, region: null, tempLocation: null },
+      dryRun: null,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -119,23 +124,52 @@ describe("pipeline options", () => {
     expect(oneLine(() => parseOptions([], { SALES_WINDOW: "weekly" }))).toMatch(/invalid --window "weekly"/);
   });
 
-  test("--runner flink / dataflow: one line 'not available yet' and exit code 2; a bad flag exits 2 too", async () => {
+  test("flink and dataflow read the sample (Kafka there is a later issue); --source kafka with them is a usage error", () => {
+    expect(parseOptions(["--runner", "flink"]).source).toBe("sample");
+    expect(parseOptions(["--runner=dataflow", "--project", "p"]).source).toBe("sample");
+    expect(oneLine(() => parseOptions(["--runner", "flink", "--source", "kafka"]))).toMatch(
+      /^--source kafka runs on the direct runner only for now .*; use --source sample$/,
+    );
+    const flink = parseOptions(["--runner", "flink", "--flink-master", "jm:8081", "--job-endpoint", "js:8099", "--parallelism", "2", "--worker-pool", "w:5000"]);
+    expect(flink.flink).toEqual({ flinkMaster: "jm:8081", jobEndpoint: "js:8099", parallelism: 2, workerPool: "w:5000" });
+    expect(oneLine(() => parseOptions(["--job-endpoint", "localhost"]))).toMatch(/invalid --job-endpoint "localhost": expected host:port/);
+    expect(oneLine(() => parseOptions(["--parallelism", "0"]))).toMatch(/invalid --parallelism "0"/);
+  });
+
+  test("--runner=dataflow here: one line naming what is missing; a bad flag exits 2", async () => {
     const written: string[] = [];
     const spy = jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
       written.push(String(chunk));
       return true;
     });
     try {
-      expect(await main(["--runner", "flink"], {})).toBe(2);
-      expect(await main(["--runner=dataflow"], {})).toBe(2);
+      await expect(main(["--runner=dataflow"], {})).rejects.toThrow(/^the dataflow runner needs .*--project, --region, --temp-location gs:\/\/…; see docs\/runners\.md/);
       expect(await main(["--window", "weekly"], {})).toBe(2);
     } finally {
       spy.mockRestore();
     }
     expect(written).toEqual([
-      "pipeline: error: --runner=flink is not available yet (it comes with its own issue); use --runner=direct\n",
-      "pipeline: error: --runner=dataflow is not available yet (it comes with its own issue); use --runner=direct\n",
+      expect.stringMatching(/^pipeline: dataflow runner, a generated sample of 500 records/),
       expect.stringMatching(/^pipeline: error: invalid --window "weekly": expected fixed:<size>.*\n$/),
     ]);
+  });
+
+  test.each(["direct", "flink", "dataflow"])("--dry-run on %s writes the pipeline proto as JSON and runs nothing", async (runner) => {
+    const file = require("path").join(require("os").tmpdir(), `dry-run-${runner}-${process.pid}.json`) as string;
+    const spy = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      expect(await main([`--runner=${runner}`, "--dry-run", file], {})).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    const proto = JSON.parse(require("fs").readFileSync(file, "utf8")) as {
+      components: { transforms: Record<string, { uniqueName: string; spec?: { urn: string } }>; windowingStrategies: object };
+    };
+    const names = Object.values(proto.components.transforms).map((t) => t.uniqueName);
+    expect(names).toEqual(expect.arrayContaining(["parseSalesEvents", "writeResults", "writeLateData", "writeDeadLetters"]));
+    const urns = Object.values(proto.components.transforms).map((t) => t.spec?.urn);
+    expect(urns).toContain("beam-ts:transform:windowed_combine_per_key:v1");
+    expect(urns).toContain(runner === "direct" ? "beam-ts-streaming:transform:kafka_read:v1" : "beam:transform:teststream:v1");
+    require("fs").rmSync(file);
   });
 });
