@@ -44,12 +44,19 @@ export async function findJob(restUrl: string, name: string): Promise<JobSummary
   return jobs.sort((a, b) => b["start-time"] - a["start-time"])[0];
 }
 
-/** The first line of the job's root exception (Flink's own words), or undefined when it has none. */
-export async function rootCause(restUrl: string, jid: string): Promise<string | undefined> {
-  const e = await getJson<{ "root-exception"?: string | null }>(`${restUrl}/jobs/${jid}/exceptions`);
-  const text = e["root-exception"];
-  if (!text) return undefined;
-  return deepestCause(text);
+/**
+ * The deepest cause of the job's root exception (Flink's own words), or undefined when it has none. Flink publishes
+ * it a moment after the job has failed: waits up to `waitMs` for it.
+ */
+export async function rootCause(restUrl: string, jid: string, waitMs = 10_000): Promise<string | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const e = await getJson<{ "root-exception"?: string | null }>(`${restUrl}/jobs/${jid}/exceptions`);
+    const text = e["root-exception"];
+    if (text) return deepestCause(text);
+    if (Date.now() > deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /**
