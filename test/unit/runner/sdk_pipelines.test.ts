@@ -35,3 +35,21 @@ test("teststream fixed windows sum", async () => {
   });
   assertPanes(out).inOnTimePane(window(BEGINNING, minutes(2))).containsInAnyOrder({ key: "a", value: 3 });
 });
+
+test("testStream carries its elements as JSON text in string_utf8 (a coder Java knows); byte arrays survive", async () => {
+  const { testStream, toTestStreamText } = require("../../../transforms/test_stream") as typeof import("../../../transforms/test_stream");
+  const { paneCapture } = require("../../../transforms/testing") as typeof import("../../../transforms/testing");
+  expect(toTestStreamText({ a: 1, bytes: Uint8Array.from([104, 105]) })).toBe('{"a":1,"bytes":{"$bytes":[104,105]}}');
+  expect(() => toTestStreamText(undefined)).toThrow(/is not JSON data/);
+  const seen = paneCapture<{ name: string; bytes: Uint8Array }>("bytes");
+  await directRunner().run((root) => {
+    root
+      .apply(testStream<{ name: string; bytes: Uint8Array }>().addElements({ value: { name: "x", bytes: Uint8Array.from([1, 2, 255]) }, timestamp: 5 }).advanceWatermarkToInfinity())
+      .apply(seen.capture());
+  });
+  const got = seen.elements();
+  expect(got).toHaveLength(1);
+  expect(got[0].timestamp).toBe(5);
+  expect(got[0].value.bytes).toBeInstanceOf(Uint8Array);
+  expect(Array.from(got[0].value.bytes)).toEqual([1, 2, 255]);
+});
