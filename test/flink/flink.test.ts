@@ -20,6 +20,10 @@ import { paneCapture } from "../../transforms/testing";
 import { testStream } from "../../transforms/test_stream";
 import type { DeadLetter } from "../../transforms/parse_events";
 import type { Runner } from "apache-beam/runners/runner";
+import { fixedWindows, sessions, slidingWindows, type SpecWindowFn, type WindowingOptions } from "../../transforms/windowing";
+import { afterCount, afterWatermark } from "../../transforms/triggers";
+import type { CapturedElement } from "../../transforms/testing";
+import { CROISSANT, ESPRESSO, runSalesScenario, sale, type Sale } from "../scenarios/support";
 
 const o = flinkStackOptions();
 let startedHere = false;
@@ -129,4 +133,66 @@ test("a job that fails reports Flink's root cause in one line", async () => {
   expect(error).toBeInstanceOf(FlinkJobError);
   expect(error.message).toMatch(/^the Flink job beam-ts-\S+ ended FAILED: .*two is not allowed here.* \(details: http:\/\/127\.0\.0\.1:8081\/#\/job\/\w+\/exceptions\)$/);
   expect(error.message).not.toContain("\n");
+}, 120_000);
+
+/** Scenarios of test/scenarios (TestStream → windowInto → windowedCombine) that Flink can run, on both runners. */
+const M = 60_000;
+const SCENARIOS: Array<{ name: string; stream: () => ReturnType<ReturnType<typeof testStream<Sale>>["advanceWatermarkToInfinity"]>; windowFn: SpecWindowFn; options?: WindowingOptions }> = [
+  {
+    name: "fixed windows, on time",
+    stream: () =>
+      testStream<Sale>()
+        .addElements(sale(ESPRESSO, 3, 1 * M), sale(ESPRESSO, 4, 3 * M), sale(CROISSANT, 2, 9 * M))
+        .advanceWatermarkTo(10 * M)
+        .addElements(sale(ESPRESSO, 5, 12 * M))
+        .advanceWatermarkToInfinity(),
+    windowFn: fixedWindows(10 * M),
+  },
+  {
+    name: "fixed windows, late within allowed lateness, accumulating",
+    stream: () =>
+      testStream<Sale>()
+        .addElements(sale(ESPRESSO, 3, 1 * M))
+        .advanceWatermarkTo(11 * M)
+        .addElements(sale(ESPRESSO, 4, 2 * M))
+        .advanceWatermarkTo(30 * M)
+        .addElements(sale(ESPRESSO, 9, 3 * M))
+        .advanceWatermarkToInfinity(),
+    windowFn: fixedWindows(10 * M),
+    options: { allowedLateness: 5 * M, accumulation: "ACCUMULATING" },
+  },
+  {
+    name: "sliding windows with early firings by count",
+    stream: () =>
+      testStream<Sale>()
+        .addElements(sale(ESPRESSO, 1, 1 * M), sale(ESPRESSO, 2, 2 * M), sale(CROISSANT, 5, 6 * M))
+        .advanceWatermarkTo(20 * M)
+        .advanceWatermarkToInfinity(),
+    windowFn: slidingWindows(10 * M, 5 * M),
+    options: { trigger: afterWatermark({ early: afterCount(2) }), allowedLateness: 0, accumulation: "DISCARDING" },
+  },
+  {
+    name: "sessions merging",
+    stream: () =>
+      testStream<Sale>()
+        .addElements(sale(ESPRESSO, 1, 1 * M), sale(ESPRESSO, 2, 4 * M), sale(CROISSANT, 3, 4 * M))
+        .advanceWatermarkTo(5 * M)
+        .addElements(sale(ESPRESSO, 4, 7 * M))
+        .advanceWatermarkToInfinity(),
+    windowFn: sessions(5 * M),
+  },
+];
+
+function describePanes(elements: CapturedElement<{ key: string; value: number }>[]): string[] {
+  return elements
+    .map((e) => `${e.value.key}=${e.value.value} [${e.window.start},${e.window.end}) ${e.pane.timing} #${e.pane.index}/${e.pane.nonSpeculativeIndex} first=${e.pane.isFirst} last=${e.pane.isLast} @${e.timestamp}`)
+    .sort();
+}
+
+test.each(SCENARIOS.map((s) => [s.name, s] as const))("TestStream scenario on Flink: %s gives the direct runner's panes", async (_name, scenario) => {
+  const direct = await runSalesScenario(scenario.stream(), scenario.windowFn, scenario.options ?? {});
+  const flink = await runSalesScenario(scenario.stream(), scenario.windowFn, scenario.options ?? {}, flinkRunner());
+  expect(direct.results.length).toBeGreaterThan(0);
+  expect(describePanes(flink.results)).toEqual(describePanes(direct.results));
+  expect(flink.counters.droppedDueToLateness ?? 0).toBe(direct.late.length);
 }, 120_000);

@@ -7,6 +7,7 @@ import type { PCollection, Root } from "apache-beam/pvalue";
 import type { PTransform } from "apache-beam/transforms/transform";
 import type { KV } from "apache-beam/values";
 import type { CombineFn } from "apache-beam/transforms/group_and_combine";
+import type { Runner } from "apache-beam/runners/runner";
 import {
   directRunner,
   paneCapture,
@@ -50,15 +51,19 @@ export interface ScenarioOutput {
   readonly counters: Record<string, number>;
 }
 
-/** Runs stream → windowInto(windowFn, options) → windowedCombine(sum per product) and captures both outputs. */
+/**
+ * Runs stream → windowInto(windowFn, options) → windowedCombine(sum per product) and captures both outputs, on the
+ * direct runner unless another runner is given (test/flink runs some scenarios on Flink).
+ */
 export async function runSalesScenario(
   stream: PTransform<Root, PCollection<Sale>>,
   windowFn: SpecWindowFn,
   options: WindowingOptions = {},
+  runner: Runner = directRunner(),
 ): Promise<ScenarioOutput> {
   const results = paneCapture<KV<string, number>>("results");
   const late = paneCapture<LateRecord<string, number>>("late");
-  const result = await directRunner().run((root) => {
+  const result = await runner.run((root) => {
     const sums = root
       .apply(stream)
       .apply(windowInto<Sale>(windowFn, options))
