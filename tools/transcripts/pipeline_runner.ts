@@ -22,7 +22,7 @@ import { directRunner } from "../../runners/direct/runner";
 import { flinkRunner } from "../../runners/flink/runner";
 import type { FlinkRunnerOptions } from "../../runners/flink/options";
 import { runTranscript } from "../../runners/direct/transcripts/transcript_runner";
-import { TIMESTAMP_MAX, WATERMARK_DONE, type TriggerSpec, type WindowFnSpec, type WindowingSpec } from "../../model/model";
+import { TIMESTAMP_MAX, WATERMARK_DONE, type Timing, type TriggerSpec, type WindowFnSpec, type WindowingSpec } from "../../model/model";
 import type { LateRecord } from "../../model/late_record";
 import { testStream, type TestStreamBuilder } from "../../transforms/test_stream";
 import { fixedWindows, globalWindows, sessions, slidingWindows, windowInto, type SpecWindowFn } from "../../transforms/windowing";
@@ -30,9 +30,8 @@ import { windowedCombine } from "../../transforms/windowed_combine";
 import { paneCapture, type PaneCapture } from "../../transforms/testing/capture";
 import type { CapturedElement } from "../../transforms/testing/captured";
 import { match, closest, lateDiffer, paneDiffer, type Differ } from "./matching";
-import { LATE_ORDER, PANE_ORDER, formatMapping, sortedValues, type ObservedLate, type ObservedPane } from "./observed";
-import type { CombineKind, ExpectedLate, ExpectedPane, Scalar, Step, Transcript, WindowBounds } from "./transcript";
-import { GLOBAL_WINDOW_BOUNDS } from "./transcript";
+import { LATE_ORDER, PANE_ORDER, formatMapping, observeLate, observePane, type ObservedLate, type ObservedPane } from "./observed";
+import type { CombineKind, ExpectedLate, ExpectedPane, Scalar, Step, Transcript } from "./transcript";
 import { formatPlace } from "./transcript_error";
 import type { CombinedValue } from "./combine_fns";
 
@@ -99,6 +98,12 @@ function windowFnOf(spec: WindowFnSpec): SpecWindowFn {
   }
 }
 
+function total(accs: Iterable<number>): number {
+  let sum = 0;
+  for (const a of accs) sum += a;
+  return sum;
+}
+
 /** The CombineFn behind `combine:` (list keeps every value, as GroupByKey would). */
 function combineFnOf(kind: CombineKind) {
   switch (kind) {
@@ -117,27 +122,9 @@ function combineFnOf(kind: CombineKind) {
         extractOutput: (acc: Scalar[]): CombinedValue => [...acc],
       };
     case "sum":
-      return {
-        createAccumulator: () => 0,
-        addInput: (acc: number, v: Scalar) => acc + Number(v),
-        mergeAccumulators: (accs: Iterable<number>) => {
-          let total = 0;
-          for (const a of accs) total += a;
-          return total;
-        },
-        extractOutput: (acc: number): CombinedValue => acc,
-      };
+      return { createAccumulator: () => 0, addInput: (acc: number, v: Scalar) => acc + Number(v), mergeAccumulators: total, extractOutput: (acc: number): CombinedValue => acc };
     case "count":
-      return {
-        createAccumulator: () => 0,
-        addInput: (acc: number) => acc + 1,
-        mergeAccumulators: (accs: Iterable<number>) => {
-          let total = 0;
-          for (const a of accs) total += a;
-          return total;
-        },
-        extractOutput: (acc: number): CombinedValue => acc,
-      };
+      return { createAccumulator: () => 0, addInput: (acc: number) => acc + 1, mergeAccumulators: total, extractOutput: (acc: number): CombinedValue => acc };
     case "mean":
       return {
         createAccumulator: () => ({ sum: 0, count: 0 }),
@@ -213,34 +200,22 @@ function addBranch(root: Root, t: Transcript, spec: WindowingSpec, index: number
   return { transcript: t, results, late };
 }
 
-function boundsOfCaptured(w: { start: number; end: number; global?: true }): WindowBounds {
-  return w.global ? GLOBAL_WINDOW_BOUNDS : [w.start, w.end - 1];
-}
-
+/** A captured pane in the reducer's terms, so the harness's own observePane describes it. */
 function observedPanes(elements: CapturedElement<KV<Scalar, CombinedValue>>[]): ObservedPane[] {
-  return elements.map((e) => ({
-    key: e.value.key,
-    window: boundsOfCaptured(e.window),
-    values: Array.isArray(e.value.value) ? sortedValues(e.value.value as Scalar[]) : (e.value.value as number),
-    timestamp: e.timestamp,
-    early: e.pane.timing === "EARLY",
-    late: e.pane.timing === "LATE",
-    final: e.pane.isLast,
-    first: e.pane.isFirst,
-    index: e.pane.index,
-    nonspeculative_index: e.pane.nonSpeculativeIndex,
-  }));
+  return elements.map((e) =>
+    observePane({
+      key: e.value.key,
+      value: e.value.value,
+      window: e.window,
+      timestamp: e.timestamp,
+      pane: { ...e.pane, timing: e.pane.timing as Timing },
+    }),
+  );
 }
 
+/** A captured late record in the reducer's terms (observeLate). */
 function observedLate(elements: CapturedElement<LateRecord<Scalar, Scalar>>[]): ObservedLate[] {
-  return elements.map((e) => ({
-    key: e.value.key,
-    value: e.value.value,
-    timestamp: e.value.timestamp,
-    windows: e.value.windows.map((w) => [w.start, w.end - 1] as WindowBounds),
-    reason: e.value.reason,
-    watermark: e.value.watermark,
-  }));
+  return elements.map((e) => observeLate(e.value));
 }
 
 /** The panes the end of input fires, as the direct runner's reducer computes them (they are not in transcripts). */
