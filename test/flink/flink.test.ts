@@ -196,3 +196,33 @@ test.each(SCENARIOS.map((s) => [s.name, s] as const))("TestStream scenario on Fl
   expect(describePanes(flink.results)).toEqual(describePanes(direct.results));
   expect(flink.counters.droppedDueToLateness ?? 0).toBe(direct.late.length);
 }, 120_000);
+
+test("EXTERNAL workers: the TypeScript steps run in a worker pool process (npm run flink:workers), not in the submitter", async () => {
+  const { spawn } = require("child_process") as typeof import("child_process");
+  const { freePort } = require("../../infra/stack/ports") as typeof import("../../infra/stack/ports");
+  const port = await freePort();
+  const root = path.join(__dirname, "..", "..");
+  const pool = spawn(process.execPath, ["-r", "./tools/register.js", "pipelines/flink_workers.ts", "--port", String(port)], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  pool.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  pool.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!out.includes("TypeScript worker pool on") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain(`TypeScript worker pool on 127.0.0.1:${port}`);
+    const { consoleSink } = require("../../transforms/sinks/console") as typeof import("../../transforms/sinks/console");
+    await flinkRunner({ environment: "EXTERNAL", workerPool: `127.0.0.1:${port}` }).run((r) => {
+      r.apply(testStream<string>().addElements({ value: "printed-by-the-pool", timestamp: 0 }).advanceWatermarkToInfinity()).apply(
+        consoleSink<string>("print", (s: string) => `external: ${s}`),
+      );
+    });
+    const until = Date.now() + 10_000;
+    while (!out.includes("external: printed-by-the-pool") && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain("external: printed-by-the-pool");
+  } finally {
+    pool.kill("SIGTERM");
+  }
+}, 120_000);
