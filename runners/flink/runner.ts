@@ -8,7 +8,8 @@
  * counters (user counters and Beam's droppedDueToLateness) come from the job's Beam metrics accumulator.
  */
 import "apache-beam";
-import { JobState_Enum } from "apache-beam/proto/beam_job_api";
+import { JobMessage_MessageImportance, JobState_Enum } from "apache-beam/proto/beam_job_api";
+import type { JobServiceClient } from "apache-beam/proto/beam_job_api.client";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { PipelineResult, Runner } from "apache-beam/runners/runner";
 import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
@@ -22,7 +23,7 @@ import {
   type FlinkRunnerOptions,
 } from "./options";
 import { quietSdk } from "./quiet_sdk";
-import { findJob, rootCause, type JobSummary } from "./rest";
+import { deepestCause, findJob, rootCause, type JobSummary } from "./rest";
 
 /** A job that did not finish: `message` is one line with Flink's root cause. */
 export class FlinkJobError extends Error {
@@ -38,6 +39,9 @@ export class FlinkJobError extends Error {
 interface PortableResult {
   waitUntilFinish(duration?: number): Promise<JobState_Enum>;
   cancel(): Promise<void>;
+  /** The SDK's PortableRunnerPipelineResult keeps these (public in its JavaScript). */
+  readonly runner?: { getClient(): Promise<JobServiceClient> };
+  readonly jobId?: string;
 }
 
 export class FlinkPipelineResult extends PipelineResult {
@@ -88,17 +92,51 @@ export class FlinkPipelineResult extends PipelineResult {
     return job === undefined ? {} : jobCounters(this.restUrl, job.jid);
   }
 
+  private jobServerError(): Promise<string | undefined> {
+    return lastJobServerError(this.portable);
+  }
+
   private async failureLine(state: JobState_Enum): Promise<string> {
     const what = `the Flink job ${this.jobName} ended ${JobState_Enum[state]}`;
     try {
       const job = await this.flinkJobSummary();
-      if (job === undefined) return `${what} before Flink ran it; see the job server's log (.stack/flink/logs/job-server.log)`;
+      if (job === undefined) {
+        const error = await this.jobServerError();
+        return error !== undefined
+          ? `${what} before Flink ran it: ${error}`
+          : `${what} before Flink ran it; see the job server's log (.stack/flink/logs/job-server.log)`;
+      }
       const cause = await rootCause(this.restUrl, job.jid);
       return `${what}: ${cause ?? "no exception recorded"} (details: ${this.restUrl}/#/job/${job.jid}/exceptions)`;
     } catch (e) {
       return `${what}; Flink's REST API at ${this.restUrl} did not say why (${e instanceof Error ? e.message : String(e)})`;
     }
   }
+}
+
+/** The job server's last ERROR message about the job (its message stream replays them), as one line. */
+async function lastJobServerError(portable: PortableResult, waitMs = 3000): Promise<string | undefined> {
+  if (portable.runner === undefined || portable.jobId === undefined) return undefined;
+  const client = await portable.runner.getClient();
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), waitMs);
+  let last: string | undefined;
+  try {
+    const call = client.getMessageStream({ jobId: portable.jobId }, { abort: abort.signal });
+    for await (const m of call.responses) {
+      if (m.response.oneofKind === "messageResponse") {
+        const r = m.response.messageResponse;
+        if (r.importance === JobMessage_MessageImportance.JOB_MESSAGE_ERROR) last = r.messageText;
+      } else if (m.response.oneofKind === "stateResponse" && isTerminal(m.response.stateResponse.state)) {
+        break;
+      }
+    }
+  } catch {
+    // aborted or closed: keep what arrived
+  } finally {
+    clearTimeout(timer);
+  }
+  return last === undefined ? undefined : deepestCause(last);
 }
 
 function isTerminal(state: JobState_Enum): boolean {

@@ -226,3 +226,24 @@ test("EXTERNAL workers: the TypeScript steps run in a worker pool process (npm r
     pool.kill("SIGTERM");
   }
 }, 120_000);
+
+test("a job the job server cannot translate reports the job server's error in one line", async () => {
+  const runnerApi = require("apache-beam/proto/beam_runner_api") as typeof import("apache-beam/proto/beam_runner_api");
+  const { withName } = require("apache-beam/transforms/transform") as typeof import("apache-beam/transforms/transform");
+  const { StrUtf8Coder } = require("apache-beam/coders/standard_coders") as typeof import("apache-beam/coders/standard_coders");
+  type Pipeline = import("apache-beam/internal/pipeline").Pipeline;
+  const unknownPrimitive = withName("unknownPrimitive", (_root: unknown, pipeline: Pipeline, proto: import("apache-beam/proto/beam_runner_api").PTransform) => {
+    proto.spec = { urn: "beam-ts:transform:no_such_thing:v1", payload: new Uint8Array() };
+    proto.environmentId = "";
+    return pipeline.createPCollectionInternal<string>(new StrUtf8Coder(), undefined, runnerApi.IsBounded_Enum.UNBOUNDED);
+  });
+  const error = (await flinkRunner()
+    .run((root) => root.apply(unknownPrimitive as never))
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
+  expect(error).toBeInstanceOf(FlinkJobError);
+  expect(error.message).toMatch(/^the Flink job beam-ts-\S+ ended FAILED before Flink ran it: \w+(Exception|Error): .+$/);
+  expect(error.message).not.toContain("\n");
+}, 120_000);
