@@ -7,7 +7,7 @@ import "apache-beam";
 import * as path from "path";
 import { withLock } from "../../infra/stack/lock";
 import { flinkPaths, flinkStackOptions } from "../../infra/flink/options";
-import { flinkDown, flinkUp } from "../../infra/flink/services";
+import { flinkDown, flinkStatus, flinkUp } from "../../infra/flink/services";
 import { directRunner } from "../../runners/direct/runner";
 import { flinkRunner, FlinkJobError } from "../../runners/flink/runner";
 import { parseTranscriptFile } from "../../tools/transcripts/transcript_parser";
@@ -38,7 +38,8 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  if (startedHere) await withLock(flinkPaths(o).lockFile, () => flinkDown(o));
+  // Only a stack this file started from nothing (owner "auto"); one started with flink:up stays.
+  if (startedHere && (await flinkStatus(o)).owner === "auto") await withLock(flinkPaths(o).lockFile, () => flinkDown(o));
 }, 120_000);
 
 function allTranscripts(): Transcript[] {
