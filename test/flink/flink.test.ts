@@ -94,7 +94,8 @@ async function runSales(runner: Runner) {
 /**
  * When one watermark advance passes both a window's end and its garbage-collection time (end + allowed lateness > 0,
  * e.g. at the end of input), Flink delivers the two timers one by one and its GroupByKey emits, after the final
- * ON_TIME pane, an EMPTY pane with the same pane info (reproduced with a bare groupByKey; docs/runners.md). Beam
+ * ON_TIME pane, an EMPTY pane with the same pane info (reproduced with a bare groupByKey; gone with onTimeBehavior
+ * FIRE_IF_NON_EMPTY, which the sales pipeline does not use; docs/runners.md). Beam
  * Java's ReduceFnRunner on the direct runner handles both timers at once: one pane. Measured, not hidden: every
  * extra Flink pane must be an empty twin of a final pane the direct runner gave.
  */
