@@ -80,17 +80,32 @@ export function deadLetterOf(record: KafkaRecord, reason: string): DeadLetter {
   };
 }
 
-/** Routes one record: its event, or its dead letter. */
+/**
+ * Routes one record: its event, or its dead letter. Never throws: whatever the bytes hold (invalid UTF-8, a BOM,
+ * NUL bytes, any nesting, any size), the record ends as an event or as a dead letter with a reason.
+ */
 export function routeRecord(record: KafkaRecord): Routed {
-  if (record.value === null) return { deadLetters: deadLetterOf(record, "record has no value (tombstone)") };
-  // Decoded here (Buffer is a registered builtin): events.ts's module-level TextDecoder does not survive the
-  // serialization of this DoFn into the pipeline proto.
-  const value = record.value;
-  const text = Buffer.isBuffer(value)
-    ? value.toString("utf8")
-    : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("utf8");
-  const parsed = parseSaleEvent(text);
-  return parsed.ok ? { events: parsed.event } : { deadLetters: deadLetterOf(record, parsed.reason) };
+  try {
+    if (record.value === null) return { deadLetters: deadLetterOf(record, "record has no value (tombstone)") };
+    // Decoded here (Buffer is a registered builtin): events.ts's module-level TextDecoder does not survive the
+    // serialization of this DoFn into the pipeline proto.
+    const value = record.value;
+    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const text = bytes.toString("utf8");
+    // Strict UTF-8: invalid bytes decode to U+FFFD; a value holding U+FFFD is valid only if it re-encodes to itself.
+    if (text.indexOf("\ufffd") >= 0 && !Buffer.from(text, "utf8").equals(bytes)) {
+      return { deadLetters: deadLetterOf(record, "invalid UTF-8: the value is not valid UTF-8 text") };
+    }
+    if (text.charCodeAt(0) === 0xfeff) {
+      return { deadLetters: deadLetterOf(record, "invalid JSON: the value starts with a byte order mark (U+FEFF)") };
+    }
+    const parsed = parseSaleEvent(text);
+    return parsed.ok ? { events: parsed.event } : { deadLetters: deadLetterOf(record, parsed.reason) };
+  } catch (e) {
+    // The last line of defence (nothing above should throw): the record is kept as a dead letter, not lost.
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : "unknown error";
+    return { deadLetters: deadLetterOf(record, `could not be parsed (${message.slice(0, 200)})`) };
+  }
 }
 
 export function parseSalesEvents(name = "parseSalesEvents"): (records: PCollection<KafkaRecord>) => ParsedEvents {
