@@ -9,8 +9,9 @@
 import { createRunner } from "../runners";
 import type { DirectPipelineResult } from "../runners/direct/runner";
 import { readFromKafka } from "../transforms/kafka";
-import { DEAD_LETTERS_COUNTER } from "../transforms/parse_events";
-import { consoleDeadLetters, consoleLate, consoleResults } from "../transforms/sinks/console";
+import type { KafkaRecord } from "../transforms/kafka";
+import { DEAD_LETTERS_COUNTER, deadLetterOf } from "../transforms/parse_events";
+import { consoleDeadLetters, consoleLate, consoleResults, formatDeadLetter } from "../transforms/sinks/console";
 import { OptionsError, helpText, parseOptions, wantsHelp, type SalesConfig } from "./options";
 import { buildPipeline, type SalesIO } from "./sales_aggregation";
 
@@ -24,6 +25,7 @@ export function salesIO(config: SalesConfig): SalesIO {
       from: config.from,
       ...(config.timestampField === null ? {} : { timestampField: config.timestampField }),
       watermarkDelay: config.watermarkDelay,
+      maxFutureSkew: config.maxFutureSkew,
       idleTimeout: config.idleTimeout,
       ...(config.stopWhenIdle === null ? {} : { stopWhenIdle: config.stopWhenIdle }),
       maxBufferedRecords: config.maxBufferedRecords,
@@ -69,14 +71,24 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
   }
   process.stderr.write(describe(config) + "\n");
   const started = Date.now();
-  const runner = createRunner({ runner: config.runner });
+  let stepErrors = 0;
+  const runner = createRunner({
+    runner: config.runner,
+    onStepError: config.onStepError,
+    // --on-step-error=dead-letter: the record a step threw on is printed as a dead letter, as parse failures are.
+    deadLetter: (failure) => {
+      stepErrors++;
+      const record = failure.record as KafkaRecord;
+      process.stdout.write(formatDeadLetter(deadLetterOf(record, failure.reason)) + "\n");
+    },
+  });
   const io = salesIO(config);
   const result = (await runner.run((root) => buildPipeline(root, config, io))) as DirectPipelineResult;
   const counters = await result.counters();
   const stats = result.stats();
   process.stderr.write(
     `pipeline: done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${stats.elementsRead} records read, ` +
-      `${counters[DEAD_LETTERS_COUNTER] ?? 0} dead letters, ${counters.droppedDueToLateness ?? 0} late records ` +
+      `${(counters[DEAD_LETTERS_COUNTER] ?? 0) + stepErrors} dead letters, ${counters.droppedDueToLateness ?? 0} late records ` +
       `dropped to the late-data output\n`,
   );
   return 0;

@@ -11,6 +11,7 @@ import yargs from "yargs";
 import type { Millis, TriggerSpec, WindowFnSpec } from "../runners/direct/grouping/model";
 import { RUNNER_NAMES, type RunnerName } from "../runners";
 import { START_FROM, type StartFrom } from "../runners/direct/sources/kafka_source_spec";
+import { ON_STEP_ERROR, type OnStepError } from "../runners/direct/step_errors";
 
 export type WindowChoice = Exclude<WindowFnSpec, { kind: "global" }>;
 /** What the aggregation groups by: products (the tutorial's groupBy), or users (its session windows). */
@@ -39,12 +40,16 @@ export interface SalesConfig {
   readonly from: StartFrom;
   /** JSON field holding the event time; null: the Kafka record timestamp. */
   readonly timestampField: string | null;
+  /** Event times more than this ahead of the wall clock are dead letters (0: off). */
+  readonly maxFutureSkew: Millis;
   readonly idleTimeout: Millis;
   /** End once the topic is drained and quiet this long; null: run until stopped. */
   readonly stopWhenIdle: Millis | null;
   readonly maxBufferedRecords: number;
   readonly commitInterval: Millis;
   readonly sink: SinkName;
+  /** A step that throws on a record: stop the run (fail) or send the record to the dead-letter output. */
+  readonly onStepError: OnStepError;
   /** Accepted now for the PostgreSQL sink of a later issue. */
   readonly pgUrl: string;
 }
@@ -72,12 +77,14 @@ const OPTION_NAMES = [
   "group-id",
   "from",
   "timestamp-field",
+  "max-future-skew",
   "idle-timeout",
   "stop-when-idle",
   "max-buffered",
   "commit-interval",
   "sink",
   "pg-url",
+  "on-step-error",
 ] as const;
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -169,12 +176,22 @@ function parser(argv: readonly string[]) {
     .option("group-id", { type: "string", default: "sales-aggregation", describe: "Kafka consumer group" })
     .option("from", { choices: START_FROM, default: "committed" as StartFrom, describe: "where reading starts" })
     .option("timestamp-field", { type: "string", describe: "JSON field with the event time (default: Kafka timestamp)" })
+    .option("max-future-skew", {
+      type: "string",
+      default: "1h",
+      describe: "event times further ahead of the wall clock are dead letters, not the watermark (0: off)",
+    })
     .option("idle-timeout", { type: "string", default: "30s", describe: "a silent partition stops holding the watermark" })
     .option("stop-when-idle", { type: "string", default: "never", describe: "finish once drained and quiet this long" })
     .option("max-buffered", { type: "number", default: 20_000, describe: "records buffered before fetching pauses" })
     .option("commit-interval", { type: "string", default: "5s", describe: "least time between offset commits" })
     .option("sink", { choices: SINK_NAMES, default: "console" as SinkName, describe: "where results go" })
     .option("pg-url", { type: "string", describe: `PostgreSQL URL (or PGURL; default ${DEFAULT_PG_URL})` })
+    .option("on-step-error", {
+      choices: ON_STEP_ERROR,
+      default: "fail" as OnStepError,
+      describe: "a step throwing on a record stops the run, or sends the record to the dead letters",
+    })
     .parserConfiguration({ "duplicate-arguments-array": false })
     .strict()
     .exitProcess(false)
@@ -252,11 +269,13 @@ export function parseOptions(
     groupId: nonEmpty("group-id", args["group-id"]),
     from: args.from,
     timestampField: timestampField === undefined ? null : nonEmpty("timestamp-field", timestampField),
+    maxFutureSkew: parseDuration(args["max-future-skew"], "--max-future-skew"),
     idleTimeout: positiveDuration(args["idle-timeout"], "--idle-timeout"),
     stopWhenIdle: stop === "never" || stop === "off" ? null : positiveDuration(stop, "--stop-when-idle"),
     maxBufferedRecords: maxBuffered,
     commitInterval: parseDuration(args["commit-interval"], "--commit-interval"),
     sink: args.sink,
     pgUrl: args["pg-url"] ?? env.PGURL ?? DEFAULT_PG_URL,
+    onStepError: args["on-step-error"],
   });
 }

@@ -49,6 +49,11 @@ export interface ReadFromKafkaOptions {
   readonly timestampField?: string;
   /** Watermark = newest event time of a partition − this. Default 10 s (the tutorial's withWatermark). */
   readonly watermarkDelay?: Millis;
+  /**
+   * An event time more than this ahead of the wall clock goes to the dead letters instead of moving the watermark.
+   * Default 1 h; 0 turns the guard off.
+   */
+  readonly maxFutureSkew?: Millis;
   /** A partition silent this long stops holding the watermark back. Default 30 s. */
   readonly idleTimeout?: Millis;
   /** End the input after this long without records once every partition is read to its end. Default: never. */
@@ -67,6 +72,7 @@ export interface ReadFromKafkaOptions {
 export const KAFKA_READ_DEFAULTS = Object.freeze({
   from: "committed" as StartFrom,
   watermarkDelay: 10_000,
+  maxFutureSkew: 3_600_000,
   idleTimeout: 30_000,
   maxBufferedRecords: 20_000,
   commitInterval: 5_000,
@@ -82,6 +88,7 @@ export function kafkaSourceSpec(options: ReadFromKafkaOptions): KafkaSourceSpec 
     from: options.from ?? KAFKA_READ_DEFAULTS.from,
     timestampField: options.timestampField ?? null,
     watermarkDelayMs: options.watermarkDelay ?? KAFKA_READ_DEFAULTS.watermarkDelay,
+    maxFutureSkewMs: (options.maxFutureSkew ?? KAFKA_READ_DEFAULTS.maxFutureSkew) || null,
     idleTimeoutMs: options.idleTimeout ?? KAFKA_READ_DEFAULTS.idleTimeout,
     stopWhenIdleMs: options.stopWhenIdle ?? null,
     maxBufferedRecords: options.maxBufferedRecords ?? KAFKA_READ_DEFAULTS.maxBufferedRecords,

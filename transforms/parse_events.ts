@@ -86,6 +86,7 @@ export function deadLetterOf(record: KafkaRecord, reason: string): DeadLetter {
  */
 export function routeRecord(record: KafkaRecord): Routed {
   try {
+    if (record.rejected !== undefined) return { deadLetters: deadLetterOf(record, record.rejected) };
     if (record.value === null) return { deadLetters: deadLetterOf(record, "record has no value (tombstone)") };
     // Decoded here (Buffer is a registered builtin): events.ts's module-level TextDecoder does not survive the
     // serialization of this DoFn into the pipeline proto.

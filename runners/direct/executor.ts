@@ -39,6 +39,7 @@ import {
   type SplitOptions,
 } from "./operators/simple_operators";
 import * as urns from "./urns";
+import { STEP_ERRORS_COUNTER, StepFailedError, stepFailure, type OnStepError, type StepFailure } from "./step_errors";
 import { relinkDeserialized } from "./relink";
 
 /** The SDK's deserializer, with the result re-linked for speed (see relink.ts). */
@@ -57,6 +58,9 @@ export interface ExecutorOptions {
   readonly durableIntervalMs: number;
   /** Stop cleanly on SIGINT/SIGTERM. */
   readonly handleSignals: boolean;
+  /** What a step's exception on a source record does (step_errors.ts). Default "fail". */
+  readonly onStepError?: OnStepError;
+  readonly deadLetter?: (failure: StepFailure) => void;
 }
 
 interface SourceState {
@@ -309,7 +313,11 @@ export class Executor {
       const output = state.output;
       for (let i = 0; i < records.length; i++) {
         const record = records[i];
-        output.receive(record.value, record.timestamp, GLOBAL_WINDOWS, NO_FIRING);
+        try {
+          output.receive(record.value, record.timestamp, GLOBAL_WINDOWS, NO_FIRING);
+        } catch (error) {
+          this.stepFailed(state, record.value, error);
+        }
         if (this.inFlight.full) {
           await this.inFlight.waitBelow(limit);
           this.throwIfFailed();
@@ -325,6 +333,16 @@ export class Executor {
       const idle = this.options.stopWhenIdleMs;
       if (idle !== undefined && Date.now() - this.lastDataAt >= idle) this.stop();
     }
+  }
+
+  /** A step threw on a source record: fail the run with one line, or route the record to the dead letters. */
+  private stepFailed(state: SourceState, value: unknown, error: unknown): void {
+    const where = state.source.describeRecord?.(value) ?? `a record of ${state.step.name}`;
+    const failure = stepFailure(error, state.step.name, value, where);
+    const deadLetter = this.options.deadLetter;
+    if (this.options.onStepError !== "dead-letter" || deadLetter === undefined) throw new StepFailedError(failure);
+    this.metrics.increment(STEP_ERRORS_COUNTER);
+    deadLetter(failure);
   }
 
   private readWait(): number {

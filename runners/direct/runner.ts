@@ -84,7 +84,8 @@ export class DirectPipelineResult extends PipelineResult {
 
 export class DirectStreamingRunner extends Runner {
   private readonly running = new Set<Executor>();
-  private readonly options: Required<Omit<DirectRunnerOptions, "stopWhenIdleMs">> & { stopWhenIdleMs?: number };
+  private readonly options: Required<Omit<DirectRunnerOptions, "stopWhenIdleMs" | "deadLetter">> &
+    Pick<DirectRunnerOptions, "stopWhenIdleMs" | "deadLetter">;
 
   constructor(options: DirectRunnerOptions = {}) {
     super();

@@ -19,7 +19,7 @@ import {
   type OffsetCommit,
   type TopicPartition,
 } from "../../../transforms/kafka_client";
-import { parseIsoTimestamp } from "../../../transforms/events";
+import { formatEventTime, parseIsoTimestamp } from "../../../transforms/events";
 import { WATERMARK_DONE, type Millis } from "../grouping/model";
 import { createWatermarkPolicy, type WatermarkPolicy } from "./kafka_watermarks";
 import {
@@ -70,6 +70,8 @@ export interface KafkaSourceStats {
   handed: number;
   skippedAsDurable: number;
   duplicatesDropped: number;
+  /** Records whose event time was too far in the future (--max-future-skew). */
+  futureRejected: number;
   pauses: number;
   commits: number;
   commitFailures: number;
@@ -88,6 +90,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     handed: 0,
     skippedAsDurable: 0,
     duplicatesDropped: 0,
+    futureRejected: 0,
     pauses: 0,
     commits: 0,
     commitFailures: 0,
@@ -247,6 +250,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const records: KafkaRecord[] = new Array(fetched.length - from);
     const eventTimes: number[] | null = field === null ? null : [];
     let hasEventTime: boolean[] | null = field === null ? null : [];
+    const skew = this.spec.maxFutureSkewMs ?? null;
+    const futureLimit = skew === null ? Number.POSITIVE_INFINITY : Date.now() + skew;
     for (let i = from; i < fetched.length; i++) {
       const r = fetched[i];
       const timestamp = Number(r.timestamp);
@@ -258,11 +263,14 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         key: r.key === null || r.key === undefined ? null : r.key.toString("utf8"),
         value: r.value,
       };
+      let eventTime = timestamp;
       if (field !== null && eventTimes !== null && hasEventTime !== null) {
         const fromField = eventTimeFromField(r.value, field);
-        eventTimes.push(fromField ?? timestamp);
+        eventTime = fromField ?? timestamp;
+        eventTimes.push(eventTime);
         hasEventTime.push(fromField !== undefined);
       }
+      if (eventTime > futureLimit) this.rejectFuture(records, i - from, eventTime, skew ?? 0);
     }
     if (hasEventTime !== null && hasEventTime.every((h) => h)) hasEventTime = null;
     this.chunks.push({ info, records, eventTimes, hasEventTime, next: 0 });
@@ -270,6 +278,23 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     this.policy.touch(key, this.now());
     if (!this.paused && this.buffered >= this.spec.maxBufferedRecords) this.pauseFetching();
     this.wake?.();
+  }
+
+  /**
+   * --max-future-skew: an event time too far ahead of the wall clock (a producer's wrong clock) must not move the
+   * watermark, or every normal event after it would be late. The record is handed marked `rejected` (the parse
+   * step makes it a dead letter), with the source watermark as its timestamp so that it holds nothing back.
+   */
+  private rejectFuture(records: KafkaRecord[], at: number, eventTime: Millis, skew: Millis): void {
+    const record = records[at];
+    const ahead = eventTime - Date.now();
+    records[at] = {
+      ...record,
+      rejected:
+        `event time ${formatEventTime(eventTime)} is ${describeDuration(ahead)} ahead of the wall clock ` +
+        `(more than --max-future-skew ${describeDuration(skew)}): not used for the watermark`,
+    };
+    this.stats.futureRejected++;
   }
 
   private pauseFetching(): void {
@@ -349,7 +374,9 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     let watermarkMax = Number.NEGATIVE_INFINITY;
     for (let i = start; i < limit; i++) {
       const record = records[i];
-      const eventTime = eventTimes === null ? record.timestamp : eventTimes[i];
+      const rejected = record.rejected !== undefined;
+      // A refused event time: handed at the watermark (it becomes a dead letter, in no window), moving nothing.
+      const eventTime = rejected ? this.lastWatermark : eventTimes === null ? record.timestamp : eventTimes[i];
       if (restored) {
         const offset = Number(record.offset);
         if (info.offsets.alreadyDurable(offset, eventTime)) {
@@ -365,7 +392,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         runStart = Number(record.offset);
       }
       if (eventTime > runMax) runMax = eventTime;
-      if ((hasEventTime === null || hasEventTime[i]) && eventTime > watermarkMax) watermarkMax = eventTime;
+      if (!rejected && (hasEventTime === null || hasEventTime[i]) && eventTime > watermarkMax) watermarkMax = eventTime;
       out.push({ value: record, timestamp: eventTime });
     }
     if (runStart >= 0) info.offsets.handedRange(runStart, Number(records[limit - 1].offset) + 1, runMax);
@@ -472,6 +499,10 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     }
   }
 
+  describeRecord(record: KafkaRecord): string {
+    return `${record.topic}/${record.partition}@${record.offset}`;
+  }
+
   /** Partition watermarks and commit positions, for logs and tests. */
   describe(): { partition: number; watermark: Millis; idle: boolean; commitOffset: number | undefined }[] {
     const now = this.now();
@@ -503,6 +534,15 @@ function eventTimeFromField(value: Uint8Array | null, field: string): Millis | u
     return typeof t === "number" ? t : undefined;
   }
   return undefined;
+}
+
+/** 90 s → "1.5 min", 2 days → "2.0 d", for messages. */
+export function describeDuration(ms: Millis): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  if (ms < 86_400_000) return `${(ms / 3_600_000).toFixed(1)} h`;
+  if (ms < 365 * 86_400_000) return `${(ms / 86_400_000).toFixed(1)} d`;
+  return `${(ms / (365.25 * 86_400_000)).toFixed(1)} years`;
 }
 
 export function kafkaSource(payload: Uint8Array): KafkaSource {

@@ -50,6 +50,8 @@ export interface UnboundedSource<T> {
    * state still needs them: the source may commit its position accordingly.
    */
   onDurable?(durableBefore: Millis): Promise<void>;
+  /** Where a record came from, for error messages (e.g. "sales_events/1@345"). */
+  describeRecord?(value: T): string;
   /** Stop reading and release resources (after a final onDurable). */
   close(): Promise<void>;
 }
