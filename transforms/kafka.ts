@@ -63,6 +63,8 @@ export interface ReadFromKafkaOptions {
   /** Least time between offset commits. Default 5 s. */
   readonly commitInterval?: Millis;
   readonly clientId?: string;
+  /** How long to wait for a previous run to leave the consumer group before failing as a second instance. 15 s. */
+  readonly groupWait?: Millis;
   /** Which expansion: our in-process source, or Beam's Java KafkaIO for portable runners. Default "direct". */
   readonly target?: "direct" | "portable";
   /** Step name. Default "readFromKafka". */
@@ -94,6 +96,7 @@ export function kafkaSourceSpec(options: ReadFromKafkaOptions): KafkaSourceSpec 
     maxBufferedRecords: options.maxBufferedRecords ?? KAFKA_READ_DEFAULTS.maxBufferedRecords,
     commitIntervalMs: options.commitInterval ?? KAFKA_READ_DEFAULTS.commitInterval,
     clientId: options.clientId ?? KAFKA_READ_DEFAULTS.clientId,
+    ...(options.groupWait === undefined ? {} : { groupWaitMs: options.groupWait }),
   });
 }
 

@@ -85,10 +85,25 @@ export interface ConsumerOptions {
 export interface ConsumerHandlers {
   /** Called for each fetched batch, in order per partition. Keep it quick: pause partitions instead of waiting. */
   onBatch(batch: FetchedBatch): Promise<void> | void;
-  /** Called after every (re)join of the group with this member's partitions, before their batches arrive. */
-  onAssignment?(partitions: readonly TopicPartition[]): void;
+  /**
+   * Called after every (re)join of the group with this member's partitions, before their batches arrive. `member`
+   * says whether this member leads the group (the coordinator keeps the longest-standing member as leader).
+   */
+  onAssignment?(partitions: readonly TopicPartition[], member: GroupMembership): void;
   /** Called when the client gives up (a non-retriable error, or retries exhausted). */
   onFailure?(error: KafkaClientError): void;
+}
+
+export interface GroupMembership {
+  readonly memberId: string;
+  readonly isLeader: boolean;
+}
+
+/** A live member of a consumer group, as the group coordinator describes it. */
+export interface GroupMember {
+  readonly memberId: string;
+  readonly clientId: string;
+  readonly clientHost: string;
 }
 
 export interface KafkaConsumer {
@@ -111,6 +126,8 @@ export interface KafkaAdmin {
   deleteTopic(topic: string): Promise<void>;
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
   committedOffsets(groupId: string, topic: string): Promise<CommittedOffset[]>;
+  /** The group's live members (empty when nobody is in it). */
+  groupMembers(groupId: string): Promise<GroupMember[]>;
   close(): Promise<void>;
 }
 
@@ -396,6 +413,12 @@ function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection): KafkaAdmi
           }))
           .sort((a, b) => a.partition - b.partition);
       }),
+    groupMembers: (groupId) =>
+      call(`members of group ${groupId}`, async () => {
+        const { groups } = await admin.describeGroups([groupId]);
+        const members = groups.find((g) => g.groupId === groupId)?.members ?? [];
+        return members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost }));
+      }),
     close: () => admin.disconnect(),
   };
 }
@@ -436,7 +459,7 @@ function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, optio
         for (const topic of Object.keys(assignment)) {
           for (const partition of assignment[topic] ?? []) partitions.push({ topic, partition });
         }
-        handlers.onAssignment?.(partitions);
+        handlers.onAssignment?.(partitions, { memberId: event.payload.memberId, isLeader: event.payload.isLeader });
       });
       consumer.on(consumer.events.CRASH, (event) => {
         const error = toKafkaClientError(event.payload.error, connection, `consumer (group ${options.groupId})`);

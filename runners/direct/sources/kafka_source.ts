@@ -13,6 +13,8 @@ import {
   probeBrokers,
   KafkaClientError,
   type FetchedBatch,
+  type GroupMember,
+  type GroupMembership,
   type KafkaAdmin,
   type KafkaClient,
   type KafkaConsumer,
@@ -33,6 +35,29 @@ import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec, timestampMode, type KafkaRecor
 import { registerSource } from "./registry";
 import type { SourceBatch, SourceContext, SourceRecord, UnboundedSource } from "./source";
 
+/** How long open() waits for a previous run to leave the group: its session timeout (10 s) and a margin. */
+const DEFAULT_GROUP_WAIT_MS = 15_000;
+/**
+ * How long the group's leader tolerates sharing the partitions (the other member should leave: a newer instance
+ * stops at once, a dying one is expelled after its session timeout) before it stops too.
+ */
+const SHARED_BOUND_MS = 30_000;
+/** A partition with records waiting that delivered nothing for this long is fetched again from its position. */
+const STALL_RESEEK_MS = 5_000;
+
+/** The one-line error of a second instance in a consumer group. */
+function groupInUse(spec: KafkaSourceSpec, detail: string): KafkaClientError {
+  return new KafkaClientError(
+    `consumer group ${spec.groupId} is in use by another running instance (${detail}): the direct runner runs one ` +
+      "pipeline per consumer group; stop the other instance or pass another --group-id",
+    false,
+  );
+}
+
+function describeMembers(members: readonly GroupMember[]): string {
+  return members.map((m) => `${m.clientId} on ${m.clientHost.replace(/^\//, "")}`).join(", ");
+}
+
 /** The most records one read() hands to the runner. */
 const MAX_RECORDS_PER_READ = 8192;
 
@@ -47,6 +72,8 @@ interface PartitionInfo {
   /** The log end offset seen in the last fetched batch. */
   highWatermark: number | undefined;
   assigned: boolean;
+  /** When the last batch of this partition arrived (or a stalled fetch was restarted). */
+  lastBatchAt?: Millis;
   /** The metadata of the commit this run resumed from, if any. */
   restored: CommitMetadata | undefined;
   lastCommitted: string | undefined;
@@ -70,6 +97,10 @@ export interface KafkaSourceStats {
   handed: number;
   skippedAsDurable: number;
   duplicatesDropped: number;
+  /** Fetches restarted on partitions that had records waiting and delivered none (after rebalances). */
+  reseeks: number;
+  /** How long open() waited for a previous run to leave the consumer group (ms). */
+  groupWaitMs: number;
   /** Records whose event time was too far in the future (--max-future-skew). */
   futureRejected: number;
   pauses: number;
@@ -91,6 +122,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     skippedAsDurable: 0,
     duplicatesDropped: 0,
     futureRejected: 0,
+    reseeks: 0,
+    groupWaitMs: 0,
     pauses: 0,
     commits: 0,
     commitFailures: 0,
@@ -119,6 +152,10 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   private lastEndCheckAt = Number.NEGATIVE_INFINITY;
   private finished = false;
   private closing = false;
+  /** Partitions of the topic (when opened). */
+  private topicPartitions = 0;
+  /** Since when another member shares the group's partitions (undefined: this member has them all). */
+  private sharedSince: number | undefined;
   private commits: Promise<void> = Promise.resolve();
   private commitQueued = false;
 
@@ -135,6 +172,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const admin = await this.client.admin();
     this.admin = admin;
     const offsets = await this.topicOffsets(admin);
+    this.topicPartitions = offsets.length;
+    await this.waitForGroupToBeFree(admin);
     const startAt = new Map<number, number>();
     let floor = Number.NEGATIVE_INFINITY;
     if (spec.from === "committed") {
@@ -161,13 +200,36 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const consumer = this.client.consumer({ groupId: spec.groupId, fallbackToEarliest: spec.from !== "latest" });
     this.consumer = consumer;
     await consumer.start([spec.topic], {
-      onAssignment: (assigned) => this.onAssignment(assigned, startAt),
+      onAssignment: (assigned, member) => this.onAssignment(assigned, startAt, member),
       onBatch: (batch) => this.onBatch(batch),
       onFailure: (error) => {
         this.failure = error;
         this.wake?.();
       },
     });
+  }
+
+  /**
+   * One pipeline per consumer group (the direct runner's model): before joining, the group must be empty. A member
+   * still there may be a previous run that is dying (a SIGKILLed process stays a member until its session times
+   * out): wait for it, bounded; a member still there after that is a running instance, and this one stops.
+   */
+  private async waitForGroupToBeFree(admin: KafkaAdmin): Promise<void> {
+    const spec = this.spec;
+    const bound = spec.groupWaitMs ?? DEFAULT_GROUP_WAIT_MS;
+    const deadline = Date.now() + bound;
+    let members = await admin.groupMembers(spec.groupId);
+    if (members.length === 0) return;
+    process.stderr.write(
+      `kafka source: consumer group ${spec.groupId} still has ${members.length} member(s) (${describeMembers(members)}); ` +
+        `waiting up to ${describeDuration(bound)} for a previous run to leave\n`,
+    );
+    while (members.length > 0 && Date.now() < deadline && !this.closing) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      members = await admin.groupMembers(spec.groupId);
+    }
+    if (members.length > 0) throw groupInUse(spec, describeMembers(members));
+    this.stats.groupWaitMs = bound - (deadline - Date.now());
   }
 
   private async topicOffsets(admin: KafkaAdmin): Promise<{ partition: number; low: string; high: string }[]> {
@@ -185,8 +247,24 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     return this.context ? this.context.now() : Date.now();
   }
 
-  private onAssignment(assigned: readonly TopicPartition[], startAt: ReadonlyMap<number, number>): void {
+  private onAssignment(
+    assigned: readonly TopicPartition[],
+    startAt: ReadonlyMap<number, number>,
+    member: GroupMembership,
+  ): void {
     const now = this.now();
+    // Another member in the group (started at the same moment, or not a pipeline at all): the newer one (not the
+    // leader) stops now; the leader gets every partition once it has left, or stops too after the bounded wait.
+    const mine = assigned.filter((tp) => tp.topic === this.spec.topic).length;
+    if (mine < this.topicPartitions) {
+      this.sharedSince ??= Date.now();
+      if (!member.isLeader) {
+        this.failure ??= groupInUse(this.spec, `this instance got ${mine} of ${this.topicPartitions} partitions`);
+        this.wake?.();
+      }
+    } else {
+      this.sharedSince = undefined;
+    }
     const keys = new Set<string>();
     for (const tp of assigned) {
       if (tp.topic !== this.spec.topic) continue;
@@ -235,6 +313,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const info = this.partitions.get(key);
     if (info === undefined || !info.assigned) return;
     info.highWatermark = Number(batch.highWatermark);
+    info.lastBatchAt = this.now();
     const fetched = batch.records;
     // Offsets increase within a batch: only its head can repeat what was fetched before (after a rebalance).
     let from = 0;
@@ -315,6 +394,10 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   }
 
   async read(maxWaitMs: number): Promise<SourceBatch<KafkaRecord>> {
+    const sharedSince = this.sharedSince;
+    if (sharedSince !== undefined && Date.now() - sharedSince > Math.max(this.spec.groupWaitMs ?? 0, SHARED_BOUND_MS)) {
+      this.failure ??= groupInUse(this.spec, `partitions shared for ${describeDuration(Date.now() - sharedSince)}`);
+    }
     if (this.failure) throw this.failure;
     if (this.buffered === 0 && maxWaitMs > 0 && !this.finished) {
       const waitStart = this.stats.firstHandedAt === 0 ? 0 : Date.now();
@@ -402,20 +485,44 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     }
   }
 
-  /** --stop-when-idle: no record for the configured time, the buffer drained, every partition read to its end. */
+  /**
+   * While quiet (nothing buffered, no record for a while): restarts the fetch of partitions that are assigned and
+   * have records waiting but deliver none (after a rebalance), and ends the input for --stop-when-idle once every
+   * partition is read to its end.
+   */
   private async checkEndOfInput(now: Millis): Promise<void> {
     const stopAfter = this.spec.stopWhenIdleMs;
-    if (stopAfter === null || this.finished || this.buffered > 0) return;
-    if (this.policy.assigned().length === 0 || this.policy.quietFor(now) < stopAfter) return;
-    if (now - this.lastEndCheckAt < 1000 || this.admin === undefined) return;
+    if (this.finished || this.buffered > 0 || this.admin === undefined) return;
+    const quiet = this.policy.quietFor(now);
+    if (this.policy.assigned().length === 0 || quiet < Math.min(stopAfter ?? STALL_RESEEK_MS, STALL_RESEEK_MS)) return;
+    if (now - this.lastEndCheckAt < 1000) return;
     this.lastEndCheckAt = now;
     const ends = await this.admin.topicOffsets(this.spec.topic);
+    // Resuming from the group's offsets, what the group committed counts as read for a partition this member has
+    // not fetched from: one it got in a rebalance may have been read to its end (and committed) by a member that
+    // left, and then no batch ever arrives to move our position.
+    const committed = new Map<number, number>();
+    if (this.spec.from === "committed") {
+      for (const c of await this.admin.committedOffsets(this.spec.groupId, this.spec.topic)) {
+        if (c.offset !== null) committed.set(c.partition, Number(c.offset));
+      }
+    }
+    let unread = false;
     for (const end of ends) {
       const info = this.partitions.get(`${this.spec.topic}:${end.partition}`);
       if (info === undefined || !info.assigned) return;
-      const position = info.fetchedEnd ?? info.startOffset ?? 0;
-      if (position < Number(end.high)) return;
+      const position = info.fetchedEnd ?? Math.max(info.startOffset ?? 0, committed.get(end.partition) ?? 0);
+      if (position >= Number(end.high)) continue;
+      unread = true;
+      // Assigned, not paused, records waiting and none fetched for a while: fetch them again from our position.
+      if (!this.paused && now - (info.lastBatchAt ?? 0) >= STALL_RESEEK_MS) {
+        info.lastBatchAt = now;
+        this.stats.reseeks++;
+        this.consumer?.resume([info.tp]);
+        this.consumer?.seek(info.tp, String(position));
+      }
     }
+    if (unread || stopAfter === null || quiet < stopAfter) return;
     this.finished = true;
     this.policy.finish();
   }

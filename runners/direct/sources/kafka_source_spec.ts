@@ -40,6 +40,11 @@ export interface KafkaSourceSpec {
   /** Offsets are committed at most this often (and at close), after the runner reports what is durable. */
   readonly commitIntervalMs: Millis;
   readonly clientId: string;
+  /**
+   * How long opening waits for members already in the consumer group to leave (a previous run dying) before it
+   * fails as a second instance. Absent: 15 s (the session timeout, 10 s, and a margin).
+   */
+  readonly groupWaitMs?: Millis;
 }
 
 /** One Kafka record with its coordinates. */
@@ -116,5 +121,6 @@ export function decodeKafkaSourceSpec(payload: Uint8Array): KafkaSourceSpec {
     maxBufferedRecords: num("maxBufferedRecords", 1),
     commitIntervalMs: num("commitIntervalMs", 0),
     clientId: str("clientId"),
+    ...(typeof o.groupWaitMs === "number" && o.groupWaitMs >= 0 ? { groupWaitMs: o.groupWaitMs } : {}),
   });
 }
