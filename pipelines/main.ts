@@ -44,7 +44,8 @@ function describe(config: SalesConfig): string {
   return (
     `pipeline: ${config.runner} runner, topic ${config.topic} at ${config.bootstrapServers.join(",")} ` +
     `(group ${config.groupId}, from ${config.from}), ${window} per ${config.key}, watermark delay ` +
-    `${config.watermarkDelay} ms, allowed lateness ${config.allowedLateness} ms; ${stop}`
+    `${config.watermarkDelay} ms, allowed lateness ${config.allowedLateness} ms, event time from ` +
+    `${config.timestampField === null ? "the Kafka record timestamps" : `the JSON field ${config.timestampField}`}; ${stop}`
   );
 }
 

@@ -64,6 +64,10 @@ async function main(): Promise<number> {
   const startTime = await prepare();
 
   process.stderr.write(`start: 2/3 sales pipeline on topic ${TOPIC}, and 3/3 the producer alongside\n`);
+  process.stderr.write(
+    "start: event time is each record's Kafka timestamp, which this producer sets to the event's own `timestamp` " +
+      "field (for producers that do not, run the pipeline with --timestamp-field timestamp)\n",
+  );
   const pipeline = run("pipeline", [
     "pipelines/main.ts",
     `--topic=${TOPIC}`,

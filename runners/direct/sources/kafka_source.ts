@@ -13,6 +13,7 @@ import {
   probeBrokers,
   KafkaClientError,
   type FetchedBatch,
+  type FetchedRecord,
   type GroupMember,
   type GroupMembership,
   type KafkaAdmin,
@@ -58,6 +59,9 @@ function describeMembers(members: readonly GroupMember[]): string {
   return members.map((m) => `${m.clientId} on ${m.clientHost.replace(/^\//, "")}`).join(", ");
 }
 
+/** The first records of each partition whose `timestamp` field is compared with their record timestamp. */
+const TIMESTAMP_SAMPLE = 10;
+
 /** The most records one read() hands to the runner. */
 const MAX_RECORDS_PER_READ = 8192;
 
@@ -72,6 +76,11 @@ interface PartitionInfo {
   /** The log end offset seen in the last fetched batch. */
   highWatermark: number | undefined;
   assigned: boolean;
+  /** Records of this partition whose `timestamp` field was compared with the record timestamp, and how many
+   * disagreed (by more than the watermark delay), with their differences. */
+  sampled: number;
+  disagreed: number;
+  differences: number[];
   /** When the last batch of this partition arrived (or a stalled fetch was restarted). */
   lastBatchAt?: Millis;
   /** The metadata of the commit this run resumed from, if any. */
@@ -152,6 +161,10 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   private lastEndCheckAt = Number.NEGATIVE_INFINITY;
   private finished = false;
   private closing = false;
+  /** The record timestamps were compared with the events' `timestamp` field (and warned about if need be). */
+  private timestampChecked = false;
+  /** Where warnings go (one line each). */
+  private readonly warn: (line: string) => void = (line) => void process.stderr.write(line + "\n");
   /** Partitions of the topic (when opened). */
   private topicPartitions = 0;
   /** Since when another member shares the group's partitions (undefined: this member has them all). */
@@ -283,6 +296,9 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
           assigned: true,
           restored,
           lastCommitted: undefined,
+          sampled: 0,
+          disagreed: 0,
+          differences: [],
         };
         this.partitions.set(key, info);
         if (this.spec.from !== "committed" && info.startOffset !== undefined) {
@@ -352,11 +368,47 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       if (eventTime > futureLimit) this.rejectFuture(records, i - from, eventTime, skew ?? 0);
     }
     if (hasEventTime !== null && hasEventTime.every((h) => h)) hasEventTime = null;
+    if (field === null && !this.timestampChecked) this.compareTimestampField(info, fetched, from);
     this.chunks.push({ info, records, eventTimes, hasEventTime, next: 0 });
     this.buffered += records.length;
     this.policy.touch(key, this.now());
     if (!this.paused && this.buffered >= this.spec.maxBufferedRecords) this.pauseFetching();
     this.wake?.();
+  }
+
+  /**
+   * Event time is the Kafka record timestamp by default (as KafkaIO's on Flink). When the events' own `timestamp`
+   * field disagrees with it by more than the watermark delay in most of the first records of a partition (a
+   * console producer stamps records with the time of sending), one warning says so and names --timestamp-field.
+   */
+  private compareTimestampField(info: PartitionInfo, fetched: readonly FetchedRecord[], from: number): void {
+    const delay = this.spec.watermarkDelayMs;
+    for (let i = from; i < fetched.length && info.sampled < TIMESTAMP_SAMPLE; i++) {
+      const r = fetched[i];
+      const fromField = eventTimeFromField(r.value, "timestamp");
+      if (fromField === undefined) continue;
+      info.sampled++;
+      const difference = Math.abs(fromField - Number(r.timestamp));
+      if (difference > delay) {
+        info.disagreed++;
+        info.differences.push(difference);
+      }
+    }
+    if (info.sampled < TIMESTAMP_SAMPLE) return;
+    if (info.disagreed * 2 > info.sampled) {
+      this.timestampChecked = true;
+      const sorted = [...info.differences].sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)];
+      this.warn(
+        `kafka source: warning: event time is the Kafka record timestamp (the default), but the events' own ` +
+          `"timestamp" field differs from it by more than the watermark delay (${describeDuration(delay)}) in ` +
+          `${info.disagreed} of the first ${info.sampled} records of partition ${info.tp.partition} (median ` +
+          `${describeDuration(median)}); with --timestamp-field timestamp, windows, the watermark and late data would ` +
+          "follow the events' own times instead of when the records were produced",
+      );
+    } else if ([...this.partitions.values()].every((p) => p.sampled >= TIMESTAMP_SAMPLE)) {
+      this.timestampChecked = true;
+    }
   }
 
   /**
