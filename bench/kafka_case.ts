@@ -11,7 +11,8 @@ import { directRunner, type DirectPipelineResult } from "../runners/direct/runne
 import { registerSource } from "../runners/direct/sources/registry";
 import { KafkaSource } from "../runners/direct/sources/kafka_source";
 import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec } from "../runners/direct/sources/kafka_source_spec";
-import { parseSaleEvent } from "../transforms/events";
+import { amountCents, averageCents, parseSaleEvent } from "../transforms/events";
+import { strictUtf8 } from "../transforms/parse_events";
 import { readFromKafka } from "../transforms/kafka";
 import { parDo } from "apache-beam/transforms/pardo";
 import { buildPipeline } from "../pipelines/sales_aggregation";
@@ -111,8 +112,8 @@ async function loop(topic: string, count: number): Promise<Result> {
     for (const [windowStart, perProduct] of windows) {
       if (windowStart + WINDOW > watermark) continue;
       for (const acc of perProduct.values()) {
-        const avg = acc[1] === 0 ? 0 : acc[0] / acc[1];
-        if (avg >= 0) state.outputs++;
+        const avg = averageCents(acc[0], acc[1]) / 100; // as salesStatsFn's extractOutput
+        if (avg >= 0 && acc[0] / 100 >= 0) state.outputs++;
       }
       windows.delete(windowStart);
     }
@@ -124,9 +125,11 @@ async function loop(topic: string, count: number): Promise<Result> {
         if (state.start === 0) state.start = Date.now();
         let max = maxByPartition.get(batch.partition) ?? Number.NEGATIVE_INFINITY;
         for (const message of batch.messages) {
-          const parsed = parseSaleEvent(message.value === null ? "" : message.value.toString("utf8"));
+          // The pipeline's parse: strict UTF-8, then the schema (transforms/parse_events.ts routeRecord).
+          const text = message.value === null ? undefined : strictUtf8(message.value);
+          const parsed = text === undefined ? undefined : parseSaleEvent(text);
           state.processed++;
-          if (!parsed.ok) {
+          if (parsed === undefined || !parsed.ok) {
             state.deadLetters++;
             continue;
           }
@@ -136,10 +139,12 @@ async function loop(topic: string, count: number): Promise<Result> {
           let perProduct = windows.get(windowStart);
           if (!perProduct) windows.set(windowStart, (perProduct = new Map()));
           const acc = perProduct.get(parsed.event.product_id);
+          // The pipeline's aggregation: exact integer cents (salesStatsFn), the average rounded once at the output.
+          const cents = amountCents(parsed.event);
           if (acc) {
-            acc[0] += parsed.event.amount;
+            acc[0] += cents;
             acc[1] += 1;
-          } else perProduct.set(parsed.event.product_id, [parsed.event.amount, 1]);
+          } else perProduct.set(parsed.event.product_id, [cents, 1]);
         }
         maxByPartition.set(batch.partition, max);
         let watermark = Number.POSITIVE_INFINITY;

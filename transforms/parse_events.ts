@@ -81,6 +81,18 @@ export function deadLetterOf(record: KafkaRecord, reason: string): DeadLetter {
 }
 
 /**
+ * The value as text, decoded strictly: undefined when it is not valid UTF-8 (no silent U+FFFD, so that different
+ * corrupt ids never merge into one key). Invalid bytes decode to U+FFFD; a value holding U+FFFD is valid only if
+ * it re-encodes to itself (checked only then: the common case costs one indexOf).
+ */
+export function strictUtf8(value: Uint8Array): string | undefined {
+  const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  const text = bytes.toString("utf8");
+  if (text.indexOf("\ufffd") >= 0 && !Buffer.from(text, "utf8").equals(bytes)) return undefined;
+  return text;
+}
+
+/**
  * Routes one record: its event, or its dead letter. Never throws: whatever the bytes hold (invalid UTF-8, a BOM,
  * NUL bytes, any nesting, any size), the record ends as an event or as a dead letter with a reason.
  */
@@ -90,13 +102,8 @@ export function routeRecord(record: KafkaRecord): Routed {
     if (record.value === null) return { deadLetters: deadLetterOf(record, "record has no value (tombstone)") };
     // Decoded here (Buffer is a registered builtin): events.ts's module-level TextDecoder does not survive the
     // serialization of this DoFn into the pipeline proto.
-    const value = record.value;
-    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    const text = bytes.toString("utf8");
-    // Strict UTF-8: invalid bytes decode to U+FFFD; a value holding U+FFFD is valid only if it re-encodes to itself.
-    if (text.indexOf("\ufffd") >= 0 && !Buffer.from(text, "utf8").equals(bytes)) {
-      return { deadLetters: deadLetterOf(record, "invalid UTF-8: the value is not valid UTF-8 text") };
-    }
+    const text = strictUtf8(record.value);
+    if (text === undefined) return { deadLetters: deadLetterOf(record, "invalid UTF-8: the value is not valid UTF-8 text") };
     if (text.charCodeAt(0) === 0xfeff) {
       return { deadLetters: deadLetterOf(record, "invalid JSON: the value starts with a byte order mark (U+FEFF)") };
     }
