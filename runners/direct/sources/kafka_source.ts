@@ -165,6 +165,9 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   private timestampChecked = false;
   /** Where warnings go (one line each). */
   private readonly warn: (line: string) => void = (line) => void process.stderr.write(line + "\n");
+  /** The batch read() hands (refilled every read) and its reusable records. */
+  private readonly out: SourceRecord<KafkaRecord>[] = [];
+  private readonly slots: { value: KafkaRecord; timestamp: Millis }[] = [];
   /** Partitions of the topic (when opened). */
   private topicPartitions = 0;
   /** Since when another member shares the group's partitions (undefined: this member has them all). */
@@ -465,7 +468,10 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       if (waitStart > 0) this.stats.starvedMs += Date.now() - waitStart;
       if (this.failure) throw this.failure;
     }
-    const out: SourceRecord<KafkaRecord>[] = [];
+    // One array and one set of SourceRecord objects, refilled by every read (the runner keeps no reference to a
+    // batch once it calls read() again: source.ts): no per-record wrapper object for the young generation.
+    const out = this.out;
+    out.length = 0;
     const now = this.now();
     while (this.chunkHead < this.chunks.length && out.length < MAX_RECORDS_PER_READ) {
       const chunk = this.chunks[this.chunkHead];
@@ -528,7 +534,16 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       }
       if (eventTime > runMax) runMax = eventTime;
       if (!rejected && (hasEventTime === null || hasEventTime[i]) && eventTime > watermarkMax) watermarkMax = eventTime;
-      out.push({ value: record, timestamp: eventTime });
+      const n = out.length;
+      let slot = this.slots[n];
+      if (slot === undefined) {
+        slot = { value: record, timestamp: eventTime };
+        this.slots[n] = slot;
+      } else {
+        slot.value = record;
+        slot.timestamp = eventTime;
+      }
+      out.push(slot);
     }
     if (runStart >= 0) info.offsets.handedRange(runStart, Number(records[limit - 1].offset) + 1, runMax);
     if (watermarkMax > Number.NEGATIVE_INFINITY) {
