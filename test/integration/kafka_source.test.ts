@@ -248,8 +248,9 @@ describe("Kafka source", () => {
     try {
       const initial = await second.read(0);
       expect(initial.watermark).toBe(watermarkBefore);
+      const initialRecords = initial.records.map((r) => ({ value: r.value, timestamp: r.timestamp })); // refilled by the next read
       const { records } = await readRecords(second, 4);
-      expect([...initial.records, ...records].map(idOf)).toEqual(["e1", "e3", "e5", "e6"]);
+      expect([...initialRecords, ...records].map(idOf)).toEqual(["e1", "e3", "e5", "e6"]);
       // e0 (if re-read), e2 and e4 are durable: skipped, not handed again.
       expect(second.stats.skippedAsDurable).toBe(3 - Number(commit.offset));
     } finally {
