@@ -129,4 +129,22 @@ describe("one pipeline per consumer group", () => {
     // The partitions it got back are read on from the pipeline's own position: its aggregate misses no record.
     expect(finalCount(run)).toBe(75);
   });
+
+  test("partitions another member read to their end and committed: the pipeline still ends when idle", async () => {
+    const { topic, groupId } = await freshTopic(3);
+    await produce(topic, sales(30));
+    const kafka = new Kafka({ clientId: "earlier", brokers: BOOTSTRAP, logLevel: logLevel.NOTHING });
+    const earlier = kafka.consumer({ groupId, sessionTimeout: 10_000 });
+    await earlier.connect();
+    await earlier.subscribe({ topics: [topic], fromBeginning: true });
+    let read = 0;
+    await earlier.run({ autoCommit: true, autoCommitInterval: 100, eachMessage: async () => void read++ });
+    await waitFor("the earlier member to read everything", () => read === 30);
+    const run = await startPipeline(FIXED_MINUTE, { topic, groupId, stopWhenIdle: 2000, groupWait: 20_000 });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await earlier.disconnect(); // committed at the end of every partition
+    await run.result.waitUntilFinish();
+    expect((await committedOffsets(groupId, topic)).map((c) => c.offset)).toEqual(await endOffsets(topic));
+    expect(run.result.stats().elementsRead).toBe(0);
+  });
 });
