@@ -141,7 +141,11 @@ describe("one pipeline per consumer group", () => {
     await earlier.run({ autoCommit: true, autoCommitInterval: 100, eachMessage: async () => void read++ });
     await waitFor("the earlier member to read everything", () => read === 30);
     const run = await startPipeline(FIXED_MINUTE, { topic, groupId, stopWhenIdle: 2000, groupWait: 20_000 });
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Records that arrive after the pipeline started; the earlier member reads and commits them too.
+    await produce(topic, sales(30, 30));
+    await waitFor("the earlier member to read the new records", () => read === 60);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // its auto-commit
     await earlier.disconnect(); // committed at the end of every partition
     await run.result.waitUntilFinish();
     expect((await committedOffsets(groupId, topic)).map((c) => c.offset)).toEqual(await endOffsets(topic));
