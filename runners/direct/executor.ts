@@ -338,7 +338,7 @@ export class Executor {
   /** A step threw on a source record: fail the run with one line, or route the record to the dead letters. */
   private stepFailed(state: SourceState, value: unknown, error: unknown): void {
     const where = state.source.describeRecord?.(value) ?? `a record of ${state.step.name}`;
-    const failure = stepFailure(error, state.step.name, value, where);
+    const failure = stepFailure(error, `after ${state.step.name}`, value, where);
     const deadLetter = this.options.deadLetter;
     if (this.options.onStepError !== "dead-letter" || deadLetter === undefined) throw new StepFailedError(failure);
     this.metrics.increment(STEP_ERRORS_COUNTER);

@@ -16,6 +16,7 @@ import {
   type Window,
   type WindowingSpec,
 } from "../grouping/model";
+import { StepError } from "../step_errors";
 import { createKeyedGrouping, type KeyedGrouping } from "../grouping/keyed_grouping";
 import type { Receiver } from "../receiver";
 import { GLOBAL_WINDOWS } from "../sdk_values";
@@ -85,7 +86,12 @@ export class GroupingOperator implements StepOperator {
       );
     }
     const kv = value as { key: unknown; value: unknown };
-    this.grouping.processElement(kv.key, kv.value, timestamp, windows);
+    try {
+      this.grouping.processElement(kv.key, kv.value, timestamp, windows);
+    } catch (error) {
+      // A CombineFn's addInput threw (or a later step, on an early firing): name the innermost step.
+      throw error instanceof StepError ? error : new StepError(this.name, error);
+    }
   }
 
   advanceInputWatermark(watermark: Millis): void {
