@@ -31,6 +31,13 @@ interface Result {
   readonly eventsPerSecond: number;
   readonly peakRssMb: number;
   readonly outputs: number;
+  /** CPU time (user + system, ms) of the process over the measured period: less sensitive to a shared machine. */
+  readonly cpuMs: number;
+}
+
+function cpuMsNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 function peakRssMb(): number {
@@ -74,9 +81,15 @@ async function pipeline(topic: string, count: number): Promise<Result> {
     ),
   )) as DirectPipelineResult;
   let end = 0;
+  let cpuStart = 0;
+  let cpuEnd = 0;
   while (end === 0) {
-    if (result.stats().elementsRead >= count) end = Date.now();
-    else await new Promise((resolve) => setTimeout(resolve, 2));
+    const read = result.stats().elementsRead;
+    if (cpuStart === 0 && read > 0) cpuStart = cpuMsNow();
+    if (read >= count) {
+      end = Date.now();
+      cpuEnd = cpuMsNow();
+    } else await new Promise((resolve) => setTimeout(resolve, 2));
   }
   await result.waitUntilFinish();
   const start = source?.stats.firstHandedAt ?? 0;
@@ -88,6 +101,7 @@ async function pipeline(topic: string, count: number): Promise<Result> {
     eventsPerSecond: count / seconds,
     peakRssMb: peakRssMb(),
     outputs: outputs.n,
+    cpuMs: cpuEnd - cpuStart,
     starvedMs: source?.stats.starvedMs,
     pauses: source?.stats.pauses,
   };
@@ -105,7 +119,7 @@ async function loop(topic: string, count: number): Promise<Result> {
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   // Mutable counters live in one object: the closure transform boxes captured `let` variables.
-  const state = { processed: 0, outputs: 0, deadLetters: 0, start: 0, end: 0 };
+  const state = { processed: 0, outputs: 0, deadLetters: 0, start: 0, end: 0, cpuStart: 0, cpuEnd: 0 };
   const windows = new Map<number, Map<string, [number, number]>>();
   const maxByPartition = new Map<number, number>();
   const emitUpTo = (watermark: number): void => {
@@ -122,7 +136,10 @@ async function loop(topic: string, count: number): Promise<Result> {
     void consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        if (state.start === 0) state.start = Date.now();
+        if (state.start === 0) {
+          state.start = Date.now();
+          state.cpuStart = cpuMsNow();
+        }
         let max = maxByPartition.get(batch.partition) ?? Number.NEGATIVE_INFINITY;
         for (const message of batch.messages) {
           // The pipeline's parse: strict UTF-8, then the schema (transforms/parse_events.ts routeRecord).
@@ -153,6 +170,7 @@ async function loop(topic: string, count: number): Promise<Result> {
         if (state.processed >= count && state.end === 0) {
           emitUpTo(Number.POSITIVE_INFINITY);
           state.end = Date.now();
+          state.cpuEnd = cpuMsNow();
           resolve();
         }
       },
@@ -168,6 +186,7 @@ async function loop(topic: string, count: number): Promise<Result> {
     eventsPerSecond: count / seconds,
     peakRssMb: peakRssMb(),
     outputs: state.outputs,
+    cpuMs: state.cpuEnd - state.cpuStart,
     deadLetters: state.deadLetters,
   };
 }
