@@ -88,10 +88,30 @@ interface PartitionInfo {
   lastCommitted: string | undefined;
 }
 
+/**
+ * A KafkaRecord as fetched: one object per record with a fixed shape, whose key is decoded from its bytes only when
+ * asked (dead letters ask; the aggregation never does), so no key string is made per record.
+ */
+class FetchedKafkaRecord implements KafkaRecord {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: string,
+    readonly timestamp: Millis,
+    readonly keyBytes: Buffer | null,
+    readonly value: Uint8Array | null,
+    readonly rejected: string | undefined,
+  ) {}
+
+  get key(): string | null {
+    return this.keyBytes === null ? null : this.keyBytes.toString("utf8");
+  }
+}
+
 /** One fetched batch of one partition, waiting to be handed to the runner (the hot path: no per-record wrapper). */
 interface Chunk {
   readonly info: PartitionInfo;
-  readonly records: KafkaRecord[];
+  readonly records: FetchedKafkaRecord[];
   /** Event times from the JSON field (null: the record timestamps are the event times). */
   readonly eventTimes: number[] | null;
   /** Per record: false when the event-time field was missing (the record timestamp stood in; it does not move
@@ -345,7 +365,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const field = this.spec.timestampField;
     const topic = batch.topic;
     const partition = batch.partition;
-    const records: KafkaRecord[] = new Array(fetched.length - from);
+    const records: FetchedKafkaRecord[] = new Array(fetched.length - from);
     const eventTimes: number[] | null = field === null ? null : [];
     let hasEventTime: boolean[] | null = field === null ? null : [];
     const skew = this.spec.maxFutureSkewMs ?? null;
@@ -353,14 +373,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     for (let i = from; i < fetched.length; i++) {
       const r = fetched[i];
       const timestamp = Number(r.timestamp);
-      records[i - from] = {
-        topic,
-        partition,
-        offset: r.offset,
-        timestamp,
-        key: r.key === null || r.key === undefined ? null : r.key.toString("utf8"),
-        value: r.value,
-      };
+      records[i - from] = new FetchedKafkaRecord(topic, partition, r.offset, timestamp, r.key ?? null, r.value, undefined);
       let eventTime = timestamp;
       if (field !== null && eventTimes !== null && hasEventTime !== null) {
         const fromField = eventTimeFromField(r.value, field);
@@ -419,15 +432,13 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
    * watermark, or every normal event after it would be late. The record is handed marked `rejected` (the parse
    * step makes it a dead letter), with the source watermark as its timestamp so that it holds nothing back.
    */
-  private rejectFuture(records: KafkaRecord[], at: number, eventTime: Millis, skew: Millis): void {
+  private rejectFuture(records: FetchedKafkaRecord[], at: number, eventTime: Millis, skew: Millis): void {
     const record = records[at];
     const ahead = eventTime - Date.now();
-    records[at] = {
-      ...record,
-      rejected:
-        `event time ${formatEventTime(eventTime)} is ${describeDuration(ahead)} ahead of the wall clock ` +
-        `(more than --max-future-skew ${describeDuration(skew)}): not used for the watermark`,
-    };
+    const reason =
+      `event time ${formatEventTime(eventTime)} is ${describeDuration(ahead)} ahead of the wall clock ` +
+      `(more than --max-future-skew ${describeDuration(skew)}): not used for the watermark`;
+    records[at] = new FetchedKafkaRecord(record.topic, record.partition, record.offset, record.timestamp, record.keyBytes, record.value, reason);
     this.stats.futureRejected++;
   }
 
