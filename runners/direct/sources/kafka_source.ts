@@ -573,7 +573,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     if (this.finished || this.buffered > 0 || this.admin === undefined) return;
     const quiet = this.policy.quietFor(now);
     if (this.policy.assigned().length === 0 || quiet < Math.min(stopAfter ?? STALL_RESEEK_MS, STALL_RESEEK_MS)) return;
-    if (now - this.lastEndCheckAt < 1000) return;
+    // Every second when the end of input is looked for; every 5 s when only stalls are.
+    if (now - this.lastEndCheckAt < (stopAfter === null ? STALL_RESEEK_MS : 1000)) return;
     this.lastEndCheckAt = now;
     const ends = await this.admin.topicOffsets(this.spec.topic);
     // Resuming from the group's offsets, what the group committed counts as read for a partition this member has
