@@ -4,20 +4,14 @@
  * reason, and nothing may throw.
  */
 import { routeRecord } from "../../transforms/parse_events";
+import { VALID_EVENT } from "./valid_event";
 import { parseSaleEvent } from "../../transforms/events";
 import type { KafkaRecord } from "../../transforms/kafka";
 import { createPrng, randomInt, type Prng } from "../../pipelines/producer/prng";
 
 const AT = Date.UTC(2026, 0, 1, 12, 0, 0);
 const FIELDS = ["event_id", "user_id", "product_id", "amount", "timestamp", "event_type"] as const;
-const VALID: Record<string, unknown> = {
-  event_id: "evt_1",
-  user_id: "user_1",
-  product_id: "prod_1",
-  amount: 12.5,
-  timestamp: "2026-01-01T12:00:00.000Z",
-  event_type: "purchase",
-};
+const VALID = VALID_EVENT;
 
 function record(value: Buffer | null, offset: number): KafkaRecord {
   return { topic: "hostile", partition: 0, offset: String(offset), timestamp: AT, key: null, value };
