@@ -40,6 +40,9 @@ import {
 } from "./operators/simple_operators";
 import * as urns from "./urns";
 import { relinkDeserialized } from "./relink";
+import { CountingReceiver } from "./observability/counting_receiver";
+import { RecentPanes } from "./observability/recent_panes";
+import type { RunSnapshot, SourceSnapshot } from "./observability/run_snapshot";
 
 /** The SDK's deserializer, with the result re-linked for speed (see relink.ts). */
 function deserializeFn(payload: Uint8Array): unknown {
@@ -66,6 +69,8 @@ interface SourceState {
   watermark: Millis;
   durableBefore: Millis;
   durable: Promise<void>;
+  /** Records this source handed to the pipeline. */
+  read: number;
 }
 
 export interface RunStats {
@@ -76,6 +81,9 @@ export interface RunStats {
 
 export class Executor {
   readonly metrics = new Metrics();
+  private readonly recentPanes = new RecentPanes();
+  /** Per step: the counter in front of its operator (elements received). */
+  private readonly counting: Array<CountingReceiver | undefined> = [];
   private readonly clock: Clock;
   private readonly inFlight: InFlight;
   private readonly operators: Array<StepOperator | undefined> = [];
@@ -104,13 +112,19 @@ export class Executor {
 
   /** Collection index → receivers of its consumers (main inputs and side-input collectors). */
   private build(): void {
-    const services: OperatorServices = { inFlight: this.inFlight, metrics: this.metrics, clock: this.clock };
+    const services: OperatorServices = {
+      inFlight: this.inFlight,
+      metrics: this.metrics,
+      clock: this.clock,
+      recentPanes: this.recentPanes,
+    };
     const sideCollectors = new Map<number, Receiver[]>();
     const receiverOf = (collection: number): Receiver => {
       const consumers = this.plan.collections[collection].consumers.map((index) => {
         const op = this.operators[index];
         if (!op) throw new Error(`Internal: step ${this.plan.steps[index].name} was not built before its producer.`);
-        return op as Receiver;
+        const counting = (this.counting[index] ??= new CountingReceiver(op));
+        return counting;
       });
       return fanOut([...consumers, ...(sideCollectors.get(collection) ?? [])]);
     };
@@ -132,6 +146,7 @@ export class Executor {
             watermark: WATERMARK_START,
             durableBefore: WATERMARK_START,
             durable: Promise.resolve(),
+            read: 0,
           });
           break;
         }
@@ -317,6 +332,7 @@ export class Executor {
       }
       if (records.length > 0) {
         this.elementsRead += records.length;
+        state.read += records.length;
         this.lastDataAt = Date.now();
       }
       if (batch.watermark > state.watermark) state.watermark = batch.watermark;
@@ -440,6 +456,41 @@ export class Executor {
         .catch((error: unknown) => this.inFlight.fail(error));
       if (final) await state.durable;
     }
+  }
+
+  /** What the run reports about itself (run_snapshot.ts): read on demand, by the result, metrics and tests. */
+  snapshot(state: RunSnapshot["state"]): RunSnapshot {
+    const plan = this.plan;
+    const sources: SourceSnapshot[] = this.sources
+      .filter((s) => s.step.spec.kind === "source")
+      .map((s) => {
+        const observed = s.source.observe?.();
+        return {
+          step: s.step.name,
+          watermark: s.watermark,
+          connected: observed?.connected ?? true,
+          partitions: observed?.partitions ?? [],
+        };
+      });
+    return {
+      at: Date.now(),
+      state,
+      elementsRead: this.elementsRead,
+      counters: this.metrics.counters(),
+      steps: plan.order.map((index) => {
+        const step = plan.steps[index];
+        return {
+          index,
+          name: step.name,
+          kind: step.spec.kind,
+          inputs: step.inputs.map((c) => plan.collections[c].producer),
+          elements: this.sourceByStep.get(index)?.read ?? this.counting[index]?.count ?? 0,
+        };
+      }),
+      sources,
+      grouped: this.grouped.map(({ op }) => op.observe()),
+      recentPanes: this.recentPanes.list(),
+    };
   }
 
   /** The current watermark of every collection, by PCollection id (for tests and diagnostics). */

@@ -31,7 +31,7 @@ import {
 } from "./kafka_offsets";
 import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec, timestampMode, type KafkaRecord, type KafkaSourceSpec } from "./kafka_source_spec";
 import { registerSource } from "./registry";
-import type { SourceBatch, SourceContext, SourceRecord, UnboundedSource } from "./source";
+import type { SourceBatch, SourceContext, SourceObservation, SourceRecord, UnboundedSource } from "./source";
 
 /** The most records one read() hands to the runner. */
 const MAX_RECORDS_PER_READ = 8192;
@@ -50,6 +50,10 @@ interface PartitionInfo {
   /** The metadata of the commit this run resumed from, if any. */
   restored: CommitMetadata | undefined;
   lastCommitted: string | undefined;
+  /** Records of this partition handed to the runner (metrics). */
+  recordsRead: number;
+  /** The offset last committed (or resumed from), for metrics. */
+  committedOffset: number | undefined;
 }
 
 /** One fetched batch of one partition, waiting to be handed to the runner (the hot path: no per-record wrapper). */
@@ -202,6 +206,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
           assigned: true,
           restored,
           lastCommitted: undefined,
+          recordsRead: 0,
+          committedOffset: this.committedStart.get(tp.partition),
         };
         this.partitions.set(key, info);
         if (this.spec.from !== "committed" && info.startOffset !== undefined) {
@@ -344,6 +350,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       return;
     }
     const restored = info.restored !== undefined;
+    const handedBefore = out.length;
     let runStart = -1;
     let runMax = Number.NEGATIVE_INFINITY;
     let watermarkMax = Number.NEGATIVE_INFINITY;
@@ -369,6 +376,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       out.push({ value: record, timestamp: eventTime });
     }
     if (runStart >= 0) info.offsets.handedRange(runStart, Number(records[limit - 1].offset) + 1, runMax);
+    info.recordsRead += out.length - handedBefore;
     if (watermarkMax > Number.NEGATIVE_INFINITY) {
       this.policy.observe(info.key, watermarkMax, now);
       if (watermarkMax > this.maxEventTimeHanded) this.maxEventTimeHanded = watermarkMax;
@@ -447,6 +455,10 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     try {
       await this.consumer.commit(commits);
       this.stats.commits++;
+      for (const c of commits) {
+        const info = this.partitions.get(`${c.topic}:${c.partition}`);
+        if (info) info.committedOffset = Number(c.offset);
+      }
     } catch (e) {
       this.stats.commitFailures++;
       for (const c of commits) {
@@ -483,6 +495,25 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         idle: this.policy.isIdle(i.key, now),
         commitOffset: i.offsets.commitOffset(),
       }));
+  }
+
+  /** Connection state and per-partition counts, offsets and watermarks (metrics, health, status page). */
+  observe(): SourceObservation {
+    const now = this.now();
+    const partitions = [...this.partitions.values()]
+      .filter((i) => i.assigned)
+      .sort((a, b) => a.tp.partition - b.tp.partition)
+      .map((i) => ({
+        topic: i.tp.topic,
+        partition: i.tp.partition,
+        recordsRead: i.recordsRead,
+        watermark: this.policy.partitionWatermark(i.key),
+        idle: this.policy.isIdle(i.key, now),
+        logEndOffset: i.highWatermark,
+        position: i.fetchedEnd ?? i.startOffset,
+        committedOffset: i.committedOffset,
+      }));
+    return { connected: this.consumer !== undefined && this.failure === undefined && !this.closing, partitions };
   }
 }
 
