@@ -40,6 +40,7 @@ import {
 } from "./operators/simple_operators";
 import * as urns from "./urns";
 import { relinkDeserialized } from "./relink";
+import { sinkMetrics } from "../../transforms/sinks/sink_metrics";
 import { CountingReceiver } from "./observability/counting_receiver";
 import { RecentPanes } from "./observability/recent_panes";
 import type { RunSnapshot, SourceSnapshot } from "./observability/run_snapshot";
@@ -490,6 +491,7 @@ export class Executor {
       sources,
       grouped: this.grouped.map(({ op }) => op.observe()),
       recentPanes: this.recentPanes.list(),
+      sinks: sinkMetrics().snapshot(),
     };
   }
 

@@ -5,6 +5,7 @@
  * watermarks are −Infinity before the first one and +Infinity once an input ended.
  */
 import type { Millis, Timing } from "../grouping/model";
+import type { SinkSnapshot } from "../../../transforms/sinks/sink_metrics";
 
 /** One Kafka partition as the source sees it. Offsets are undefined until known. */
 export interface PartitionSnapshot {
@@ -86,4 +87,6 @@ export interface RunSnapshot {
   readonly grouped: readonly GroupedStepSnapshot[];
   /** Newest last. */
   readonly recentPanes: readonly RecentPane[];
+  /** What sinks reported (transforms/sinks/sink_metrics.ts; process-wide). */
+  readonly sinks: readonly SinkSnapshot[];
 }
