@@ -57,7 +57,7 @@ function histogramFrom(
     type: "histogram",
     aggregator: "sum",
     collect: undefined,
-    get: async (): Promise<MetricObjectWithValues<MetricValueWithName<string>>> => {
+    get: async (): Promise<Omit<MetricObjectWithValues<MetricValueWithName<string>>, "collect">> => {
       const values: MetricValueWithName<string>[] = [];
       for (const h of read()) {
         let cumulative = 0;

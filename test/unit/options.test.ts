@@ -34,6 +34,8 @@ describe("pipeline options", () => {
       commitInterval: 5_000,
       sink: "console",
       pgUrl: "postgres://postgres@127.0.0.1:5432/test",
+      metricsPort: null,
+      logLevel: "info",
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
