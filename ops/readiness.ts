@@ -21,8 +21,10 @@ export function readiness(
   stallAfterMs: number = DEFAULT_STALL_AFTER_MS,
 ): Readiness {
   if (snapshot === undefined) return { ready: false, reasons: ["the pipeline is starting"] };
+  if (snapshot.state !== "RUNNING") {
+    return { ready: false, reasons: [`the pipeline is ${snapshot.state === "DONE" ? "finished" : "failed"}`] };
+  }
   const reasons: string[] = [];
-  if (snapshot.state !== "RUNNING") reasons.push(`the pipeline is ${snapshot.state === "DONE" ? "finished" : "failed"}`);
   for (const source of snapshot.sources) {
     if (!source.connected) reasons.push(`${source.step}: not connected to Kafka (see the log for the client's error)`);
   }
