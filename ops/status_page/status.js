@@ -75,12 +75,12 @@
     for (const step of s.steps) depth.set(step.index, Math.max(-1, ...step.inputs.map((i) => depth.get(i) ?? 0)) + 1);
     const columns = [];
     for (const step of s.steps) (columns[depth.get(step.index)] ||= []).push(step);
-    const W = 170, H = 42, GX = 40, GY = 14;
+    const W = 136, H = 40, GX = 18, GY = 12;
     const pos = new Map();
     columns.forEach((col, c) => col.forEach((step, r) => pos.set(step.index, { x: 10 + c * (W + GX), y: 10 + r * (H + GY) })));
     const width = 20 + columns.length * (W + GX) - GX;
     const height = 20 + Math.max(...columns.map((col) => col.length)) * (H + GY) - GY;
-    const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, height, role: "img", "aria-label": "pipeline graph" });
+    const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": "pipeline graph" });
     for (const step of s.steps) {
       const to = pos.get(step.index);
       for (const input of step.inputs) {
@@ -95,8 +95,8 @@
       const cls = step.kind === "source" || step.kind === "impulse" ? "source" : groupedKinds.has(step.kind) ? "grouped" : "";
       g.append(svg("rect", { x: p.x, y: p.y, width: W, height: H, rx: 5, class: cls }));
       const title = svg("title", {}, step.name);
-      const short = step.name.split("/").slice(-2).join("/");
-      g.append(title, svg("text", { x: p.x + 6, y: p.y + 16 }, short.length > 26 ? "…" + short.slice(-25) : short));
+      const short = step.name.split("/").pop().replace(/^parDo\(\[object Object\]\)$/, step.name.split("/")[0]);
+      g.append(title, svg("text", { x: p.x + 6, y: p.y + 16 }, short.length > 23 ? short.slice(0, 22) + "…" : short));
       g.append(svg("text", { x: p.x + 6, y: p.y + 33, class: "count" }, fmt(step.elements)));
       root.append(g);
     }
@@ -138,7 +138,7 @@
       p.logEndOffset, p.position, p.committedOffset, sub(p.logEndOffset, p.position), sub(p.logEndOffset, p.committedOffset)]));
     fillRows($("grouped"), s.grouped.map((g) => [g.step, time(g.inputWatermark), time(g.outputWatermark), g.openWindows,
       g.panes.EARLY, g.panes.ON_TIME, g.panes.LATE, g.lateElements, g.droppedDueToLateness]));
-    fillRows($("panes"), [...s.recentPanes].reverse().map((p) => [clock(p.emittedAt), p.step, p.key,
+    fillRows($("panes"), [...s.recentPanes].reverse().slice(0, 12).map((p) => [clock(p.emittedAt), p.step, p.key,
       `${time(p.window.start)} – ${clock(p.window.end)}`, `${p.timing} #${p.index}${p.isLast ? " final" : ""}`, el("td", p.value, "value")]));
   }
 
