@@ -55,6 +55,12 @@ async function tile(page: Page, label: string): Promise<number> {
 const BASE = Math.floor(Date.now() / 60_000) * 60_000 - 6 * 60_000;
 const at = (second: number): number => BASE + second * 1000;
 
+/** Waits until a tile shows `text`. */
+async function tileShows(page: Page, label: string, text: string): Promise<void> {
+  // (A locator, not a string expression: the page's Content-Security-Policy forbids eval.)
+  await page.locator(`.tile[data-metric="${label}"] .value`, { hasText: new RegExp(`^${text}$`) }).waitFor();
+}
+
 /** Sales of every product at `second`, one per partition. */
 function batch(second: number): ReturnType<typeof saleRecord>[] {
   return PRODUCTS.flatMap((product, i) => [0, 1, 2].map((p) => saleRecord(p, sale(`user_${p}`, product, 10 + i + p, at(second + p)))));
@@ -92,7 +98,7 @@ describe("status page in headless Chromium", () => {
     for (const step of ["readFromKafka", "parseSalesEvents/map(parseOrDeadLetter)", "sumCountAvgPerProduct/combinePerKeyAndWindow"]) {
       expect(await page.locator(`#graph g[data-step="${step}"]`).count()).toBe(1);
     }
-    await page.waitForFunction(() => document.querySelector('.tile[data-metric="records read"] .value')?.textContent === "15");
+    await tileShows(page, "records read", "15");
     expect(await page.locator("#partitions tbody tr").count()).toBe(3);
 
     // More records: the numbers move, windows fire, panes appear (the hostile key among them).
@@ -102,11 +108,11 @@ describe("status page in headless Chromium", () => {
     }
     await produce(topic, [saleRecord(0, sale("user_0", "apples", 1, at(5)))]); // droppable by now
     await waitFor("every record read", () => pipeline.result.snapshot().elementsRead === 80);
-    await page.waitForFunction(() => document.querySelector('.tile[data-metric="records read"] .value')?.textContent === "80");
+    await tileShows(page, "records read", "80");
     expect(await tile(page, "records read")).toBe(80);
-    await page.waitForFunction(() => document.querySelector('.tile[data-metric="dropped (late output)"] .value')?.textContent === "1");
+    await tileShows(page, "dropped (late output)", "1");
     expect(await tile(page, "dead letters")).toBe(4);
-    await page.waitForFunction(() => document.querySelectorAll("#panes tbody tr").length >= 10);
+    await page.locator("#panes tbody tr").nth(9).waitFor();
     const readCount = await page.locator('#graph g[data-step="readFromKafka"] text.count').textContent();
     expect(readCount).toBe("80");
     const groupedRows = await page.locator("#grouped tbody tr td").allTextContents();
@@ -117,7 +123,7 @@ describe("status page in headless Chromium", () => {
     // The hostile product id is text in the panes table; nothing it contains ran or became an element.
     const keys = await page.locator("#panes tbody tr td:nth-child(3)").allTextContents();
     expect(keys).toContain(HOSTILE);
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => typeof (globalThis as Record<string, unknown>).__xss)).toBe("undefined");
     expect(await page.locator("img").count()).toBe(0);
     expect(await page.locator("script").count()).toBe(1); // status.js only
     expect(errors).toEqual([]);
