@@ -25,8 +25,8 @@ const TOPIC = "sales_events";
 const BOOTSTRAP = "127.0.0.1:9092";
 const GROUP = "sales-aggregation";
 
-function run(what: string, args: readonly string[]): { done: Promise<number> } {
-  const child = spawn(process.execPath, ["-r", "./tools/register.js", ...args], { cwd: ROOT, stdio: "inherit" });
+function run(what: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): { done: Promise<number> } {
+  const child = spawn(process.execPath, ["-r", "./tools/register.js", ...args], { cwd: ROOT, stdio: "inherit", env });
   const done = new Promise<number>((resolve) => {
     child.on("exit", (code, signal) => resolve(code ?? (signal === "SIGINT" || signal === "SIGTERM" ? 0 : 1)));
     child.on("error", (e) => {
@@ -102,7 +102,7 @@ async function main(): Promise<number> {
     "--late-fraction=0.01",
     "--late-delay=3m",
     "--malformed-fraction=0.01",
-  ]);
+  ], { ...process.env, SALES_PRODUCE_PROGRESS: "0" }); // the terminal's status line is the pipeline's
   const produced = await producer.done;
   const finished = await pipeline.done;
   return produced !== 0 ? produced : finished;

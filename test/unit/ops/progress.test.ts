@@ -1,6 +1,7 @@
 /** The terminal status line and the periodic progress figures. */
 import { PassThrough } from "stream";
 import { progressFigures, startProgress, statusLine } from "../../../ops/progress";
+import { progressBar } from "../../../ops/progress_bar";
 import { createLogger } from "../../../ops/logger";
 import { T0, snapshotAt } from "./snapshot_fixture";
 
@@ -45,5 +46,14 @@ describe("progress", () => {
     // cleared before the pane line, redrawn after it, cleared at the end
     expect(written.split("\r\x1b[2K").length - 1).toBe(2);
     expect(printer.write).toBe(originalWrite);
+  });
+});
+
+describe("progress bar (npm run produce on a terminal)", () => {
+  test("done/total, percent, rate and ETA", () => {
+    expect(progressBar(1600, 4000, 8000, 10)).toBe("[████░░░░░░]  1,600/4,000  40%  200/s  ETA 12s");
+    expect(progressBar(0, 4000, 0, 4)).toBe("[░░░░]  0/4,000  0%  0/s  ETA —");
+    expect(progressBar(100, 100_000, 1000, 4)).toBe("[░░░░]  100/100,000  0%  100/s  ETA 16m39s");
+    expect(progressBar(4000, 4000, 20_000, 4)).toBe("[████]  4,000/4,000  100%  200/s  ETA 0s");
   });
 });
