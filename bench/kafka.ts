@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   for (const [name, r] of [
     ["(a) our pipeline, direct runner", ours],
     ["(b) hand-written kafkajs eachBatch loop", loop],
-    ["(c) (a) with metrics on, scraped every 1 s", metered],
+    ["(c) (a) + metrics, scraped every 1 s", metered],
   ] as const) {
     console.log(
       `${name.padEnd(40)} ${fmt(r.eventsPerSecond).padStart(9)}   ${r.seconds.toFixed(2).padStart(7)}   ${r.peakRssMb.toFixed(0).padStart(5)} MB   ${fmt(r.outputs).padStart(8)}`,
