@@ -18,31 +18,32 @@ type Sample = readonly [Labels, number];
 
 const seconds = (ms: number): number => ms / 1000;
 
-function counterFrom(registry: Registry, name: string, help: string, labelNames: string[], read: () => Sample[]): void {
-  new Counter({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [labels, value] of read()) this.inc(labels, value);
-    },
-  });
+/** A counter or gauge whose series are refilled from `read()` at each scrape. */
+function seriesFrom(kind: "counter" | "gauge", registry: Registry, name: string, help: string, labelNames: string[], read: () => Sample[]): void {
+  const configuration = { name, help, labelNames, registers: [registry] };
+  if (kind === "counter") {
+    new Counter({
+      ...configuration,
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.inc(labels, value);
+      },
+    });
+  } else {
+    new Gauge({
+      ...configuration,
+      collect() {
+        this.reset();
+        for (const [labels, value] of read()) this.set(labels, value);
+      },
+    });
+  }
 }
 
-function gaugeFrom(registry: Registry, name: string, help: string, labelNames: string[], read: () => Sample[]): void {
-  new Gauge({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [labels, value] of read()) this.set(labels, value);
-    },
-  });
-}
+const counterFrom = (registry: Registry, name: string, help: string, labelNames: string[], read: () => Sample[]): void =>
+  seriesFrom("counter", registry, name, help, labelNames, read);
+const gaugeFrom = (registry: Registry, name: string, help: string, labelNames: string[], read: () => Sample[]): void =>
+  seriesFrom("gauge", registry, name, help, labelNames, read);
 
 /** A histogram whose buckets are kept elsewhere (the sinks' registry): exported as prom-client formats it. */
 function histogramFrom(
