@@ -75,6 +75,7 @@ export function startProgress(options: ProgressOptions): Progress {
     return f;
   };
   if (!options.interactive) {
+    figures(); // the reference for the first line's events/s
     const timer = setInterval(() => {
       const f = figures();
       if (f) options.logger.info(f, "progress");
