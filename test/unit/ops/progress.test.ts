@@ -49,6 +49,32 @@ describe("progress", () => {
   });
 });
 
+describe("progress off a terminal", () => {
+  test("a `progress` log line with the figures every logEveryMs", () => {
+    jest.useFakeTimers();
+    const lines: string[] = [];
+    let read = 100;
+    const progress = startProgress({
+      snapshot: () => snapshotAt(T0 + (read - 100) * 10, { elementsRead: read }),
+      interactive: false,
+      logger: createLogger({ level: "info", pretty: false, destination: { write: (l: string) => void lines.push(l) } }),
+      logEveryMs: 10_000,
+    });
+    try {
+      read = 200; // 100 more records over 1 s of snapshot time
+      jest.advanceTimersByTime(9_999);
+      expect(lines).toEqual([]);
+      jest.advanceTimersByTime(1);
+      expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+        expect.objectContaining({ msg: "progress", eventsPerSecond: 100, recordsRead: 200, consumerLag: 20, deadLetters: 3 }),
+      ]);
+    } finally {
+      progress.stop();
+      jest.useRealTimers();
+    }
+  });
+});
+
 describe("progress bar (npm run produce on a terminal)", () => {
   test("done/total, percent, rate and ETA", () => {
     expect(progressBar(1600, 4000, 8000, 10)).toBe("[████░░░░░░]  1,600/4,000  40%  200/s  ETA 12s");
