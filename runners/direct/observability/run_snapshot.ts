@@ -16,7 +16,7 @@ export interface PartitionSnapshot {
   readonly watermark: Millis;
   /** Left out of the source watermark because it was silent for the idle timeout. */
   readonly idle: boolean;
-  /** The log end offset (high watermark) in the last fetch response of this partition. */
+  /** The log end offset (high watermark): from the last fetch response, or the broker asked every 5 s. */
   readonly logEndOffset: number | undefined;
   /** The next offset to fetch. */
   readonly position: number | undefined;

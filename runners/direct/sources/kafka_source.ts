@@ -118,6 +118,9 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   private maxEventTimeHanded: Millis = Number.NEGATIVE_INFINITY;
   private lastCommitAt = Number.NEGATIVE_INFINITY;
   private lastEndCheckAt = Number.NEGATIVE_INFINITY;
+  /** Wall-clock time of the last log-end-offset refresh (metrics: consumer lag while fetching is paused). */
+  private lastLogEndRefreshAt = Date.now();
+  private refreshingLogEnd = false;
   private finished = false;
   private closing = false;
   private commits: Promise<void> = Promise.resolve();
@@ -237,7 +240,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const key = `${batch.topic}:${batch.partition}`;
     const info = this.partitions.get(key);
     if (info === undefined || !info.assigned) return;
-    info.highWatermark = Number(batch.highWatermark);
+    info.highWatermark = Math.max(info.highWatermark ?? 0, Number(batch.highWatermark));
     const fetched = batch.records;
     // Offsets increase within a batch: only its head can repeat what was fetched before (after a rebalance).
     let from = 0;
@@ -331,6 +334,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     // the runner should not run dry meanwhile.
     if (this.paused && this.buffered <= this.spec.maxBufferedRecords * 0.75) this.resumeFetching();
     if (out.length === 0) await this.checkEndOfInput(now);
+    this.refreshLogEnd();
     this.lastWatermark = this.policy.current(now);
     return { records: out, watermark: this.lastWatermark };
   }
@@ -495,6 +499,30 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         idle: this.policy.isIdle(i.key, now),
         commitOffset: i.offsets.commitOffset(),
       }));
+  }
+
+  /**
+   * Every 5 s, asks the broker for the log end offsets in the background: a fetch response carries them too, but
+   * none comes while fetching is paused (backpressure) or stuck, which is when consumer lag matters. Best effort.
+   */
+  private refreshLogEnd(): void {
+    const admin = this.admin;
+    if (admin === undefined || this.refreshingLogEnd || this.closing || Date.now() - this.lastLogEndRefreshAt < 5000) return;
+    this.refreshingLogEnd = true;
+    this.lastLogEndRefreshAt = Date.now();
+    admin.topicOffsets(this.spec.topic).then(
+      (ends) => {
+        this.refreshingLogEnd = false;
+        for (const end of ends) {
+          const info = this.partitions.get(`${this.spec.topic}:${end.partition}`);
+          const high = Number(end.high);
+          if (info !== undefined && (info.highWatermark === undefined || high > info.highWatermark)) info.highWatermark = high;
+        }
+      },
+      () => {
+        this.refreshingLogEnd = false; // the next read tries again; a broker problem surfaces through the consumer
+      },
+    );
   }
 
   /** Connection state and per-partition counts, offsets and watermarks (metrics, health, status page). */
