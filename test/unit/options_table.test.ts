@@ -7,13 +7,13 @@ import * as path from "path";
 import { optionDefinitions } from "../../pipelines/options";
 import { optionsTable } from "../../tools/options_table";
 
-const DOC = path.resolve(__dirname, "../../docs/operations.md");
+const DOCS = ["README.md", "docs/operations.md"].map((f) => path.resolve(__dirname, "../..", f));
+const HEADER = "| Option | Default | Meaning |";
 
-/** Rows of the table whose header is `| Option | Default | Meaning |`: option name → [default cell, whole row]. */
-function documentedOptions(): Map<string, { defaultCell: string; row: string }> {
-  const lines = fs.readFileSync(DOC, "utf8").split("\n");
-  const start = lines.findIndex((l) => l.startsWith("| Option | Default | Meaning |"));
-  if (start < 0) throw new Error("docs/operations.md has no options table");
+/** Rows of a table whose header is `| Option | Default | Meaning |`: option name → [default cell, whole row]. */
+function documentedOptions(file: string): Map<string, { defaultCell: string; row: string }> {
+  const lines = fs.readFileSync(file, "utf8").split("\n");
+  const start = lines.findIndex((l) => l.startsWith(HEADER));
   const rows = new Map<string, { defaultCell: string; row: string }>();
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith("|")) break;
@@ -26,8 +26,14 @@ function documentedOptions(): Map<string, { defaultCell: string; row: string }> 
 }
 
 describe("documented options", () => {
-  test("docs/operations.md lists exactly the options yargs defines, with their defaults and choices", () => {
-    const documented = documentedOptions();
+  test("docs/operations.md (and any other options table, e.g. in README.md) lists exactly the options yargs defines, with their defaults and choices", () => {
+    const tables = DOCS.filter((file) => fs.readFileSync(file, "utf8").includes(HEADER));
+    expect(tables).toContain(DOCS[1]);
+    for (const file of tables) checkTable(file);
+  });
+
+  function checkTable(file: string): void {
+    const documented = documentedOptions(file);
     const defined = optionDefinitions();
     expect([...documented.keys()].sort()).toEqual(defined.map((o) => o.name).sort());
     for (const o of defined) {
@@ -35,7 +41,7 @@ describe("documented options", () => {
       if (o.default !== undefined) expect([o.name, doc?.defaultCell.startsWith(`\`${o.default}\``)]).toEqual([o.name, true]);
       for (const choice of o.choices ?? []) expect([o.name, choice, doc?.row.includes(`\`${choice}\``)]).toEqual([o.name, choice, true]);
     }
-  });
+  }
 
   test("npm run docs:options generates a row per option from the definition", () => {
     const table = optionsTable().split("\n");
