@@ -9,8 +9,9 @@ export interface HttpAnswer {
 
 export function get(url: string): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
+    // A new connection per request (no keep-alive): a reused socket the server closed meanwhile would reset.
     http
-      .get(url, (res) => {
+      .get(url, { agent: false }, (res) => {
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => (body += chunk));

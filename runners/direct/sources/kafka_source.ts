@@ -121,6 +121,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   /** Wall-clock time of the last log-end-offset refresh (metrics: consumer lag while fetching is paused). */
   private lastLogEndRefreshAt = Date.now();
   private refreshingLogEnd = false;
+  /** The last refresh failed: the broker did not answer (readiness). */
+  private logEndRefreshFailed = false;
   private finished = false;
   private closing = false;
   private commits: Promise<void> = Promise.resolve();
@@ -503,7 +505,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
 
   /**
    * Every 5 s, asks the broker for the log end offsets in the background: a fetch response carries them too, but
-   * none comes while fetching is paused (backpressure) or stuck, which is when consumer lag matters. Best effort.
+   * none comes while fetching is paused (backpressure) or stuck, which is when consumer lag matters. Best effort;
+   * it doubles as the readiness probe of the broker connection (observe().connected).
    */
   private refreshLogEnd(): void {
     const admin = this.admin;
@@ -513,6 +516,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     admin.topicOffsets(this.spec.topic).then(
       (ends) => {
         this.refreshingLogEnd = false;
+        this.logEndRefreshFailed = false;
         for (const end of ends) {
           const info = this.partitions.get(`${this.spec.topic}:${end.partition}`);
           const high = Number(end.high);
@@ -520,7 +524,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         }
       },
       () => {
-        this.refreshingLogEnd = false; // the next read tries again; a broker problem surfaces through the consumer
+        this.refreshingLogEnd = false; // the next read tries again; a lasting problem surfaces through the consumer
+        this.logEndRefreshFailed = true;
       },
     );
   }
@@ -541,7 +546,11 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         position: i.fetchedEnd ?? i.startOffset,
         committedOffset: i.committedOffset,
       }));
-    return { connected: this.consumer !== undefined && this.failure === undefined && !this.closing, partitions };
+    // Not connected: not started, failed, closing, or the broker did not answer the last offsets request (or has
+    // not answered the current one for 10 s).
+    const brokerSilent = this.logEndRefreshFailed || (this.refreshingLogEnd && Date.now() - this.lastLogEndRefreshAt > 10_000);
+    const connected = this.consumer !== undefined && this.failure === undefined && !this.closing && !brokerSilent;
+    return { connected, partitions };
   }
 }
 
