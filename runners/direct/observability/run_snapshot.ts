@@ -28,7 +28,7 @@ export interface PartitionSnapshot {
 export interface SourceSnapshot {
   readonly step: string;
   readonly watermark: Millis;
-  /** False while not (yet) connected, or after its client failed. */
+  /** False while not (yet) connected, after its client failed, or while the broker does not answer. */
   readonly connected: boolean;
   readonly partitions: readonly PartitionSnapshot[];
 }
