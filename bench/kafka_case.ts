@@ -1,6 +1,8 @@
 /**
  * One measurement of bench/kafka.ts, in its own process (so peak RSS is its own):
- *   node -r ./tools/register.js bench/kafka_case.ts pipeline|loop TOPIC COUNT
+ *   node -r ./tools/register.js bench/kafka_case.ts pipeline|pipeline-metrics|loop TOPIC COUNT
+ * pipeline-metrics: the same pipeline with the operations server on (ops/server.ts), scraped over HTTP every second
+ * (/metrics and /status.json, as Prometheus and an open status page would; Prometheus usually scrapes every 15 s).
  * Consumes TOPIC from the beginning with a fresh consumer group until COUNT records are processed, doing
  * parse → fixed 60 s windows → sum/count/avg per product, and prints one JSON line: the time from the first
  * record to the last one processed (the group join before is the same for both and not counted), events/s,
@@ -16,6 +18,8 @@ import { strictUtf8 } from "../transforms/parse_events";
 import { readFromKafka } from "../transforms/kafka";
 import { parDo } from "apache-beam/transforms/pardo";
 import { buildPipeline } from "../pipelines/sales_aggregation";
+import { startOpsServer } from "../ops/server";
+import * as http from "http";
 
 const BOOTSTRAP = process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092";
 const WINDOW = 60_000;
@@ -44,8 +48,20 @@ function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+/** GET url, body discarded. */
+function fetchAndDiscard(url: string): Promise<void> {
+  return new Promise((resolve) => {
+    http
+      .get(url, (res) => {
+        res.resume();
+        res.on("end", () => resolve());
+      })
+      .on("error", () => resolve());
+  });
+}
+
 /** Our pipeline (the same buildPipeline as the product) on the direct runner, with no-op sinks. */
-async function pipeline(topic: string, count: number): Promise<Result> {
+async function pipeline(topic: string, count: number, withMetrics = false): Promise<Result> {
   let source: KafkaSource | undefined;
   registerSource(KAFKA_SOURCE_URN, (payload) => {
     source = new KafkaSource(decodeKafkaSourceSpec(payload));
@@ -80,6 +96,13 @@ async function pipeline(topic: string, count: number): Promise<Result> {
       },
     ),
   )) as DirectPipelineResult;
+  const ops = withMetrics ? await startOpsServer({ port: 0, snapshot: () => result.snapshot() }) : undefined;
+  const scraper = ops
+    ? setInterval(() => {
+        void fetchAndDiscard(`${ops.url}/metrics`);
+        void fetchAndDiscard(`${ops.url}/status.json`);
+      }, 1000)
+    : undefined;
   let end = 0;
   let cpuStart = 0;
   let cpuEnd = 0;
@@ -92,10 +115,12 @@ async function pipeline(topic: string, count: number): Promise<Result> {
     } else await new Promise((resolve) => setTimeout(resolve, 2));
   }
   await result.waitUntilFinish();
+  clearInterval(scraper);
+  await ops?.close();
   const start = source?.stats.firstHandedAt ?? 0;
   const seconds = (end - start) / 1000;
   return {
-    engine: "pipeline",
+    engine: withMetrics ? "pipeline-metrics" : "pipeline",
     events: count,
     seconds,
     eventsPerSecond: count / seconds,
@@ -194,7 +219,10 @@ async function loop(topic: string, count: number): Promise<Result> {
 async function main(): Promise<void> {
   const [engine, topic, countText] = process.argv.slice(2);
   const count = Number(countText);
-  const result = engine === "pipeline" ? await pipeline(topic, count) : await loop(topic, count);
+  const result =
+    engine === "pipeline" || engine === "pipeline-metrics"
+      ? await pipeline(topic, count, engine === "pipeline-metrics")
+      : await loop(topic, count);
   process.stdout.write(JSON.stringify(result) + "\n");
 }
 

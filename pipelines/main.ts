@@ -14,6 +14,10 @@ import { DEAD_LETTERS_COUNTER, deadLetterOf } from "../transforms/parse_events";
 import { consoleDeadLetters, consoleLate, consoleResults, formatDeadLetter } from "../transforms/sinks/console";
 import { OptionsError, helpText, parseOptions, wantsHelp, type SalesConfig } from "./options";
 import { buildPipeline, type SalesIO } from "./sales_aggregation";
+import { createLogger } from "../ops/logger";
+import { startOpsServer, type OpsServer } from "../ops/server";
+import { startProgress } from "../ops/progress";
+import { DEFAULT_STALL_AFTER_MS } from "../ops/readiness";
 
 /** The IO the config asks for. */
 export function salesIO(config: SalesConfig): SalesIO {
@@ -70,7 +74,9 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     );
     return 2;
   }
-  process.stderr.write(describe(config) + "\n");
+  // Logs go to stderr (JSON unless stdout is a terminal); stdout carries only what the console sink prints.
+  const logger = createLogger({ level: config.logLevel });
+  logger.info({ config }, describe(config)); // pgUrl's password is redacted by the logger
   const started = Date.now();
   let stepErrors = 0;
   const runner = createRunner({
@@ -84,13 +90,43 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     },
   });
   const io = salesIO(config);
-  const result = (await runner.run((root) => buildPipeline(root, config, io))) as DirectPipelineResult;
+  const result = (await runner.runAsync((root) => buildPipeline(root, config, io))) as DirectPipelineResult;
+  let ops: OpsServer | undefined;
+  if (config.metricsPort !== null) {
+    try {
+      ops = await startOpsServer({
+        port: config.metricsPort,
+        snapshot: () => result.snapshot(),
+        stallAfterMs: Math.max(DEFAULT_STALL_AFTER_MS, 2 * config.idleTimeout),
+      });
+    } catch (e) {
+      await result.stop().catch(() => undefined);
+      throw new Error(
+        `cannot serve metrics on port ${config.metricsPort} (${e instanceof Error ? e.message : String(e)}): ` +
+          `pass another --metrics-port (0 picks a free one)`,
+      );
+    }
+    logger.info({ url: `${ops.url}/`, metrics: `${ops.url}/metrics` }, `status page ${ops.url}/ (metrics at ${ops.url}/metrics)`);
+  }
+  const progress = startProgress({ snapshot: () => result.snapshot(), interactive: process.stderr.isTTY === true, logger });
+  try {
+    await result.waitUntilFinish();
+  } finally {
+    progress.stop();
+    await ops?.close();
+  }
   const counters = await result.counters();
   const stats = result.stats();
-  process.stderr.write(
+  logger.info(
+    {
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      recordsRead: stats.elementsRead,
+      deadLetters: counters[DEAD_LETTERS_COUNTER] ?? 0,
+      droppedDueToLateness: counters.droppedDueToLateness ?? 0,
+    },
     `pipeline: done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${stats.elementsRead} records read, ` +
       `${(counters[DEAD_LETTERS_COUNTER] ?? 0) + stepErrors} dead letters, ${counters.droppedDueToLateness ?? 0} late records ` +
-      `dropped to the late-data output\n`,
+      `dropped to the late-data output`,
   );
   return 0;
 }

@@ -52,7 +52,13 @@ export interface SalesConfig {
   readonly onStepError: OnStepError;
   /** Accepted now for the PostgreSQL sink of a later issue. */
   readonly pgUrl: string;
+  /** Serve /metrics, /healthz, /readyz and the status page on this port (0: any free port); null: off. */
+  readonly metricsPort: number | null;
+  readonly logLevel: LogLevel;
 }
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 /** A usage error: one line, what was wrong and what is valid. */
 export class OptionsError extends Error {
@@ -85,6 +91,8 @@ const OPTION_NAMES = [
   "sink",
   "pg-url",
   "on-step-error",
+  "metrics-port",
+  "log-level",
 ] as const;
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -192,6 +200,8 @@ function parser(argv: readonly string[]) {
       default: "fail" as OnStepError,
       describe: "a step throwing on a record stops the run, or sends the record to the dead letters",
     })
+    .option("metrics-port", { type: "number", describe: "serve /metrics, /healthz, /readyz and the status page here (0: any free port)" })
+    .option("log-level", { choices: LOG_LEVELS, default: "info" as LogLevel, describe: "least level of the logs on stderr" })
     .parserConfiguration({ "duplicate-arguments-array": false })
     .strict()
     .exitProcess(false)
@@ -257,6 +267,10 @@ export function parseOptions(
   }
   const key: AggregationKey = args.key === "auto" ? (window.kind === "sessions" ? "user" : "product") : args.key;
   const timestampField = args["timestamp-field"];
+  const metricsPort = args["metrics-port"];
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535)) {
+    throw new OptionsError(`invalid --metrics-port "${String(metricsPort)}": expected a port number 0-65535 (0: any free port)`);
+  }
   return Object.freeze({
     runner: args.runner,
     window: Object.freeze(window),
@@ -277,5 +291,33 @@ export function parseOptions(
     sink: args.sink,
     pgUrl: args["pg-url"] ?? env.PGURL ?? DEFAULT_PG_URL,
     onStepError: args["on-step-error"],
+    metricsPort: metricsPort ?? null,
+    logLevel: args["log-level"],
   });
+}
+
+/** One option as the yargs definition states it (for the documented options table and its test). */
+export interface OptionDefinition {
+  readonly name: string;
+  readonly default: string | undefined;
+  readonly choices: readonly string[] | undefined;
+  readonly describe: string;
+}
+
+/** Every option, from the yargs definition itself, in definition order. */
+export function optionDefinitions(): OptionDefinition[] {
+  const y = parser([]) as unknown as {
+    getOptions(): { key: Record<string, boolean>; default: Record<string, unknown>; choices: Record<string, string[]> };
+    getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } };
+  };
+  const options = y.getOptions();
+  const descriptions = y.getInternalMethods().getUsageInstance().getDescriptions();
+  return Object.keys(options.key)
+    .filter((name) => name !== "help" && name !== "version")
+    .map((name) => ({
+      name,
+      default: options.default[name] === undefined ? undefined : String(options.default[name]),
+      choices: options.choices[name],
+      describe: descriptions[name] ?? "",
+    }));
 }

@@ -22,6 +22,18 @@ import type { KafkaRecord } from "../runners/direct/sources/kafka_source_spec";
 requireForSerialization("buffer", { Buffer });
 
 export const DEAD_LETTERS_COUNTER = "deadLetters";
+/** Dead letters are also counted per reason class, in counters named `deadLetters.<class>`. */
+export const DEAD_LETTER_CLASSES = ["no_value", "invalid_json", "not_an_object", "missing_field", "invalid_field"] as const;
+export type DeadLetterClass = (typeof DEAD_LETTER_CLASSES)[number];
+
+/** The class of a dead letter's reason (a small, fixed set: a metric label must not carry the data). */
+export function deadLetterClass(reason: string): DeadLetterClass {
+  if (reason.startsWith("record has no value")) return "no_value";
+  if (reason.startsWith("invalid JSON")) return "invalid_json";
+  if (reason.startsWith("expected a JSON object")) return "not_an_object";
+  if (/^[^:\s]+: missing\b/.test(reason)) return "missing_field";
+  return "invalid_field";
+}
 // Module constants used inside serialized functions must not be exported: TypeScript's CommonJS output would
 // reference them through `exports`, which the closure serializer cannot follow.
 const RAW_LIMIT = 4096;
@@ -50,6 +62,8 @@ export type ParsedEvents = {
   events: PCollection<SaleEvent>;
   deadLetters: PCollection<DeadLetter>;
 };
+
+type DeadLetterCounters = { deadLetters: Counter } & Record<DeadLetterClass, Counter>;
 
 type Routed = { events?: SaleEvent; deadLetters?: DeadLetter };
 
@@ -130,14 +144,22 @@ export function parseSalesEvents(name = "parseSalesEvents"): (records: PCollecti
     const deadLetters = split_.deadLetters.apply(
       withName(
         "countDeadLetters",
-        parDo<DeadLetter, DeadLetter, { deadLetters: Counter }>(
+        parDo<DeadLetter, DeadLetter, DeadLetterCounters>(
           {
-            process: function countDeadLetter(deadLetter: DeadLetter, context: { deadLetters: Counter }): DeadLetter[] {
+            process: function countDeadLetter(deadLetter: DeadLetter, context: DeadLetterCounters): DeadLetter[] {
               context.deadLetters.increment(1);
+              context[deadLetterClass(deadLetter.reason)].increment(1);
               return [deadLetter];
             },
           },
-          { deadLetters: counter(DEAD_LETTERS_COUNTER) },
+          {
+            deadLetters: counter(DEAD_LETTERS_COUNTER),
+            no_value: counter(`${DEAD_LETTERS_COUNTER}.no_value`),
+            invalid_json: counter(`${DEAD_LETTERS_COUNTER}.invalid_json`),
+            not_an_object: counter(`${DEAD_LETTERS_COUNTER}.not_an_object`),
+            missing_field: counter(`${DEAD_LETTERS_COUNTER}.missing_field`),
+            invalid_field: counter(`${DEAD_LETTERS_COUNTER}.invalid_field`),
+          },
         ),
       ),
     );

@@ -11,6 +11,7 @@ import type { MonitoringInfo } from "apache-beam/proto/metrics";
 import { planPipeline } from "./plan";
 import { Executor, type RunStats } from "./executor";
 import type { DistributionValue } from "./metrics";
+import type { RunSnapshot } from "./observability/run_snapshot";
 import { DEFAULT_DIRECT_RUNNER_OPTIONS, type DirectRunnerOptions } from "./options";
 
 export class DirectPipelineResult extends PipelineResult {
@@ -70,6 +71,16 @@ export class DirectPipelineResult extends PipelineResult {
 
   stats(): RunStats {
     return this.executor.stats();
+  }
+
+  /**
+   * Everything the run reports about itself, now: per-step element counts, source partitions (records read,
+   * watermarks, offsets), grouped steps (watermarks, open windows, panes by timing, late and dropped elements),
+   * counters and the most recent panes. The metrics endpoint, the status page and tests all read this.
+   */
+  snapshot(): RunSnapshot {
+    const state = this.state === JobState_Enum.DONE ? "DONE" : this.state === JobState_Enum.FAILED ? "FAILED" : "RUNNING";
+    return this.executor.snapshot(state);
   }
 
   /** Each PCollection's current watermark, by id (+Infinity once its input ended). */

@@ -36,6 +36,8 @@ describe("pipeline options", () => {
       sink: "console",
       pgUrl: "postgres://postgres@127.0.0.1:5432/test",
       onStepError: "fail",
+      metricsPort: null,
+      logLevel: "info",
     });
     expect(Object.isFrozen(config)).toBe(true);
   });

@@ -34,7 +34,7 @@ import {
 } from "./kafka_offsets";
 import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec, timestampMode, type KafkaRecord, type KafkaSourceSpec } from "./kafka_source_spec";
 import { registerSource } from "./registry";
-import type { SourceBatch, SourceContext, SourceRecord, UnboundedSource } from "./source";
+import type { SourceBatch, SourceContext, SourceObservation, SourceRecord, UnboundedSource } from "./source";
 
 /** How long open() waits for a previous run to leave the group: its session timeout (10 s) and a margin. */
 const DEFAULT_GROUP_WAIT_MS = 15_000;
@@ -86,6 +86,10 @@ interface PartitionInfo {
   /** The metadata of the commit this run resumed from, if any. */
   restored: CommitMetadata | undefined;
   lastCommitted: string | undefined;
+  /** Records of this partition handed to the runner (metrics). */
+  recordsRead: number;
+  /** The offset last committed (or resumed from), for metrics. */
+  committedOffset: number | undefined;
 }
 
 /**
@@ -179,6 +183,11 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   private maxEventTimeHanded: Millis = Number.NEGATIVE_INFINITY;
   private lastCommitAt = Number.NEGATIVE_INFINITY;
   private lastEndCheckAt = Number.NEGATIVE_INFINITY;
+  /** Wall-clock time of the last log-end-offset refresh (metrics: consumer lag while fetching is paused). */
+  private lastLogEndRefreshAt = Date.now();
+  private refreshingLogEnd = false;
+  /** The last refresh failed: the broker did not answer (readiness). */
+  private logEndRefreshFailed = false;
   private finished = false;
   private closing = false;
   /** The record timestamps were compared with the events' `timestamp` field (and warned about if need be). */
@@ -322,6 +331,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
           sampled: 0,
           disagreed: 0,
           differences: [],
+          recordsRead: 0,
+          committedOffset: this.committedStart.get(tp.partition),
         };
         this.partitions.set(key, info);
         if (this.spec.from !== "committed" && info.startOffset !== undefined) {
@@ -351,7 +362,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const key = `${batch.topic}:${batch.partition}`;
     const info = this.partitions.get(key);
     if (info === undefined || !info.assigned) return;
-    info.highWatermark = Number(batch.highWatermark);
+    info.highWatermark = Math.max(info.highWatermark ?? 0, Number(batch.highWatermark));
     info.lastBatchAt = this.now();
     const fetched = batch.records;
     // Offsets increase within a batch: only its head can repeat what was fetched before (after a rebalance).
@@ -502,6 +513,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     // the runner should not run dry meanwhile.
     if (this.paused && this.buffered <= this.spec.maxBufferedRecords * 0.75) this.resumeFetching();
     if (out.length === 0) await this.checkEndOfInput(now);
+    this.refreshLogEnd();
     this.lastWatermark = this.policy.current(now);
     return { records: out, watermark: this.lastWatermark };
   }
@@ -521,6 +533,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       return;
     }
     const restored = info.restored !== undefined;
+    const handedBefore = out.length;
     let runStart = -1;
     let runMax = Number.NEGATIVE_INFINITY;
     let watermarkMax = Number.NEGATIVE_INFINITY;
@@ -557,6 +570,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       out.push(slot);
     }
     if (runStart >= 0) info.offsets.handedRange(runStart, Number(records[limit - 1].offset) + 1, runMax);
+    info.recordsRead += out.length - handedBefore;
     if (watermarkMax > Number.NEGATIVE_INFINITY) {
       this.policy.observe(info.key, watermarkMax, now);
       if (watermarkMax > this.maxEventTimeHanded) this.maxEventTimeHanded = watermarkMax;
@@ -660,6 +674,10 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     try {
       await this.consumer.commit(commits);
       this.stats.commits++;
+      for (const c of commits) {
+        const info = this.partitions.get(`${c.topic}:${c.partition}`);
+        if (info) info.committedOffset = Number(c.offset);
+      }
     } catch (e) {
       this.stats.commitFailures++;
       for (const c of commits) {
@@ -700,6 +718,56 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         idle: this.policy.isIdle(i.key, now),
         commitOffset: i.offsets.commitOffset(),
       }));
+  }
+
+  /**
+   * Every 5 s, asks the broker for the log end offsets in the background: a fetch response carries them too, but
+   * none comes while fetching is paused (backpressure) or stuck, which is when consumer lag matters. Best effort;
+   * it doubles as the readiness probe of the broker connection (observe().connected).
+   */
+  private refreshLogEnd(): void {
+    const admin = this.admin;
+    if (admin === undefined || this.refreshingLogEnd || this.closing || Date.now() - this.lastLogEndRefreshAt < 5000) return;
+    this.refreshingLogEnd = true;
+    this.lastLogEndRefreshAt = Date.now();
+    admin.topicOffsets(this.spec.topic).then(
+      (ends) => {
+        this.refreshingLogEnd = false;
+        this.logEndRefreshFailed = false;
+        for (const end of ends) {
+          const info = this.partitions.get(`${this.spec.topic}:${end.partition}`);
+          const high = Number(end.high);
+          if (info !== undefined && (info.highWatermark === undefined || high > info.highWatermark)) info.highWatermark = high;
+        }
+      },
+      () => {
+        this.refreshingLogEnd = false; // the next read tries again; a lasting problem surfaces through the consumer
+        this.logEndRefreshFailed = true;
+      },
+    );
+  }
+
+  /** Connection state and per-partition counts, offsets and watermarks (metrics, health, status page). */
+  observe(): SourceObservation {
+    const now = this.now();
+    const partitions = [...this.partitions.values()]
+      .filter((i) => i.assigned)
+      .sort((a, b) => a.tp.partition - b.tp.partition)
+      .map((i) => ({
+        topic: i.tp.topic,
+        partition: i.tp.partition,
+        recordsRead: i.recordsRead,
+        watermark: this.policy.partitionWatermark(i.key),
+        idle: this.policy.isIdle(i.key, now),
+        logEndOffset: i.highWatermark,
+        position: i.fetchedEnd ?? i.startOffset,
+        committedOffset: i.committedOffset,
+      }));
+    // Not connected: not started, failed, closing, or the broker did not answer the last offsets request (or has
+    // not answered the current one for 10 s).
+    const brokerSilent = this.logEndRefreshFailed || (this.refreshingLogEnd && Date.now() - this.lastLogEndRefreshAt > 10_000);
+    const connected = this.consumer !== undefined && this.failure === undefined && !this.closing && !brokerSilent;
+    return { connected, partitions };
   }
 }
 
