@@ -13,13 +13,19 @@ import { Pipeline } from "apache-beam/internal/pipeline";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { Root } from "apache-beam/pvalue";
 import { createRunner, type RunnerConfig } from "../runners";
-import { DirectPipelineResult } from "../runners/direct/runner";
+import type { DirectPipelineResult } from "../runners/direct/runner";
 import { readFromKafka } from "../transforms/kafka";
-import { DEAD_LETTERS_COUNTER } from "../transforms/parse_events";
-import { consoleDeadLetters, consoleLate, consoleResults } from "../transforms/sinks/console";
+import type { KafkaRecord } from "../transforms/kafka";
+import { DEAD_LETTERS_COUNTER, deadLetterOf } from "../transforms/parse_events";
+import { consoleDeadLetters, consoleLate, consoleResults, formatDeadLetter } from "../transforms/sinks/console";
 import { OptionsError, helpText, parseOptions, wantsHelp, type SalesConfig } from "./options";
 import { buildPipeline, type SalesIO } from "./sales_aggregation";
 import { salesSample } from "./sample_source";
+import { createLogger } from "../ops/logger";
+import type { Logger } from "../ops/logger";
+import { startOpsServer, type OpsServer } from "../ops/server";
+import { startProgress } from "../ops/progress";
+import { DEFAULT_STALL_AFTER_MS } from "../ops/readiness";
 
 /** The IO the config asks for. */
 export function salesIO(config: SalesConfig): SalesIO {
@@ -35,6 +41,7 @@ export function salesIO(config: SalesConfig): SalesIO {
       from: config.from,
       ...(config.timestampField === null ? {} : { timestampField: config.timestampField }),
       watermarkDelay: config.watermarkDelay,
+      maxFutureSkew: config.maxFutureSkew,
       idleTimeout: config.idleTimeout,
       ...(config.stopWhenIdle === null ? {} : { stopWhenIdle: config.stopWhenIdle }),
       maxBufferedRecords: config.maxBufferedRecords,
@@ -84,7 +91,9 @@ function describe(config: SalesConfig): string {
   return (
     `pipeline: ${config.runner} runner${where}, ${input}, ${window} per ${config.key}, watermark delay ` +
     `${config.watermarkDelay} ms, allowed lateness ${config.allowedLateness} ms` +
-    (config.source === "kafka" ? `; ${stop}` : "")
+    (config.source === "kafka"
+      ? `, event time from ${config.timestampField === null ? "the Kafka record timestamps" : `the JSON field ${config.timestampField}`}; ${stop}`
+      : "")
   );
 }
 
@@ -109,22 +118,80 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     process.stderr.write(`pipeline: wrote the pipeline proto (${transforms} transforms) as JSON to ${config.dryRun}; nothing was run\n`);
     return 0;
   }
-  process.stderr.write(describe(config) + "\n");
+  // Logs go to stderr (JSON unless stdout is a terminal); stdout carries only what the console sink prints.
+  const logger = createLogger({ level: config.logLevel });
+  logger.info({ config }, describe(config)); // pgUrl's password is redacted by the logger
   const started = Date.now();
+  let stepErrors = 0;
+  if (config.runner !== "direct") return runPortable(config, io, logger, started);
+  const runner = createRunner({
+    ...runnerConfig(config),
+    onStepError: config.onStepError,
+    // --on-step-error=dead-letter: the record a step threw on is printed as a dead letter, as parse failures are.
+    deadLetter: (failure) => {
+      stepErrors++;
+      const record = failure.record as KafkaRecord;
+      process.stdout.write(formatDeadLetter(deadLetterOf(record, failure.reason)) + "\n");
+    },
+  });
+  const result = (await runner.runAsync((root) => buildPipeline(root, config, io))) as DirectPipelineResult;
+  let ops: OpsServer | undefined;
+  if (config.metricsPort !== null) {
+    try {
+      ops = await startOpsServer({
+        port: config.metricsPort,
+        snapshot: () => result.snapshot(),
+        stallAfterMs: Math.max(DEFAULT_STALL_AFTER_MS, 2 * config.idleTimeout),
+      });
+    } catch (e) {
+      await result.stop().catch(() => undefined);
+      throw new Error(
+        `cannot serve metrics on port ${config.metricsPort} (${e instanceof Error ? e.message : String(e)}): ` +
+          `pass another --metrics-port (0 picks a free one)`,
+      );
+    }
+    logger.info({ url: `${ops.url}/`, metrics: `${ops.url}/metrics` }, `status page ${ops.url}/ (metrics at ${ops.url}/metrics)`);
+  }
+  const progress = startProgress({ snapshot: () => result.snapshot(), interactive: process.stderr.isTTY === true, logger });
+  try {
+    await result.waitUntilFinish();
+  } finally {
+    progress.stop();
+    await ops?.close();
+  }
+  const counters = await result.counters();
+  const stats = result.stats();
+  logger.info(
+    {
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      recordsRead: stats.elementsRead,
+      deadLetters: counters[DEAD_LETTERS_COUNTER] ?? 0,
+      droppedDueToLateness: counters.droppedDueToLateness ?? 0,
+    },
+    `pipeline: done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${stats.elementsRead} records read, ` +
+      `${(counters[DEAD_LETTERS_COUNTER] ?? 0) + stepErrors} dead letters, ${counters.droppedDueToLateness ?? 0} late records ` +
+      `dropped to the late-data output`,
+  );
+  return 0;
+}
+
+/**
+ * flink and dataflow: submit, wait, and report what the runner can say (Flink: Beam's droppedDueToLateness; the
+ * SDK's portable worker reports no user counters, so dead letters are on their output only).
+ */
+async function runPortable(config: SalesConfig, io: SalesIO, logger: Logger, started: number): Promise<number> {
   const runner = createRunner(runnerConfig(config));
   const result = await runner.run((root) => buildPipeline(root, config, io));
   const counters = await result.counters();
-  const read = result instanceof DirectPipelineResult ? `${result.stats().elementsRead} records read, ` : "";
-  const late =
-    config.runner === "direct"
-      ? `${counters.droppedDueToLateness ?? 0} late records dropped to the late-data output`
-      : `${counters.droppedDueToLateness ?? 0} late records dropped (Flink's droppedDueToLateness; the late-data output is empty there)`;
-  // The SDK's portable worker reports no user counters to Flink: there the dead letters are only on their output.
   const dead =
-    counters[DEAD_LETTERS_COUNTER] !== undefined || config.runner === "direct"
-      ? `${counters[DEAD_LETTERS_COUNTER] ?? 0} dead letters, `
+    counters[DEAD_LETTERS_COUNTER] !== undefined
+      ? `${counters[DEAD_LETTERS_COUNTER]} dead letters, `
       : "dead letters on their output only (the SDK's worker reports no counters to Flink), ";
-  process.stderr.write(`pipeline: done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${read}${dead}${late}\n`);
+  logger.info(
+    { seconds: Math.round((Date.now() - started) / 100) / 10, droppedDueToLateness: counters.droppedDueToLateness ?? 0 },
+    `pipeline: done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${dead}${counters.droppedDueToLateness ?? 0} late ` +
+      `records dropped (Flink's droppedDueToLateness; the late-data output is empty there)`,
+  );
   return 0;
 }
 

@@ -11,6 +11,7 @@ import yargs from "yargs";
 import type { Millis, TriggerSpec, WindowFnSpec } from "../model/model";
 import { RUNNER_NAMES, type RunnerName } from "../runners";
 import { START_FROM, type StartFrom } from "../model/kafka_source_spec";
+import { ON_STEP_ERROR, type OnStepError } from "../runners/direct/step_errors";
 
 export type WindowChoice = Exclude<WindowFnSpec, { kind: "global" }>;
 /** What the aggregation groups by: products (the tutorial's groupBy), or users (its session windows). */
@@ -39,14 +40,21 @@ export interface SalesConfig {
   readonly from: StartFrom;
   /** JSON field holding the event time; null: the Kafka record timestamp. */
   readonly timestampField: string | null;
+  /** Event times more than this ahead of the wall clock are dead letters (0: off). */
+  readonly maxFutureSkew: Millis;
   readonly idleTimeout: Millis;
   /** End once the topic is drained and quiet this long; null: run until stopped. */
   readonly stopWhenIdle: Millis | null;
   readonly maxBufferedRecords: number;
   readonly commitInterval: Millis;
   readonly sink: SinkName;
+  /** A step that throws on a record: stop the run (fail) or send the record to the dead-letter output. */
+  readonly onStepError: OnStepError;
   /** Accepted now for the PostgreSQL sink of a later issue. */
   readonly pgUrl: string;
+  /** Serve /metrics, /healthz, /readyz and the status page on this port (0: any free port); null: off. */
+  readonly metricsPort: number | null;
+  readonly logLevel: LogLevel;
   /** Kafka, or a bounded generated sample (the default on flink and dataflow until Kafka runs there). */
   readonly source: SourceName;
   /** Records in the sample (--source sample). */
@@ -76,6 +84,9 @@ export interface DataflowConfig {
   readonly tempLocation: string | null;
 }
 
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
 /** A usage error: one line, what was wrong and what is valid. */
 export class OptionsError extends Error {
   constructor(message: string) {
@@ -99,12 +110,16 @@ const OPTION_NAMES = [
   "group-id",
   "from",
   "timestamp-field",
+  "max-future-skew",
   "idle-timeout",
   "stop-when-idle",
   "max-buffered",
   "commit-interval",
   "sink",
   "pg-url",
+  "on-step-error",
+  "metrics-port",
+  "log-level",
   "source",
   "sample-count",
   "flink-master",
@@ -206,12 +221,24 @@ function parser(argv: readonly string[]) {
     .option("group-id", { type: "string", default: "sales-aggregation", describe: "Kafka consumer group" })
     .option("from", { choices: START_FROM, default: "committed" as StartFrom, describe: "where reading starts" })
     .option("timestamp-field", { type: "string", describe: "JSON field with the event time (default: Kafka timestamp)" })
+    .option("max-future-skew", {
+      type: "string",
+      default: "1h",
+      describe: "event times further ahead of the wall clock are dead letters, not the watermark (0: off)",
+    })
     .option("idle-timeout", { type: "string", default: "30s", describe: "a silent partition stops holding the watermark" })
     .option("stop-when-idle", { type: "string", default: "never", describe: "finish once drained and quiet this long" })
     .option("max-buffered", { type: "number", default: 20_000, describe: "records buffered before fetching pauses" })
     .option("commit-interval", { type: "string", default: "5s", describe: "least time between offset commits" })
     .option("sink", { choices: SINK_NAMES, default: "console" as SinkName, describe: "where results go" })
     .option("pg-url", { type: "string", describe: `PostgreSQL URL (or PGURL; default ${DEFAULT_PG_URL})` })
+    .option("on-step-error", {
+      choices: ON_STEP_ERROR,
+      default: "fail" as OnStepError,
+      describe: "a step throwing on a record stops the run, or sends the record to the dead letters",
+    })
+    .option("metrics-port", { type: "number", describe: "serve /metrics, /healthz, /readyz and the status page here (0: any free port)" })
+    .option("log-level", { choices: LOG_LEVELS, default: "info" as LogLevel, describe: "least level of the logs on stderr" })
     .option("source", {
       choices: ["auto", ...SOURCE_NAMES] as const,
       default: "auto" as const,
@@ -291,6 +318,10 @@ export function parseOptions(
   }
   const key: AggregationKey = args.key === "auto" ? (window.kind === "sessions" ? "user" : "product") : args.key;
   const timestampField = args["timestamp-field"];
+  const metricsPort = args["metrics-port"];
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535)) {
+    throw new OptionsError(`invalid --metrics-port "${String(metricsPort)}": expected a port number 0-65535 (0: any free port)`);
+  }
   return Object.freeze({
     runner: args.runner,
     window: Object.freeze(window),
@@ -303,12 +334,16 @@ export function parseOptions(
     groupId: nonEmpty("group-id", args["group-id"]),
     from: args.from,
     timestampField: timestampField === undefined ? null : nonEmpty("timestamp-field", timestampField),
+    maxFutureSkew: parseDuration(args["max-future-skew"], "--max-future-skew"),
     idleTimeout: positiveDuration(args["idle-timeout"], "--idle-timeout"),
     stopWhenIdle: stop === "never" || stop === "off" ? null : positiveDuration(stop, "--stop-when-idle"),
     maxBufferedRecords: maxBuffered,
     commitInterval: parseDuration(args["commit-interval"], "--commit-interval"),
     sink: args.sink,
     pgUrl: args["pg-url"] ?? env.PGURL ?? DEFAULT_PG_URL,
+    onStepError: args["on-step-error"],
+    metricsPort: metricsPort ?? null,
+    logLevel: args["log-level"],
     source: sourceOf(args.source, args.runner),
     sampleCount: wholeNumber(args["sample-count"], "--sample-count", 1),
     flink: Object.freeze({
@@ -347,4 +382,30 @@ function hostPortOption(value: string, flag: string): string {
     throw new OptionsError(`invalid ${flag} "${value}": expected host:port (e.g. 127.0.0.1:8099)`);
   }
   return v;
+}
+
+/** One option as the yargs definition states it (for the documented options table and its test). */
+export interface OptionDefinition {
+  readonly name: string;
+  readonly default: string | undefined;
+  readonly choices: readonly string[] | undefined;
+  readonly describe: string;
+}
+
+/** Every option, from the yargs definition itself, in definition order. */
+export function optionDefinitions(): OptionDefinition[] {
+  const y = parser([]) as unknown as {
+    getOptions(): { key: Record<string, boolean>; default: Record<string, unknown>; choices: Record<string, string[]> };
+    getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } };
+  };
+  const options = y.getOptions();
+  const descriptions = y.getInternalMethods().getUsageInstance().getDescriptions();
+  return Object.keys(options.key)
+    .filter((name) => name !== "help" && name !== "version")
+    .map((name) => ({
+      name,
+      default: options.default[name] === undefined ? undefined : String(options.default[name]),
+      choices: options.choices[name],
+      describe: descriptions[name] ?? "",
+    }));
 }

@@ -8,12 +8,14 @@
  *      1 minute allowed lateness, `--stop-when-idle 10s`) and, alongside, the producer (`npm run produce -- ...`):
  *      4 000 sales at 200 per second, event time running 20× faster than the clock (100 ms apart), 2 % out of
  *      order by up to 45 s (late panes), 1 % three minutes late (late-data output), 1 % malformed (dead letters);
+ *      It serves its metrics, health checks and live status page on port 9464 (or a free one) and logs the URL;
  *   4. the pipeline prints results, late data and dead letters as they happen, and ends by itself once the topic
  *      is drained and quiet for 10 s.
  *
  * Exit code: the pipeline's (0 after the clean end), or the first failing step's.
  */
 import { spawn } from "child_process";
+import * as net from "net";
 import * as path from "path";
 import { createKafkaClient, probeBrokers } from "../transforms/kafka_client";
 import { decodeCommitMetadata } from "../runners/direct/sources/kafka_offsets";
@@ -23,8 +25,8 @@ const TOPIC = "sales_events";
 const BOOTSTRAP = "127.0.0.1:9092";
 const GROUP = "sales-aggregation";
 
-function run(what: string, args: readonly string[]): { done: Promise<number> } {
-  const child = spawn(process.execPath, ["-r", "./tools/register.js", ...args], { cwd: ROOT, stdio: "inherit" });
+function run(what: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): { done: Promise<number> } {
+  const child = spawn(process.execPath, ["-r", "./tools/register.js", ...args], { cwd: ROOT, stdio: "inherit", env });
   const done = new Promise<number>((resolve) => {
     child.on("exit", (code, signal) => resolve(code ?? (signal === "SIGINT" || signal === "SIGTERM" ? 0 : 1)));
     child.on("error", (e) => {
@@ -57,6 +59,16 @@ async function prepare(): Promise<number> {
   }
 }
 
+/** The metrics port: 9464 (SALES_METRICS_PORT to change) when free, else any free port (the pipeline logs its URL). */
+async function metricsPort(): Promise<number> {
+  const wanted = Number(process.env.SALES_METRICS_PORT ?? 9464);
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once("error", () => resolve(0));
+    probe.listen(wanted, "127.0.0.1", () => probe.close(() => resolve(wanted)));
+  });
+}
+
 async function main(): Promise<number> {
   process.stderr.write("start: 1/3 local Kafka broker (npm run stack:up)\n");
   const stack = await run("stack:up", ["infra/stack.ts", "up"]).done;
@@ -64,6 +76,10 @@ async function main(): Promise<number> {
   const startTime = await prepare();
 
   process.stderr.write(`start: 2/3 sales pipeline on topic ${TOPIC}, and 3/3 the producer alongside\n`);
+  process.stderr.write(
+    "start: event time is each record's Kafka timestamp, which this producer sets to the event's own `timestamp` " +
+      "field (for producers that do not, run the pipeline with --timestamp-field timestamp)\n",
+  );
   const pipeline = run("pipeline", [
     "pipelines/main.ts",
     `--topic=${TOPIC}`,
@@ -73,6 +89,7 @@ async function main(): Promise<number> {
     "--watermark-delay=10s",
     "--allowed-lateness=1m",
     "--stop-when-idle=10s",
+    `--metrics-port=${await metricsPort()}`,
   ]);
   const producer = run("produce", [
     "pipelines/produce.ts",
@@ -89,7 +106,7 @@ async function main(): Promise<number> {
     "--late-fraction=0.01",
     "--late-delay=3m",
     "--malformed-fraction=0.01",
-  ]);
+  ], { ...process.env, SALES_PRODUCE_PROGRESS: "0" }); // the terminal's status line is the pipeline's
   const produced = await producer.done;
   const finished = await pipeline.done;
   return produced !== 0 ? produced : finished;

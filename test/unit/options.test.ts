@@ -28,12 +28,16 @@ describe("pipeline options", () => {
       groupId: "sales-aggregation",
       from: "committed",
       timestampField: null,
+      maxFutureSkew: 3_600_000,
       idleTimeout: 30_000,
       stopWhenIdle: null,
       maxBufferedRecords: 20_000,
       commitInterval: 5_000,
       sink: "console",
       pgUrl: "postgres://postgres@127.0.0.1:5432/test",
+      onStepError: "fail",
+      metricsPort: null,
+      logLevel: "info",
       source: "kafka",
       sampleCount: 500,
       flink: { flinkMaster: "127.0.0.1:8081", jobEndpoint: "127.0.0.1:8099", parallelism: null, workerPool: null },
@@ -149,7 +153,7 @@ describe("pipeline options", () => {
       spy.mockRestore();
     }
     expect(written).toEqual([
-      expect.stringMatching(/^pipeline: dataflow runner, a generated sample of 500 records/),
+      expect.stringMatching(/"msg":"pipeline: dataflow runner, a generated sample of 500 records/),
       expect.stringMatching(/^pipeline: error: invalid --window "weekly": expected fixed:<size>.*\n$/),
     ]);
   });
@@ -171,5 +175,16 @@ describe("pipeline options", () => {
     expect(urns).toContain("beam-ts:transform:windowed_combine_per_key:v1");
     expect(urns).toContain(runner === "direct" ? "beam-ts-streaming:transform:kafka_read:v1" : "beam:transform:teststream:v1");
     require("fs").rmSync(file);
+  });
+});
+
+describe("issue 8 options", () => {
+  test("--max-future-skew defaults to 1 h, takes a duration, 0 turns it off; --on-step-error is fail or dead-letter", () => {
+    expect(parseOptions([]).maxFutureSkew).toBe(3_600_000);
+    expect(parseOptions(["--max-future-skew", "10m"]).maxFutureSkew).toBe(600_000);
+    expect(parseOptions(["--max-future-skew", "0"]).maxFutureSkew).toBe(0);
+    expect(() => parseOptions(["--max-future-skew", "soon"])).toThrow(/invalid --max-future-skew "soon"/);
+    expect(parseOptions(["--on-step-error", "dead-letter"]).onStepError).toBe("dead-letter");
+    expect(() => parseOptions(["--on-step-error", "ignore"])).toThrow(/on-step-error/);
   });
 });
