@@ -19,7 +19,7 @@ import {
   type TimestampedValue,
   type WindowingOptions,
 } from "../../transforms";
-import type { DirectPipelineResult } from "../../runners/direct/runner";
+import { DirectPipelineResult } from "../../runners/direct/runner";
 import type { RunSnapshot } from "../../runners/direct/observability/run_snapshot";
 
 export const ESPRESSO = "espresso";
@@ -51,7 +51,10 @@ export interface ScenarioOutput {
   readonly results: CapturedElement<KV<string, number>>[];
   readonly late: CapturedElement<LateRecord<string, number>>[];
   readonly counters: Record<string, number>;
-  /** What the run reported about itself at the end (runners/direct/observability/run_snapshot.ts). */
+  /**
+   * What the run reported about itself at the end (runners/direct/observability/run_snapshot.ts); the direct
+   * runner's only (undefined on another runner).
+   */
   readonly snapshot: RunSnapshot;
 }
 
@@ -85,7 +88,7 @@ export async function runSalesScenario(
     results: results.elements(),
     late: late.elements(),
     counters: await result.counters(),
-    snapshot: (result as DirectPipelineResult).snapshot(),
+    snapshot: result instanceof DirectPipelineResult ? result.snapshot() : (undefined as unknown as RunSnapshot),
   };
 }
 
