@@ -17,7 +17,7 @@ import { serializeSaleEvent } from "../transforms/events";
 import { createKafkaClient, probeBrokers, BrokerUnreachableError, type ProducedRecord } from "../transforms/kafka_client";
 
 const ROOT = path.resolve(__dirname, "..");
-const COUNT = Number(process.env.BENCH_KAFKA_COUNT ?? 300_000);
+const COUNT = Number(process.env.BENCH_KAFKA_COUNT ?? 1_000_000);
 const BOOTSTRAP = process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092";
 const PARTITIONS = 3;
 /** Runs per engine (BENCH_ROUNDS, default 3), alternating; the best of each counts. */

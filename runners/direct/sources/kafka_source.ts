@@ -590,15 +590,22 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     // Every second when the end of input is looked for; every 5 s when only stalls are.
     if (now - this.lastEndCheckAt < (stopAfter === null ? STALL_RESEEK_MS : 1000)) return;
     this.lastEndCheckAt = now;
-    const ends = await this.admin.topicOffsets(this.spec.topic);
+    let ends: { partition: number; high: string }[];
     // Resuming from the group's offsets, what the group committed counts as read for a partition this member has
     // not fetched from: one it got in a rebalance may have been read to its end (and committed) by a member that
     // left, and then no batch ever arrives to move our position.
     const committed = new Map<number, number>();
-    if (this.spec.from === "committed") {
-      for (const c of await this.admin.committedOffsets(this.spec.groupId, this.spec.topic)) {
-        if (c.offset !== null) committed.set(c.partition, Number(c.offset));
+    try {
+      ends = await this.admin.topicOffsets(this.spec.topic);
+      if (this.spec.from === "committed") {
+        for (const c of await this.admin.committedOffsets(this.spec.groupId, this.spec.topic)) {
+          if (c.offset !== null) committed.set(c.partition, Number(c.offset));
+        }
       }
+    } catch (e) {
+      // The broker is away for a while (restarting): look again at the next check; the consumer reconnects by itself.
+      if (e instanceof KafkaClientError && e.retriable) return;
+      throw e;
     }
     let unread = false;
     for (const end of ends) {
