@@ -11,7 +11,7 @@
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { StackError } from "./stack/errors";
+import { commandOf, failWithCommands } from "./stack/cli";
 import { withLock } from "./stack/lock";
 import { flinkPaths, flinkStackOptions, restUrl, type FlinkStackOptions } from "./flink/options";
 import { flinkDown, flinkStatus, flinkUp, logFile, type StackStatus } from "./flink/services";
@@ -77,17 +77,12 @@ async function main(): Promise<void> {
     .option("timeout", { type: "number", describe: "seconds to wait for each service to answer (default 180)" })
     .option("json", { type: "boolean", default: false, describe: "status as one JSON line" })
     .strict()
-    .fail((msg, err) => {
-      throw new StackError(err ? err.message : `${msg} (commands: ${COMMANDS.join(", ")}; see --help)`);
-    })
+    .fail(failWithCommands(COMMANDS))
     .help()
     .parseAsync();
-  const command = String(argv._[0]);
-  if (!(COMMANDS as readonly string[]).includes(command)) {
-    throw new StackError(`unknown command "${command}": choose one of ${COMMANDS.join(", ")}`);
-  }
+  const command = commandOf(argv._, COMMANDS);
   const o = flinkStackOptions(argv.timeout !== undefined ? { startTimeoutMs: argv.timeout * 1000 } : {});
-  await run(command as Command, o, argv.json);
+  await run(command, o, argv.json);
 }
 
 if (require.main === module) {

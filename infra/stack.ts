@@ -13,7 +13,7 @@
 import * as fs from "fs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { StackError } from "./stack/errors";
+import { commandOf, failWithCommands } from "./stack/cli";
 import { brokerDown, brokerStatus, BrokerStatus, brokerUp } from "./stack/kafka_broker";
 import { withLock } from "./stack/lock";
 import { bootstrapServer, StackOptions, stackOptions, stackPaths } from "./stack/options";
@@ -102,15 +102,10 @@ async function main(): Promise<void> {
     .option("timeout", { type: "number", describe: "seconds to wait for the broker to answer (default 90)" })
     .option("json", { type: "boolean", default: false, describe: "status as one JSON line" })
     .strict()
-    .fail((msg, err) => {
-      throw new StackError(err ? err.message : `${msg} (commands: ${COMMANDS.join(", ")}; see --help)`);
-    })
+    .fail(failWithCommands(COMMANDS))
     .help()
     .parseAsync();
-  const command = String(argv._[0]);
-  if (!(COMMANDS as readonly string[]).includes(command)) {
-    throw new StackError(`unknown command "${command}": choose one of ${COMMANDS.join(", ")}`);
-  }
+  const command = commandOf(argv._, COMMANDS);
   const o = stackOptions({
     ...(argv["kafka-port"] !== undefined ? { kafkaPort: argv["kafka-port"] } : {}),
     ...(argv["controller-port"] !== undefined ? { controllerPort: argv["controller-port"] } : {}),
@@ -118,7 +113,7 @@ async function main(): Promise<void> {
     ...(argv.heap !== undefined ? { heap: argv.heap } : {}),
     ...(argv.timeout !== undefined ? { startTimeoutMs: argv.timeout * 1000 } : {}),
   });
-  await run(command as Command, o, argv.json);
+  await run(command, o, argv.json);
 }
 
 main().catch((e: unknown) => {
