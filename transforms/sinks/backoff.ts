@@ -25,12 +25,12 @@ export interface RetryEvents {
   onRetry(attempt: number, delayMs: number, error: unknown): void;
 }
 
-/** The error thrown when the budget is spent (`cause` is the last error). */
+/** The error thrown when the budget is spent (`lastError` is the last error). */
 export class RetryBudgetExhausted extends Error {
   constructor(
     readonly attempts: number,
     readonly elapsedMs: number,
-    readonly cause: unknown,
+    readonly lastError: unknown,
   ) {
     super(`gave up after ${attempts} attempts in ${(elapsedMs / 1000).toFixed(1)} s`);
     this.name = "RetryBudgetExhausted";
