@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL sinks of the sales pipeline: window results, late data and dead letters, each an async DoFn
- * that buffers rows in `process` and writes them set-based in `finishBundle` (and when the buffer reaches its row
- * bound), through the process's writer (postgres_writer.ts). The direct runner awaits those writes, bounds them
+ * that buffers rows in `process` (starting a write whenever the buffer reaches its row bound) and returns, from
+ * `finishBundle`, the promise of every write of the bundle, through the process's writer (postgres_writer.ts). The direct runner awaits those writes, bounds them
  * (backpressure) and tells the Kafka source what is durable only when none is in flight, so offsets are never
  * committed past what PostgreSQL holds.
  *
@@ -49,8 +49,8 @@ function writeResults(options: PostgresSinkOptions): Sink<SalesWindowResult> {
     requireAccumulatingPanes(input as PCollection<unknown>, "writeResultsToPostgres");
     return input.apply(
       asyncParDo<SalesWindowResult>({
-        process: function bufferResult(row: SalesWindowResult): Promise<void> | undefined {
-          return postgresTableWriter("results", options).add(row);
+        process: function bufferResult(row: SalesWindowResult): void {
+          postgresTableWriter("results", options).add(row);
         },
         finishBundle: function flushResults(): Promise<void> | undefined {
           return postgresTableWriter("results", options).flush();
@@ -64,8 +64,8 @@ function writeLate(options: PostgresSinkOptions): Sink<LateSale> {
   return withName(
     "writeLateDataToPostgres",
     asyncParDo<LateSale>({
-      process: function bufferLate(row: LateSale): Promise<void> | undefined {
-        return postgresTableWriter("late", options).add(row);
+      process: function bufferLate(row: LateSale): void {
+        postgresTableWriter("late", options).add(row);
       },
       finishBundle: function flushLate(): Promise<void> | undefined {
         return postgresTableWriter("late", options).flush();
@@ -78,8 +78,8 @@ function writeDeadLetters(options: PostgresSinkOptions): Sink<DeadLetter> {
   return withName(
     "writeDeadLettersToPostgres",
     asyncParDo<DeadLetter>({
-      process: function bufferDeadLetter(row: DeadLetter): Promise<void> | undefined {
-        return postgresTableWriter("deadLetters", options).add(row);
+      process: function bufferDeadLetter(row: DeadLetter): void {
+        postgresTableWriter("deadLetters", options).add(row);
       },
       finishBundle: function flushDeadLetters(): Promise<void> | undefined {
         return postgresTableWriter("deadLetters", options).flush();

@@ -149,7 +149,7 @@ async function writeResults(client: PoolClient, schema: string, batch: readonly 
      ON CONFLICT (key_kind, key, window_start, window_end) DO UPDATE
         SET sum = EXCLUDED.sum, count = EXCLUDED.count, avg = EXCLUDED.avg, pane_timing = EXCLUDED.pane_timing,
             pane_index = EXCLUDED.pane_index, final = EXCLUDED.final, written_at = EXCLUDED.written_at
-      WHERE EXCLUDED.final OR (NOT r.final AND EXCLUDED.pane_index >= r.pane_index)`,
+      WHERE NOT r.final AND (EXCLUDED.final OR EXCLUDED.pane_index >= r.pane_index)`,
     [
       rows.map((r) => r.keyKind),
       rows.map((r) => r.key),
@@ -236,10 +236,15 @@ export class PostgresTableWriter<R extends Row> {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
   }
 
-  /** Buffers a row; returns the flush's promise when the buffer reached its bound (the caller waits on it). */
-  add(row: R): Promise<void> | undefined {
+  /**
+   * Buffers a row; at the row bound, starts writing the buffer (after the writes before it). Returns nothing: the
+   * DoFn's finishBundle returns `flush()`, whose promise covers every write of the bundle, so the runner waits for
+   * all of them before it calls onDurable. (Returning the promise from process() would make the runner queue the
+   * key's next rows behind it, and a row added after its bundle ended would wait for a bundle that never comes.)
+   */
+  add(row: R): void {
     this.buffer.push(row);
-    return this.buffer.length >= this.maxBatchRows ? this.flush() : undefined;
+    if (this.buffer.length >= this.maxBatchRows) this.flush()?.catch(() => undefined); // surfaced by finishBundle's flush()
   }
 
   /** Writes what is buffered (after the writes before it); undefined when there is nothing to write or wait for. */
