@@ -14,7 +14,11 @@ import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec } from "../runners/direct/sourc
 import { parseSaleEvent } from "../transforms/events";
 import { readFromKafka } from "../transforms/kafka";
 import { parDo } from "apache-beam/transforms/pardo";
-import { buildPipeline } from "../pipelines/sales_aggregation";
+import { buildPipeline, type SalesSinks } from "../pipelines/sales_aggregation";
+import { postgresSinks } from "../transforms/sinks/postgres";
+import { closePools } from "../transforms/sinks/postgres_connection";
+import { postgresSinkStats } from "../transforms/sinks/postgres_writer";
+import { DEFAULT_PG_URL } from "../infra/stack/options";
 
 const BOOTSTRAP = process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092";
 const WINDOW = 60_000;
@@ -36,7 +40,22 @@ function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-/** Our pipeline (the same buildPipeline as the product) on the direct runner, with no-op sinks. */
+/**
+ * The pipeline's sinks: no-op (default), or the PostgreSQL sink (BENCH_KAFKA_SINK=postgres, server at PGURL, a
+ * fresh schema per run, left for inspection: bench_kafka_<pid>).
+ */
+function benchSinks(noop: ReturnType<typeof parDo<unknown, never>>): SalesSinks {
+  if (process.env.BENCH_KAFKA_SINK === "postgres") {
+    return postgresSinks({ url: process.env.PGURL ?? DEFAULT_PG_URL, schema: `bench_kafka_${process.pid}` });
+  }
+  return { results: noop, late: noop, deadLetters: noop };
+}
+
+/**
+ * Our pipeline (the same buildPipeline as the product) on the direct runner, with no-op sinks (or PostgreSQL). With
+ * PostgreSQL the time runs to the end of the run (every row written) less the 500 ms idle wait, not only to the
+ * last record read.
+ */
 async function pipeline(topic: string, count: number): Promise<Result> {
   let source: KafkaSource | undefined;
   registerSource(KAFKA_SOURCE_URN, (payload) => {
@@ -68,7 +87,7 @@ async function pipeline(topic: string, count: number): Promise<Result> {
           ...(process.env.BENCH_MAX_BUFFERED ? { maxBufferedRecords: Number(process.env.BENCH_MAX_BUFFERED) } : {}),
           commitInterval: 5_000,
         }),
-        sinks: { results: noop, late: noop, deadLetters: noop },
+        sinks: benchSinks(noop),
       },
     ),
   )) as DirectPipelineResult;
@@ -78,6 +97,11 @@ async function pipeline(topic: string, count: number): Promise<Result> {
     else await new Promise((resolve) => setTimeout(resolve, 2));
   }
   await result.waitUntilFinish();
+  if (process.env.BENCH_KAFKA_SINK === "postgres") {
+    end = Date.now() - 500;
+    outputs.n = postgresSinkStats().rowsWritten.results;
+    await closePools();
+  }
   const start = source?.stats.firstHandedAt ?? 0;
   const seconds = (end - start) / 1000;
   return {
