@@ -16,16 +16,14 @@
  * For the Parquet comparison (added with the Parquet sink): extend SINKS and compare the datasets of the two
  * runs next to `expectSamePostgresRows` in `expectSameOutputs`.
  */
-import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { createTopic, uniqueName } from "./kafka_test_helpers";
-import { BOOTSTRAP } from "./kafka_test_helpers";
+import { BOOTSTRAP, createTopic, uniqueName } from "./kafka_test_helpers";
+import { runProducer, startMainJob, type MainJob } from "./job_processes";
 import { dropSchema, PG_URL, query, uniqueSchema } from "./postgres_test_helpers";
 import { TABLES } from "../../transforms/sinks/postgres_schema";
 
-const ROOT = path.resolve(__dirname, "../..");
 const EVENTS = 100_000;
 /**
  * Events before the EVENTS, without late records: the first read of a run that starts from scratch is classified
@@ -46,57 +44,34 @@ interface RunTarget {
   readonly parquetDir: string;
 }
 
-interface Job {
-  readonly child: ChildProcess;
-  readonly started: Promise<void>;
-  readonly exited: Promise<number | null>;
-  stderr: string;
-}
-
 /** A windowing of the job: its --window and --allowed-lateness. */
 interface Windowing {
   readonly window: string;
   readonly allowedLateness: string;
 }
 
-function startJob(topic: string, groupId: string, windowing: Windowing, target: RunTarget): Job {
-  const child = spawn(
-    process.execPath,
-    [
-      "-r",
-      "./tools/register.js",
-      "pipelines/main.ts",
-      `--topic=${topic}`,
-      `--group-id=${groupId}`,
-      `--bootstrap-servers=${BOOTSTRAP.join(",")}`,
-      `--window=${windowing.window}`,
-      `--allowed-lateness=${windowing.allowedLateness}`,
-      "--watermark-delay=10s",
-      "--commit-interval=0s",
-      "--stop-when-idle=1s",
-      `--sinks=${SINKS}`,
-      `--pg-url=${PG_URL}`,
-      `--pg-schema=${target.schema}`,
-      `--parquet-dir=${target.parquetDir}`,
-    ],
-    { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env } },
-  );
-  const job: Job = { child, started: Promise.resolve(), exited: Promise.resolve(null), stderr: "" };
-  let markStarted: () => void = () => undefined;
-  (job as { started: Promise<void> }).started = new Promise<void>((resolve) => (markStarted = resolve));
-  child.stderr?.on("data", (chunk: Buffer) => {
-    job.stderr += chunk.toString("utf8");
-    if (job.stderr.includes("pipeline: direct runner")) markStarted();
-  });
-  (job as { exited: Promise<number | null> }).exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
-  return job;
+function startJob(topic: string, groupId: string, windowing: Windowing, target: RunTarget): MainJob {
+  return startMainJob([
+    `--topic=${topic}`,
+    `--group-id=${groupId}`,
+    `--bootstrap-servers=${BOOTSTRAP.join(",")}`,
+    `--window=${windowing.window}`,
+    `--allowed-lateness=${windowing.allowedLateness}`,
+    "--watermark-delay=10s",
+    "--commit-interval=0s",
+    "--stop-when-idle=1s",
+    `--sinks=${SINKS}`,
+    `--pg-url=${PG_URL}`,
+    `--pg-schema=${target.schema}`,
+    `--parquet-dir=${target.parquetDir}`,
+  ]);
 }
 
 async function runToEnd(topic: string, groupId: string, window: Windowing, target: RunTarget): Promise<number> {
   const t0 = Date.now();
   const job = startJob(topic, groupId, window, target);
   const code = await job.exited;
-  if (code !== 0) throw new Error(`the job exited with ${String(code)}:\n${job.stderr}`);
+  if (code !== 0) throw new Error(`the job exited with ${String(code)}:\n${job.stderr()}`);
   return Date.now() - t0;
 }
 
@@ -137,7 +112,7 @@ async function runWithKills(
     await Promise.race([job.started, job.exited]);
     while (finished === undefined && (await deadLettersWritten(target.schema)) < goal) await sleep(20);
     if (finished !== undefined) {
-      if (finished !== 0) throw new Error(`the job exited with ${String(finished)}:\n${job.stderr}`);
+      if (finished !== 0) throw new Error(`the job exited with ${String(finished)}:\n${job.stderr()}`);
       throw new Error(`the job finished before kill ${kills.length + 1} (goal ${goal} dead letters of ${deadLetters})`);
     }
     job.child.kill("SIGKILL");
@@ -203,27 +178,13 @@ describe("exactly-once results across SIGKILLs (PostgreSQL)", () => {
     return t;
   }
 
-  /** Runs the seeded producer; resolves when it has written everything. */
-  async function produceSegment(args: readonly string[]): Promise<void> {
-    const produce = spawn(
-      process.execPath,
-      ["-r", "./tools/register.js", "pipelines/produce.ts", `--topic=${topic}`, `--bootstrap-servers=${BOOTSTRAP.join(",")}`, ...args],
-      { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let output = "";
-    produce.stdout?.on("data", (c: Buffer) => (output += c.toString()));
-    produce.stderr?.on("data", (c: Buffer) => (output += c.toString()));
-    const code = await new Promise<number | null>((resolve) => produce.on("exit", resolve));
-    if (code !== 0) throw new Error(`the producer failed:\n${output}`);
-  }
-
   beforeAll(async () => {
     topic = uniqueName("exactly-once");
     await createTopic(topic, 1);
     const common = ["--interval=10ms", "--users=5000", "--products=5", "--out-of-order-fraction=0.02", "--out-of-order-max-delay=45s", "--malformed-fraction=0.01"];
     // The lead-in without late records (see LEAD_IN).
-    await produceSegment([`--count=${LEAD_IN}`, "--seed=1130", "--start-time=2026-01-01T00:00:00Z", "--late-fraction=0", ...common]);
-    await produceSegment([
+    await runProducer(topic, [`--count=${LEAD_IN}`, "--seed=1130", "--start-time=2026-01-01T00:00:00Z", "--late-fraction=0", ...common]);
+    await runProducer(topic, [
       `--count=${EVENTS}`,
       "--seed=20261130",
       `--start-time=${new Date(Date.UTC(2026, 0, 1) + LEAD_IN * 10).toISOString()}`,

@@ -18,7 +18,7 @@ import { AccumulationMode_Enum } from "apache-beam/proto/beam_runner_api";
 import type { LateSale, SalesWindowResult, Sink } from "../../pipelines/sales_aggregation";
 import type { DeadLetter } from "../parse_events";
 import { asyncParDo } from "../async_pardo";
-import { ensureSchema } from "./postgres_schema";
+import { ensureSchema, type TableKind } from "./postgres_schema";
 import { postgresTableWriter, type PostgresSinkOptions } from "./postgres_writer";
 
 export type { PostgresSinkOptions } from "./postgres_writer";
@@ -44,48 +44,23 @@ export function requireAccumulatingPanes(input: PCollection<unknown>, what: stri
   }
 }
 
-function writeResults(options: PostgresSinkOptions): Sink<SalesWindowResult> {
-  return withName("writeResultsToPostgres", (input: PCollection<SalesWindowResult>) => {
-    requireAccumulatingPanes(input as PCollection<unknown>, "writeResultsToPostgres");
-    return input.apply(
-      asyncParDo<SalesWindowResult>({
-        process: function bufferResult(row: SalesWindowResult): void {
-          postgresTableWriter("results", options).add(row);
-        },
-        finishBundle: function flushResults(): Promise<void> | undefined {
-          return postgresTableWriter("results", options).flush();
-        },
-      }),
-    );
+/** The DoFn of one table: buffer in process, return every write of the bundle from finishBundle. */
+function writeTo<T extends SalesWindowResult | LateSale | DeadLetter>(kind: TableKind, options: PostgresSinkOptions) {
+  return asyncParDo<T>({
+    process: function bufferRow(row: T): void {
+      postgresTableWriter(kind, options).add(row);
+    },
+    finishBundle: function flushRows(): Promise<void> | undefined {
+      return postgresTableWriter(kind, options).flush();
+    },
   });
 }
 
-function writeLate(options: PostgresSinkOptions): Sink<LateSale> {
-  return withName(
-    "writeLateDataToPostgres",
-    asyncParDo<LateSale>({
-      process: function bufferLate(row: LateSale): void {
-        postgresTableWriter("late", options).add(row);
-      },
-      finishBundle: function flushLate(): Promise<void> | undefined {
-        return postgresTableWriter("late", options).flush();
-      },
-    }),
-  );
-}
-
-function writeDeadLetters(options: PostgresSinkOptions): Sink<DeadLetter> {
-  return withName(
-    "writeDeadLettersToPostgres",
-    asyncParDo<DeadLetter>({
-      process: function bufferDeadLetter(row: DeadLetter): void {
-        postgresTableWriter("deadLetters", options).add(row);
-      },
-      finishBundle: function flushDeadLetters(): Promise<void> | undefined {
-        return postgresTableWriter("deadLetters", options).flush();
-      },
-    }),
-  );
+function writeResults(options: PostgresSinkOptions): Sink<SalesWindowResult> {
+  return withName("writeResultsToPostgres", (input: PCollection<SalesWindowResult>) => {
+    requireAccumulatingPanes(input as PCollection<unknown>, "writeResultsToPostgres");
+    return input.apply(writeTo<SalesWindowResult>("results", options));
+  });
 }
 
 export interface PostgresSinks {
@@ -97,7 +72,11 @@ export interface PostgresSinks {
 /** The three sinks writing to one schema. */
 export function postgresSinks(options: PostgresSinkOptions): PostgresSinks {
   const plain: PostgresSinkOptions = { ...options };
-  return { results: writeResults(plain), late: writeLate(plain), deadLetters: writeDeadLetters(plain) };
+  return {
+    results: writeResults(plain),
+    late: withName("writeLateDataToPostgres", writeTo<LateSale>("late", plain)),
+    deadLetters: withName("writeDeadLettersToPostgres", writeTo<DeadLetter>("deadLetters", plain)),
+  };
 }
 
 /** Creates (or checks) the tables before the job reads anything: a bad shape fails the start, not a write. */

@@ -108,6 +108,11 @@ export async function closePools(): Promise<void> {
 export async function inTransaction<T>(url: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await poolFor(url).connect();
   let broken: unknown;
+  // A server that goes away while the client is checked out (e.g. "terminating connection due to administrator
+  // command" between two statements) makes the client emit "error": without a listener that would crash the
+  // process. The statement in progress (or the next one) fails with it, and is retried.
+  const ignore = (): void => undefined;
+  client.on("error", ignore);
   try {
     await client.query("BEGIN");
     const result = await work(client);
@@ -118,6 +123,7 @@ export async function inTransaction<T>(url: string, work: (client: PoolClient) =
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {
+    client.removeListener("error", ignore);
     client.release(broken !== undefined && isTransientPgError(broken) ? true : undefined);
   }
 }
