@@ -16,6 +16,7 @@ import { PostgresSchemaError, TABLES } from "../../transforms/sinks/postgres_sch
 import { postgresSinkStats, PostgresTableWriter, type PostgresSinkOptions } from "../../transforms/sinks/postgres_writer";
 import { redactPgUrl } from "../../transforms/sinks/postgres_connection";
 import { freePort } from "../../infra/stack/ports";
+import { main } from "../../pipelines/main";
 import { windowInto, fixedWindows } from "../../transforms/windowing";
 import {
   buildPipeline,
@@ -338,6 +339,28 @@ describe("the password never shows", () => {
     );
     expect(redactPgUrl("postgres://postgres@127.0.0.1:5432/test")).toBe("postgres://postgres@127.0.0.1:5432/test");
     expect(redactPgUrl("host=db password=hunter2 user=x")).toBe("host=db password=*** user=x");
+  });
+
+  test("the job with an unreachable PostgreSQL: one line naming the redacted URL and what to do, exit 1, before reading", async () => {
+    const port = await freePort();
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const code = await main(["--sinks", "console,postgres", "--pg-url", `postgres://sales:Hidden-Pw9@127.0.0.1:${port}/db`, "--topic", "unused"], {});
+      expect(code).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    const text = written.join("");
+    expect(text).not.toContain("Hidden-Pw9");
+    const errors = text.split("\n").filter((l) => l.startsWith("pipeline: error"));
+    expect(errors).toEqual([
+      `pipeline: error: PostgreSQL postgres://sales:***@127.0.0.1:${port}/db, schema public: connect ECONNREFUSED 127.0.0.1:${port} [ECONNREFUSED] (start it with npm run stack:up, or fix --pg-url/--pg-schema)`,
+    ]);
+    expect(text).toContain(`sinks: console, postgres (postgres://sales:***@127.0.0.1:${port}/db, schema public)`);
   });
 
   test("retries are logged and the final error is one line, both without the password", async () => {
