@@ -24,6 +24,7 @@ import { requireForSerialization } from "apache-beam/serialization";
 import type { PoolClient } from "pg";
 import type { SalesWindowResult, LateSale } from "../../pipelines/sales_aggregation";
 import type { DeadLetter } from "../parse_events";
+import { formatCents } from "../events";
 import { DEFAULT_RETRY_POLICY, RetryBudgetExhausted, withRetries, type RetryPolicy } from "./backoff";
 import {
   describePgError,
@@ -140,11 +141,10 @@ async function writeResults(client: PoolClient, schema: string, batch: readonly 
     `INSERT INTO ${table} AS r (key_kind, key, window_start, window_end, sum, count, avg, pane_timing, pane_index, final, written_at)
      SELECT n.key_kind, n.key, n.window_start, n.window_end, n.sum, n.count, n.avg, n.pane_timing, n.pane_index, n.final, now()
        FROM (SELECT u.key_kind, u.key, ${at("u.ws")} AS window_start, ${at("u.we")} AS window_end,
-                    (u.sum_cents::numeric / 100)::numeric(20, 2) AS sum, u.count,
-                    (u.avg_cents::numeric / 100)::numeric(20, 2) AS avg, u.pane_timing, u.pane_index, u.final
-               FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],
-                           $8::text[], $9::int[], $10::boolean[])
-                 AS u(key_kind, key, ws, we, sum_cents, count, avg_cents, pane_timing, pane_index, final)) n
+                    u.sum, u.count, u.avg, u.pane_timing, u.pane_index, u.final
+               FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::numeric(20, 2)[], $6::bigint[],
+                           $7::numeric(20, 2)[], $8::text[], $9::int[], $10::boolean[])
+                 AS u(key_kind, key, ws, we, sum, count, avg, pane_timing, pane_index, final)) n
      ${stale}
      ON CONFLICT (key_kind, key, window_start, window_end) DO UPDATE
         SET sum = EXCLUDED.sum, count = EXCLUDED.count, avg = EXCLUDED.avg, pane_timing = EXCLUDED.pane_timing,
@@ -155,9 +155,9 @@ async function writeResults(client: PoolClient, schema: string, batch: readonly 
       rows.map((r) => r.key),
       rows.map((r) => r.window.start),
       rows.map((r) => r.window.end),
-      rows.map((r) => r.sumCents),
+      rows.map((r) => formatCents(r.sumCents)), // exact decimal text from the integer cents
       rows.map((r) => r.count),
-      rows.map((r) => r.avgCents),
+      rows.map((r) => formatCents(r.avgCents)),
       rows.map((r) => r.pane.timing),
       rows.map((r) => r.pane.index),
       rows.map((r) => r.pane.isLast),
