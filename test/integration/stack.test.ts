@@ -15,6 +15,7 @@ import { isAlive } from "../../infra/stack/processes";
 import { DEFAULT_PG_URL, stackOptions } from "../../infra/stack/options";
 import { liveLeases, addLease } from "../../infra/stack/leases";
 import { brokerStatus } from "../../infra/stack/kafka_broker";
+import { postgresDown, postgresStatus } from "../../infra/stack/postgres_server";
 import globalSetup from "../setup/global_setup";
 import globalTeardown from "../setup/global_teardown";
 
@@ -128,6 +129,29 @@ describe("a PostgreSQL the stack starts itself, on a free port (even though a sy
     await c.connect();
     expect((await c.query("SELECT to_regclass('kept') IS NOT NULL AS kept")).rows[0]).toEqual({ kept: true });
     await c.end();
+  }, 2 * MINUTE);
+
+  test("jest global setup starts PostgreSQL when none answers at PGURL, and the last test run's teardown stops it", async () => {
+    const saved = { ...process.env };
+    const pgDir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-pg-setup-"));
+    const kafkaDir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-pg-setup-kafka-"));
+    const pgUrl = `postgres://postgres@127.0.0.1:${await freePort()}/test`;
+    // Kafka: the shared broker answers (used as it is); leases and lock in a folder of this test's own.
+    Object.assign(process.env, { PGURL: pgUrl, STACK_PG_DIR: pgDir, STACK_DIR: kafkaDir });
+    try {
+      await globalSetup();
+      const pg = await postgresStatus({ url: pgUrl, stateDir: pgDir });
+      expect(pg).toMatchObject({ state: "running", owner: "auto" });
+      expect(liveLeases(stackOptions())).toEqual([process.pid]);
+      await globalTeardown();
+      expect(await postgresStatus({ url: pgUrl, stateDir: pgDir })).toMatchObject({ state: "stopped" });
+      expect(isAlive((pg as { pid: number }).pid)).toBe(false);
+    } finally {
+      process.env = saved;
+      await postgresDown({ url: pgUrl, stateDir: pgDir }).catch(() => undefined);
+      fs.rmSync(pgDir, { recursive: true, force: true });
+      fs.rmSync(kafkaDir, { recursive: true, force: true });
+    }
   }, 2 * MINUTE);
 
   test("a URL on another machine that does not answer: one line, exit 1, nothing started", () => {
