@@ -19,6 +19,7 @@ import { postgresSinks } from "../transforms/sinks/postgres";
 import { closePools } from "../transforms/sinks/postgres_connection";
 import { postgresSinkStats } from "../transforms/sinks/postgres_writer";
 import { DEFAULT_PG_URL } from "../infra/stack/options";
+import { Client as PgClient } from "pg";
 
 const BOOTSTRAP = process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092";
 const WINDOW = 60_000;
@@ -42,7 +43,7 @@ function peakRssMb(): number {
 
 /**
  * The pipeline's sinks: no-op (default), or the PostgreSQL sink (BENCH_KAFKA_SINK=postgres, server at PGURL, a
- * fresh schema per run, left for inspection: bench_kafka_<pid>).
+ * fresh schema per run, bench_kafka_<pid>, dropped at the end).
  */
 function benchSinks(noop: ReturnType<typeof parDo<unknown, never>>): SalesSinks {
   if (process.env.BENCH_KAFKA_SINK === "postgres") {
@@ -101,6 +102,10 @@ async function pipeline(topic: string, count: number): Promise<Result> {
     end = Date.now() - 500;
     outputs.n = postgresSinkStats().rowsWritten.results;
     await closePools();
+    const client = new PgClient({ connectionString: process.env.PGURL ?? DEFAULT_PG_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS bench_kafka_${process.pid} CASCADE`);
+    await client.end();
   }
   const start = source?.stats.firstHandedAt ?? 0;
   const seconds = (end - start) / 1000;
