@@ -1,6 +1,8 @@
 /**
  * One measurement of bench/kafka.ts, in its own process (so peak RSS is its own):
- *   node -r ./tools/register.js bench/kafka_case.ts pipeline|loop TOPIC COUNT
+ *   node -r ./tools/register.js bench/kafka_case.ts pipeline|pipeline-metrics|loop TOPIC COUNT
+ * pipeline-metrics: the same pipeline with the operations server on (ops/server.ts), scraped over HTTP every second
+ * (/metrics and /status.json, as Prometheus and an open status page would; Prometheus usually scrapes every 15 s).
  * Consumes TOPIC from the beginning with a fresh consumer group until COUNT records are processed, doing
  * parse → fixed 60 s windows → sum/count/avg per product, and prints one JSON line: the time from the first
  * record to the last one processed (the group join before is the same for both and not counted), events/s,
@@ -11,7 +13,8 @@ import { directRunner, type DirectPipelineResult } from "../runners/direct/runne
 import { registerSource } from "../runners/direct/sources/registry";
 import { KafkaSource } from "../runners/direct/sources/kafka_source";
 import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec } from "../runners/direct/sources/kafka_source_spec";
-import { parseSaleEvent } from "../transforms/events";
+import { amountCents, averageCents, parseSaleEvent } from "../transforms/events";
+import { strictUtf8 } from "../transforms/parse_events";
 import { readFromKafka } from "../transforms/kafka";
 import { parDo } from "apache-beam/transforms/pardo";
 import { buildPipeline, type SalesSinks } from "../pipelines/sales_aggregation";
@@ -20,6 +23,8 @@ import { closePools } from "../transforms/sinks/postgres_connection";
 import { postgresSinkStats } from "../transforms/sinks/postgres_writer";
 import { DEFAULT_PG_URL } from "../infra/stack/options";
 import { Client as PgClient } from "pg";
+import { startOpsServer } from "../ops/server";
+import * as http from "http";
 
 const BOOTSTRAP = process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092";
 const WINDOW = 60_000;
@@ -35,10 +40,29 @@ interface Result {
   readonly eventsPerSecond: number;
   readonly peakRssMb: number;
   readonly outputs: number;
+  /** CPU time (user + system, ms) of the process over the measured period: less sensitive to a shared machine. */
+  readonly cpuMs: number;
+}
+
+function cpuMsNow(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
+}
+
+/** GET url, body discarded. */
+function fetchAndDiscard(url: string): Promise<void> {
+  return new Promise((resolve) => {
+    http
+      .get(url, (res) => {
+        res.resume();
+        res.on("end", () => resolve());
+      })
+      .on("error", () => resolve());
+  });
 }
 
 /**
@@ -57,7 +81,7 @@ function benchSinks(noop: ReturnType<typeof parDo<unknown, never>>): SalesSinks 
  * PostgreSQL the time runs to the end of the run (every row written) less the 500 ms idle wait, not only to the
  * last record read.
  */
-async function pipeline(topic: string, count: number): Promise<Result> {
+async function pipeline(topic: string, count: number, withMetrics = false): Promise<Result> {
   let source: KafkaSource | undefined;
   registerSource(KAFKA_SOURCE_URN, (payload) => {
     source = new KafkaSource(decodeKafkaSourceSpec(payload));
@@ -92,12 +116,27 @@ async function pipeline(topic: string, count: number): Promise<Result> {
       },
     ),
   )) as DirectPipelineResult;
+  const ops = withMetrics ? await startOpsServer({ port: 0, snapshot: () => result.snapshot() }) : undefined;
+  const scraper = ops
+    ? setInterval(() => {
+        void fetchAndDiscard(`${ops.url}/metrics`);
+        void fetchAndDiscard(`${ops.url}/status.json`);
+      }, 1000)
+    : undefined;
   let end = 0;
+  let cpuStart = 0;
+  let cpuEnd = 0;
   while (end === 0) {
-    if (result.stats().elementsRead >= count) end = Date.now();
-    else await new Promise((resolve) => setTimeout(resolve, 2));
+    const read = result.stats().elementsRead;
+    if (cpuStart === 0 && read > 0) cpuStart = cpuMsNow();
+    if (read >= count) {
+      end = Date.now();
+      cpuEnd = cpuMsNow();
+    } else await new Promise((resolve) => setTimeout(resolve, 2));
   }
   await result.waitUntilFinish();
+  clearInterval(scraper);
+  await ops?.close();
   if (process.env.BENCH_KAFKA_SINK === "postgres") {
     end = Date.now() - 500;
     outputs.n = postgresSinkStats().rowsWritten.results;
@@ -110,12 +149,13 @@ async function pipeline(topic: string, count: number): Promise<Result> {
   const start = source?.stats.firstHandedAt ?? 0;
   const seconds = (end - start) / 1000;
   return {
-    engine: "pipeline",
+    engine: withMetrics ? "pipeline-metrics" : "pipeline",
     events: count,
     seconds,
     eventsPerSecond: count / seconds,
     peakRssMb: peakRssMb(),
     outputs: outputs.n,
+    cpuMs: cpuEnd - cpuStart,
     starvedMs: source?.stats.starvedMs,
     pauses: source?.stats.pauses,
   };
@@ -133,15 +173,15 @@ async function loop(topic: string, count: number): Promise<Result> {
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   // Mutable counters live in one object: the closure transform boxes captured `let` variables.
-  const state = { processed: 0, outputs: 0, deadLetters: 0, start: 0, end: 0 };
+  const state = { processed: 0, outputs: 0, deadLetters: 0, start: 0, end: 0, cpuStart: 0, cpuEnd: 0 };
   const windows = new Map<number, Map<string, [number, number]>>();
   const maxByPartition = new Map<number, number>();
   const emitUpTo = (watermark: number): void => {
     for (const [windowStart, perProduct] of windows) {
       if (windowStart + WINDOW > watermark) continue;
       for (const acc of perProduct.values()) {
-        const avg = acc[1] === 0 ? 0 : acc[0] / acc[1];
-        if (avg >= 0) state.outputs++;
+        const avg = averageCents(acc[0], acc[1]) / 100; // as salesStatsFn's extractOutput
+        if (avg >= 0 && acc[0] / 100 >= 0) state.outputs++;
       }
       windows.delete(windowStart);
     }
@@ -150,12 +190,17 @@ async function loop(topic: string, count: number): Promise<Result> {
     void consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        if (state.start === 0) state.start = Date.now();
+        if (state.start === 0) {
+          state.start = Date.now();
+          state.cpuStart = cpuMsNow();
+        }
         let max = maxByPartition.get(batch.partition) ?? Number.NEGATIVE_INFINITY;
         for (const message of batch.messages) {
-          const parsed = parseSaleEvent(message.value === null ? "" : message.value.toString("utf8"));
+          // The pipeline's parse: strict UTF-8, then the schema (transforms/parse_events.ts routeRecord).
+          const text = message.value === null ? undefined : strictUtf8(message.value);
+          const parsed = text === undefined ? undefined : parseSaleEvent(text);
           state.processed++;
-          if (!parsed.ok) {
+          if (parsed === undefined || !parsed.ok) {
             state.deadLetters++;
             continue;
           }
@@ -165,10 +210,12 @@ async function loop(topic: string, count: number): Promise<Result> {
           let perProduct = windows.get(windowStart);
           if (!perProduct) windows.set(windowStart, (perProduct = new Map()));
           const acc = perProduct.get(parsed.event.product_id);
+          // The pipeline's aggregation: exact integer cents (salesStatsFn), the average rounded once at the output.
+          const cents = amountCents(parsed.event);
           if (acc) {
-            acc[0] += parsed.event.amount;
+            acc[0] += cents;
             acc[1] += 1;
-          } else perProduct.set(parsed.event.product_id, [parsed.event.amount, 1]);
+          } else perProduct.set(parsed.event.product_id, [cents, 1]);
         }
         maxByPartition.set(batch.partition, max);
         let watermark = Number.POSITIVE_INFINITY;
@@ -177,6 +224,7 @@ async function loop(topic: string, count: number): Promise<Result> {
         if (state.processed >= count && state.end === 0) {
           emitUpTo(Number.POSITIVE_INFINITY);
           state.end = Date.now();
+          state.cpuEnd = cpuMsNow();
           resolve();
         }
       },
@@ -192,6 +240,7 @@ async function loop(topic: string, count: number): Promise<Result> {
     eventsPerSecond: count / seconds,
     peakRssMb: peakRssMb(),
     outputs: state.outputs,
+    cpuMs: state.cpuEnd - state.cpuStart,
     deadLetters: state.deadLetters,
   };
 }
@@ -199,7 +248,10 @@ async function loop(topic: string, count: number): Promise<Result> {
 async function main(): Promise<void> {
   const [engine, topic, countText] = process.argv.slice(2);
   const count = Number(countText);
-  const result = engine === "pipeline" ? await pipeline(topic, count) : await loop(topic, count);
+  const result =
+    engine === "pipeline" || engine === "pipeline-metrics"
+      ? await pipeline(topic, count, engine === "pipeline-metrics")
+      : await loop(topic, count);
   process.stdout.write(JSON.stringify(result) + "\n");
 }
 

@@ -93,8 +93,15 @@ async function run(command: Command, o: StackOptions, json: boolean, only: Only)
         }
         return down;
       });
-      if (r.stopped === "not-running") log(`kafka: not running (${bootstrapServer(o)})`);
-      else log(`kafka: stopped pid ${String(r.pid)} (${r.stopped === "killed" ? "SIGKILL after the grace period" : "SIGTERM"})`);
+      if (r.stopped === "not-running") log(`kafka: not running (no broker on ${bootstrapServer(o)})`);
+      else if (r.stopped === "foreign") {
+        log(
+          r.kafka
+            ? `kafka: not stopped: a broker this checkout did not start answers on ${bootstrapServer(o)} ` +
+                "(stop it from the checkout that started it, or its own process)"
+            : `kafka: not running; port ${o.kafkaPort} is taken by another program (not Kafka), left alone`,
+        );
+      } else log(`kafka: stopped pid ${String(r.pid)} (${r.stopped === "killed" ? "SIGKILL after the grace period" : "SIGTERM"})`);
       if (command === "clean") log(`removed ${p.dataDir} and ${p.logsDir}`);
     }
     if (postgresToo) {

@@ -10,8 +10,9 @@
 import { createRunner } from "../runners";
 import type { DirectPipelineResult } from "../runners/direct/runner";
 import { readFromKafka } from "../transforms/kafka";
-import { DEAD_LETTERS_COUNTER } from "../transforms/parse_events";
-import { consoleDeadLetters, consoleLate, consoleResults } from "../transforms/sinks/console";
+import type { KafkaRecord } from "../transforms/kafka";
+import { DEAD_LETTERS_COUNTER, deadLetterOf } from "../transforms/parse_events";
+import { consoleDeadLetters, consoleLate, consoleResults, formatDeadLetter } from "../transforms/sinks/console";
 import { fanOut } from "../transforms/sinks/fan_out";
 import { parquetSinks } from "../transforms/sinks/parquet";
 import { postgresSinks, preparePostgres, type PostgresSinkOptions } from "../transforms/sinks/postgres";
@@ -21,6 +22,10 @@ import { postgresSinkStats } from "../transforms/sinks/postgres_writer";
 import type { DeadLetter } from "../transforms/parse_events";
 import { OptionsError, helpText, parseOptions, wantsHelp, type SalesConfig } from "./options";
 import { buildPipeline, type LateSale, type SalesIO, type SalesSinks, type SalesWindowResult, type Sink } from "./sales_aggregation";
+import { createLogger } from "../ops/logger";
+import { startOpsServer, type OpsServer } from "../ops/server";
+import { startProgress } from "../ops/progress";
+import { DEFAULT_STALL_AFTER_MS } from "../ops/readiness";
 
 /** The postgres sink's options for a config. */
 export function postgresOptionsOf(config: SalesConfig): PostgresSinkOptions {
@@ -74,6 +79,7 @@ export function salesIO(config: SalesConfig): SalesIO {
       from: config.from,
       ...(config.timestampField === null ? {} : { timestampField: config.timestampField }),
       watermarkDelay: config.watermarkDelay,
+      maxFutureSkew: config.maxFutureSkew,
       idleTimeout: config.idleTimeout,
       ...(config.stopWhenIdle === null ? {} : { stopWhenIdle: config.stopWhenIdle }),
       maxBufferedRecords: config.maxBufferedRecords,
@@ -101,7 +107,8 @@ function describe(config: SalesConfig): string {
   return (
     `pipeline: ${config.runner} runner, topic ${config.topic} at ${config.bootstrapServers.join(",")} ` +
     `(group ${config.groupId}, from ${config.from}), ${window} per ${config.key}, watermark delay ` +
-    `${config.watermarkDelay} ms, allowed lateness ${config.allowedLateness} ms; sinks: ${sinks}; ${stop}`
+    `${config.watermarkDelay} ms, allowed lateness ${config.allowedLateness} ms, event time from ` +
+    `${config.timestampField === null ? "the Kafka record timestamps" : `the JSON field ${config.timestampField}`}; sinks: ${sinks}; ${stop}`
   );
 }
 
@@ -126,39 +133,87 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     );
     return 2;
   }
-  process.stderr.write(describe(config) + "\n");
+  // Logs go to stderr (JSON unless stdout is a terminal); stdout carries only what the console sink prints.
+  const logger = createLogger({ level: config.logLevel });
+  logger.info({ config }, describe(config)); // pgUrl's password is redacted by the logger
   const started = Date.now();
-  try {
-    if (config.sinks.includes("postgres")) {
-      try {
-        await preparePostgres(postgresOptionsOf(config));
-      } catch (e) {
-        process.stderr.write(
-          `pipeline: error: PostgreSQL ${redactPgUrl(config.pgUrl)}, schema ${config.pgSchema}: ` +
-            `${describePgError(e, config.pgUrl)} (start it with npm run stack:up, or fix --pg-url/--pg-schema)\n`,
-        );
-        return 1;
-      }
+  if (config.sinks.includes("postgres")) {
+    try {
+      await preparePostgres(postgresOptionsOf(config));
+    } catch (e) {
+      process.stderr.write(
+        `pipeline: error: PostgreSQL ${redactPgUrl(config.pgUrl)}, schema ${config.pgSchema}: ` +
+          `${describePgError(e, config.pgUrl)} (start it with npm run stack:up, or fix --pg-url/--pg-schema)\n`,
+      );
+      await closePools();
+      return 1;
     }
-    const runner = createRunner({ runner: config.runner });
-    const io = salesIO(config);
-    const result = (await runner.run((root) => buildPipeline(root, config, io))) as DirectPipelineResult;
-    const counters = await result.counters();
-    const stats = result.stats();
-    const pg = postgresSinkStats();
-    const written = config.sinks.includes("postgres")
-      ? `; PostgreSQL: ${pg.rowsWritten.results} result rows, ${pg.rowsWritten.late} late rows, ` +
-        `${pg.rowsWritten.deadLetters} dead letters written in ${pg.batches} batches (${pg.retries} retries)`
-      : "";
-    process.stderr.write(
-      `pipeline: done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${stats.elementsRead} records read, ` +
-        `${counters[DEAD_LETTERS_COUNTER] ?? 0} dead letters, ${counters.droppedDueToLateness ?? 0} late records ` +
-        `dropped to the late-data output${written}\n`,
-    );
-    return 0;
+  }
+  try {
+    return await run(config, started, logger);
   } finally {
     await closePools();
   }
+}
+
+async function run(config: SalesConfig, started: number, logger: ReturnType<typeof createLogger>): Promise<number> {
+  let stepErrors = 0;
+  const runner = createRunner({
+    runner: config.runner,
+    onStepError: config.onStepError,
+    // --on-step-error=dead-letter: the record a step threw on is printed as a dead letter, as parse failures are.
+    deadLetter: (failure) => {
+      stepErrors++;
+      const record = failure.record as KafkaRecord;
+      process.stdout.write(formatDeadLetter(deadLetterOf(record, failure.reason)) + "\n");
+    },
+  });
+  const io = salesIO(config);
+  const result = (await runner.runAsync((root) => buildPipeline(root, config, io))) as DirectPipelineResult;
+  let ops: OpsServer | undefined;
+  if (config.metricsPort !== null) {
+    try {
+      ops = await startOpsServer({
+        port: config.metricsPort,
+        snapshot: () => result.snapshot(),
+        stallAfterMs: Math.max(DEFAULT_STALL_AFTER_MS, 2 * config.idleTimeout),
+      });
+    } catch (e) {
+      await result.stop().catch(() => undefined);
+      throw new Error(
+        `cannot serve metrics on port ${config.metricsPort} (${e instanceof Error ? e.message : String(e)}): ` +
+          `pass another --metrics-port (0 picks a free one)`,
+      );
+    }
+    logger.info({ url: `${ops.url}/`, metrics: `${ops.url}/metrics` }, `status page ${ops.url}/ (metrics at ${ops.url}/metrics)`);
+  }
+  const progress = startProgress({ snapshot: () => result.snapshot(), interactive: process.stderr.isTTY === true, logger });
+  try {
+    await result.waitUntilFinish();
+  } finally {
+    progress.stop();
+    await ops?.close();
+  }
+  const counters = await result.counters();
+  const stats = result.stats();
+  const pg = postgresSinkStats();
+  const written = config.sinks.includes("postgres")
+    ? `; PostgreSQL: ${pg.rowsWritten.results} result rows, ${pg.rowsWritten.late} late rows, ` +
+      `${pg.rowsWritten.deadLetters} dead letters written in ${pg.batches} batches (${pg.retries} retries)`
+    : "";
+  logger.info(
+    {
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      recordsRead: stats.elementsRead,
+      deadLetters: counters[DEAD_LETTERS_COUNTER] ?? 0,
+      droppedDueToLateness: counters.droppedDueToLateness ?? 0,
+      ...(config.sinks.includes("postgres") ? { postgres: pg } : {}),
+    },
+    `pipeline: done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${stats.elementsRead} records read, ` +
+      `${(counters[DEAD_LETTERS_COUNTER] ?? 0) + stepErrors} dead letters, ${counters.droppedDueToLateness ?? 0} late records ` +
+      `dropped to the late-data output${written}`,
+  );
+  return 0;
 }
 
 if (require.main === module) {

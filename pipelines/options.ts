@@ -11,6 +11,7 @@ import yargs from "yargs";
 import type { Millis, TriggerSpec, WindowFnSpec } from "../runners/direct/grouping/model";
 import { RUNNER_NAMES, type RunnerName } from "../runners";
 import { START_FROM, type StartFrom } from "../runners/direct/sources/kafka_source_spec";
+import { ON_STEP_ERROR, type OnStepError } from "../runners/direct/step_errors";
 
 export type WindowChoice = Exclude<WindowFnSpec, { kind: "global" }>;
 /** What the aggregation groups by: products (the tutorial's groupBy), or users (its session windows). */
@@ -39,6 +40,8 @@ export interface SalesConfig {
   readonly from: StartFrom;
   /** JSON field holding the event time; null: the Kafka record timestamp. */
   readonly timestampField: string | null;
+  /** Event times more than this ahead of the wall clock are dead letters (0: off). */
+  readonly maxFutureSkew: Millis;
   readonly idleTimeout: Millis;
   /** End once the topic is drained and quiet this long; null: run until stopped. */
   readonly stopWhenIdle: Millis | null;
@@ -46,6 +49,8 @@ export interface SalesConfig {
   readonly commitInterval: Millis;
   /** Where results, late data and dead letters go: a non-empty set, in the order given. */
   readonly sinks: readonly SinkName[];
+  /** A step that throws on a record: stop the run (fail) or send the record to the dead-letter output. */
+  readonly onStepError: OnStepError;
   /** PostgreSQL URL for the postgres sink (never printed with its password). */
   readonly pgUrl: string;
   /** The schema holding the postgres sink's tables. */
@@ -54,7 +59,13 @@ export interface SalesConfig {
   readonly pgRetryBudget: Millis;
   /** The folder of the parquet sink's files. */
   readonly parquetDir: string;
+  /** Serve /metrics, /healthz, /readyz and the status page on this port (0: any free port); null: off. */
+  readonly metricsPort: number | null;
+  readonly logLevel: LogLevel;
 }
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 /** A usage error: one line, what was wrong and what is valid. */
 export class OptionsError extends Error {
@@ -80,6 +91,7 @@ const OPTION_NAMES = [
   "group-id",
   "from",
   "timestamp-field",
+  "max-future-skew",
   "idle-timeout",
   "stop-when-idle",
   "max-buffered",
@@ -89,6 +101,9 @@ const OPTION_NAMES = [
   "pg-schema",
   "pg-retry-budget",
   "parquet-dir",
+  "on-step-error",
+  "metrics-port",
+  "log-level",
 ] as const;
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -180,6 +195,11 @@ function parser(argv: readonly string[]) {
     .option("group-id", { type: "string", default: "sales-aggregation", describe: "Kafka consumer group" })
     .option("from", { choices: START_FROM, default: "committed" as StartFrom, describe: "where reading starts" })
     .option("timestamp-field", { type: "string", describe: "JSON field with the event time (default: Kafka timestamp)" })
+    .option("max-future-skew", {
+      type: "string",
+      default: "1h",
+      describe: "event times further ahead of the wall clock are dead letters, not the watermark (0: off)",
+    })
     .option("idle-timeout", { type: "string", default: "30s", describe: "a silent partition stops holding the watermark" })
     .option("stop-when-idle", { type: "string", default: "never", describe: "finish once drained and quiet this long" })
     .option("max-buffered", { type: "number", default: 20_000, describe: "records buffered before fetching pauses" })
@@ -189,6 +209,13 @@ function parser(argv: readonly string[]) {
     .option("pg-schema", { type: "string", default: "public", describe: "PostgreSQL schema of the sink tables" })
     .option("pg-retry-budget", { type: "string", default: "60s", describe: "retry failing PostgreSQL writes this long" })
     .option("parquet-dir", { type: "string", default: "output/parquet", describe: "folder of the Parquet files" })
+    .option("on-step-error", {
+      choices: ON_STEP_ERROR,
+      default: "fail" as OnStepError,
+      describe: "a step throwing on a record stops the run, or sends the record to the dead letters",
+    })
+    .option("metrics-port", { type: "number", describe: "serve /metrics, /healthz, /readyz and the status page here (0: any free port)" })
+    .option("log-level", { choices: LOG_LEVELS, default: "info" as LogLevel, describe: "least level of the logs on stderr" })
     .parserConfiguration({ "duplicate-arguments-array": false })
     .strict()
     .exitProcess(false)
@@ -267,6 +294,10 @@ export function parseOptions(
   }
   const key: AggregationKey = args.key === "auto" ? (window.kind === "sessions" ? "user" : "product") : args.key;
   const timestampField = args["timestamp-field"];
+  const metricsPort = args["metrics-port"];
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535)) {
+    throw new OptionsError(`invalid --metrics-port "${String(metricsPort)}": expected a port number 0-65535 (0: any free port)`);
+  }
   return Object.freeze({
     runner: args.runner,
     window: Object.freeze(window),
@@ -279,14 +310,44 @@ export function parseOptions(
     groupId: nonEmpty("group-id", args["group-id"]),
     from: args.from,
     timestampField: timestampField === undefined ? null : nonEmpty("timestamp-field", timestampField),
+    maxFutureSkew: parseDuration(args["max-future-skew"], "--max-future-skew"),
     idleTimeout: positiveDuration(args["idle-timeout"], "--idle-timeout"),
     stopWhenIdle: stop === "never" || stop === "off" ? null : positiveDuration(stop, "--stop-when-idle"),
     maxBufferedRecords: maxBuffered,
     commitInterval: parseDuration(args["commit-interval"], "--commit-interval"),
     sinks: Object.freeze(parseSinks(args.sinks)),
+    onStepError: args["on-step-error"],
     pgUrl: nonEmpty("pg-url", args["pg-url"] ?? env.PGURL ?? DEFAULT_PG_URL),
     pgSchema: nonEmpty("pg-schema", args["pg-schema"]),
     pgRetryBudget: parseDuration(args["pg-retry-budget"], "--pg-retry-budget"),
     parquetDir: nonEmpty("parquet-dir", args["parquet-dir"]),
+    metricsPort: metricsPort ?? null,
+    logLevel: args["log-level"],
   });
+}
+
+/** One option as the yargs definition states it (for the documented options table and its test). */
+export interface OptionDefinition {
+  readonly name: string;
+  readonly default: string | undefined;
+  readonly choices: readonly string[] | undefined;
+  readonly describe: string;
+}
+
+/** Every option, from the yargs definition itself, in definition order. */
+export function optionDefinitions(): OptionDefinition[] {
+  const y = parser([]) as unknown as {
+    getOptions(): { key: Record<string, boolean>; default: Record<string, unknown>; choices: Record<string, string[]> };
+    getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } };
+  };
+  const options = y.getOptions();
+  const descriptions = y.getInternalMethods().getUsageInstance().getDescriptions();
+  return Object.keys(options.key)
+    .filter((name) => name !== "help" && name !== "version")
+    .map((name) => ({
+      name,
+      default: options.default[name] === undefined ? undefined : String(options.default[name]),
+      choices: options.choices[name],
+      describe: descriptions[name] ?? "",
+    }));
 }

@@ -9,6 +9,7 @@
  *      1 minute allowed lateness, `--stop-when-idle 10s`) and, alongside, the producer (`npm run produce -- ...`):
  *      4 000 sales at 200 per second, event time running 20× faster than the clock (100 ms apart), 2 % out of
  *      order by up to 45 s (late panes), 1 % three minutes late (late-data output), 1 % malformed (dead letters);
+ *      It serves its metrics, health checks and live status page on port 9464 (or a free one) and logs the URL;
  *   4. the pipeline writes results, late data and dead letters to all three sinks — the console (as they happen),
  *      PostgreSQL (schema public) and Parquet files (output/parquet/) — and ends by itself once the topic is drained
  *      and quiet for 10 s; the last lines say where to look (the tables with a ready psql command, the folder).
@@ -16,6 +17,7 @@
  * Exit code: the pipeline's (0 after the clean end), or the first failing step's.
  */
 import { spawn } from "child_process";
+import * as net from "net";
 import * as path from "path";
 import { createKafkaClient, probeBrokers } from "../transforms/kafka_client";
 import { decodeCommitMetadata } from "../runners/direct/sources/kafka_offsets";
@@ -42,8 +44,8 @@ function whereToLook(): string {
   ].join("\n");
 }
 
-function run(what: string, args: readonly string[]): { done: Promise<number> } {
-  const child = spawn(process.execPath, ["-r", "./tools/register.js", ...args], { cwd: ROOT, stdio: "inherit" });
+function run(what: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): { done: Promise<number> } {
+  const child = spawn(process.execPath, ["-r", "./tools/register.js", ...args], { cwd: ROOT, stdio: "inherit", env });
   const done = new Promise<number>((resolve) => {
     child.on("exit", (code, signal) => resolve(code ?? (signal === "SIGINT" || signal === "SIGTERM" ? 0 : 1)));
     child.on("error", (e) => {
@@ -76,6 +78,16 @@ async function prepare(): Promise<number> {
   }
 }
 
+/** The metrics port: 9464 (SALES_METRICS_PORT to change) when free, else any free port (the pipeline logs its URL). */
+async function metricsPort(): Promise<number> {
+  const wanted = Number(process.env.SALES_METRICS_PORT ?? 9464);
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once("error", () => resolve(0));
+    probe.listen(wanted, "127.0.0.1", () => probe.close(() => resolve(wanted)));
+  });
+}
+
 async function main(): Promise<number> {
   process.stderr.write("start: 1/3 local Kafka broker and PostgreSQL (npm run stack:up)\n");
   const stack = await run("stack:up", ["infra/stack.ts", "up"]).done;
@@ -83,6 +95,10 @@ async function main(): Promise<number> {
   const startTime = await prepare();
 
   process.stderr.write(`start: 2/3 sales pipeline on topic ${TOPIC}, and 3/3 the producer alongside\n`);
+  process.stderr.write(
+    "start: event time is each record's Kafka timestamp, which this producer sets to the event's own `timestamp` " +
+      "field (for producers that do not, run the pipeline with --timestamp-field timestamp)\n",
+  );
   const pipeline = run("pipeline", [
     "pipelines/main.ts",
     `--topic=${TOPIC}`,
@@ -96,6 +112,7 @@ async function main(): Promise<number> {
     `--pg-url=${PG_URL}`,
     `--pg-schema=${PG_SCHEMA}`,
     `--parquet-dir=${PARQUET_DIR}`,
+    `--metrics-port=${await metricsPort()}`,
   ]);
   const producer = run("produce", [
     "pipelines/produce.ts",
@@ -112,7 +129,7 @@ async function main(): Promise<number> {
     "--late-fraction=0.01",
     "--late-delay=3m",
     "--malformed-fraction=0.01",
-  ]);
+  ], { ...process.env, SALES_PRODUCE_PROGRESS: "0" }); // the terminal's status line is the pipeline's
   const produced = await producer.done;
   const finished = await pipeline.done;
   if (produced === 0 && finished === 0) process.stderr.write(whereToLook() + "\n");

@@ -18,4 +18,12 @@ for (const file of files) {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.writeFileSync(target, transpile(fs.readFileSync(path.join(root, file), "utf8"), path.join(root, file)));
 }
-process.stdout.write(`build: ${files.length} files compiled into dist/\n`);
+// The status page's static files (ops/status_page/: HTML, JS, CSS) are served as they are.
+const assets = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "ops/status_page"], { cwd: root, encoding: "utf8" })
+  .split("\n")
+  .filter((f) => f && !f.endsWith(".ts"));
+for (const file of assets) {
+  fs.mkdirSync(path.dirname(path.join(out, file)), { recursive: true });
+  fs.copyFileSync(path.join(root, file), path.join(out, file));
+}
+process.stdout.write(`build: ${files.length} files compiled into dist/, ${assets.length} static files copied\n`);

@@ -77,12 +77,18 @@ export type ParseResult =
 
 /** Validates one raw record value; the reason of a failure names the field and what was wrong with it. */
 export function parseSaleEvent(raw: string | Uint8Array): ParseResult {
-  const text = typeof raw === "string" ? raw : new TextDecoder("utf-8", { fatal: false }).decode(raw);
+  let text: string;
+  try {
+    text = typeof raw === "string" ? raw : new TextDecoder("utf-8", { fatal: true }).decode(raw);
+  } catch {
+    return fail("invalid UTF-8: the value is not valid UTF-8 text");
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return fail(`invalid JSON: ${e instanceof Error ? e.message : String(e)} in ${describe(text)}`);
+    const message = e instanceof Error ? e.message : String(e);
+    return fail(`invalid JSON: ${message.length > 120 ? `${message.slice(0, 119)}…` : message} in ${describe(text)}`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return fail(`expected a JSON object, got ${describe(value)}`);
@@ -233,24 +239,45 @@ function digits(s: string, at: number, len: number): number {
 }
 
 function fail(reason: string): ParseResult {
-  return { ok: false, reason };
+  return { ok: false, reason: printableReason(reason) };
 }
 
 function fieldFail(field: string, expected: string, got: unknown): ParseResult {
   return fail(got === undefined ? `${field}: missing (expected ${expected})` : `${field}: expected ${expected}, got ${describe(got)}`);
 }
 
-/** A short, printable rendering of an offending value. */
+/**
+ * A reason on one printable line of at most 300 characters: control characters (NUL, newlines, ...) escaped,
+ * whatever the offending value or the JSON parser's message held.
+ */
+function printableReason(reason: string): string {
+  // eslint-disable-next-line no-control-regex
+  const line = reason.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
+}
+
+/**
+ * A short, printable rendering of an offending value, bounded in time and depth whatever the value holds (a
+ * 10,000-deep array makes JSON.stringify and String() overflow the stack; a 1 MB string is cut first).
+ */
 function describe(value: unknown): string {
-  let text: string;
-  if (value === undefined) text = "undefined";
-  else if (typeof value === "number" && !Number.isFinite(value)) text = String(value);
-  else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = String(value);
-    }
-  }
+  const text = preview(value, 0);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function preview(value: unknown, depth: number): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return JSON.stringify(value.length > 64 ? value.slice(0, 64) : value);
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "undefined") return String(value);
+  if (typeof value !== "object") return typeof value;
+  if (Array.isArray(value)) {
+    if (depth >= 2) return value.length === 0 ? "[]" : "[...]";
+    const items = value.slice(0, 4).map((v: unknown) => preview(v, depth + 1));
+    return `[${items.join(",")}${value.length > 4 ? ",..." : ""}]`;
+  }
+  const keys = Object.keys(value);
+  if (depth >= 2) return keys.length === 0 ? "{}" : "{...}";
+  const o = value as Record<string, unknown>;
+  const items = keys.slice(0, 4).map((k) => `${JSON.stringify(k.length > 32 ? k.slice(0, 32) : k)}:${preview(o[k], depth + 1)}`);
+  return `{${items.join(",")}${keys.length > 4 ? ",..." : ""}}`;
 }

@@ -49,6 +49,11 @@ export interface ReadFromKafkaOptions {
   readonly timestampField?: string;
   /** Watermark = newest event time of a partition − this. Default 10 s (the tutorial's withWatermark). */
   readonly watermarkDelay?: Millis;
+  /**
+   * An event time more than this ahead of the wall clock goes to the dead letters instead of moving the watermark.
+   * Default 1 h; 0 turns the guard off.
+   */
+  readonly maxFutureSkew?: Millis;
   /** A partition silent this long stops holding the watermark back. Default 30 s. */
   readonly idleTimeout?: Millis;
   /** End the input after this long without records once every partition is read to its end. Default: never. */
@@ -58,6 +63,8 @@ export interface ReadFromKafkaOptions {
   /** Least time between offset commits. Default 5 s. */
   readonly commitInterval?: Millis;
   readonly clientId?: string;
+  /** How long to wait for a previous run to leave the consumer group before failing as a second instance. 15 s. */
+  readonly groupWait?: Millis;
   /** Which expansion: our in-process source, or Beam's Java KafkaIO for portable runners. Default "direct". */
   readonly target?: "direct" | "portable";
   /** Step name. Default "readFromKafka". */
@@ -67,6 +74,7 @@ export interface ReadFromKafkaOptions {
 export const KAFKA_READ_DEFAULTS = Object.freeze({
   from: "committed" as StartFrom,
   watermarkDelay: 10_000,
+  maxFutureSkew: 3_600_000,
   idleTimeout: 30_000,
   maxBufferedRecords: 20_000,
   commitInterval: 5_000,
@@ -82,11 +90,13 @@ export function kafkaSourceSpec(options: ReadFromKafkaOptions): KafkaSourceSpec 
     from: options.from ?? KAFKA_READ_DEFAULTS.from,
     timestampField: options.timestampField ?? null,
     watermarkDelayMs: options.watermarkDelay ?? KAFKA_READ_DEFAULTS.watermarkDelay,
+    maxFutureSkewMs: (options.maxFutureSkew ?? KAFKA_READ_DEFAULTS.maxFutureSkew) || null,
     idleTimeoutMs: options.idleTimeout ?? KAFKA_READ_DEFAULTS.idleTimeout,
     stopWhenIdleMs: options.stopWhenIdle ?? null,
     maxBufferedRecords: options.maxBufferedRecords ?? KAFKA_READ_DEFAULTS.maxBufferedRecords,
     commitIntervalMs: options.commitInterval ?? KAFKA_READ_DEFAULTS.commitInterval,
     clientId: options.clientId ?? KAFKA_READ_DEFAULTS.clientId,
+    ...(options.groupWait === undefined ? {} : { groupWaitMs: options.groupWait }),
   });
 }
 

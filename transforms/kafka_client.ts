@@ -85,10 +85,25 @@ export interface ConsumerOptions {
 export interface ConsumerHandlers {
   /** Called for each fetched batch, in order per partition. Keep it quick: pause partitions instead of waiting. */
   onBatch(batch: FetchedBatch): Promise<void> | void;
-  /** Called after every (re)join of the group with this member's partitions, before their batches arrive. */
-  onAssignment?(partitions: readonly TopicPartition[]): void;
+  /**
+   * Called after every (re)join of the group with this member's partitions, before their batches arrive. `member`
+   * says whether this member leads the group (the coordinator keeps the longest-standing member as leader).
+   */
+  onAssignment?(partitions: readonly TopicPartition[], member: GroupMembership): void;
   /** Called when the client gives up (a non-retriable error, or retries exhausted). */
   onFailure?(error: KafkaClientError): void;
+}
+
+export interface GroupMembership {
+  readonly memberId: string;
+  readonly isLeader: boolean;
+}
+
+/** A live member of a consumer group, as the group coordinator describes it. */
+export interface GroupMember {
+  readonly memberId: string;
+  readonly clientId: string;
+  readonly clientHost: string;
 }
 
 export interface KafkaConsumer {
@@ -111,6 +126,8 @@ export interface KafkaAdmin {
   deleteTopic(topic: string): Promise<void>;
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
   committedOffsets(groupId: string, topic: string): Promise<CommittedOffset[]>;
+  /** The group's live members (empty when nobody is in it). */
+  groupMembers(groupId: string): Promise<GroupMember[]>;
   close(): Promise<void>;
 }
 
@@ -165,25 +182,76 @@ export class BrokerUnreachableError extends KafkaClientError {
 
 export const DEFAULT_BOOTSTRAP_SERVERS: readonly string[] = Object.freeze(["127.0.0.1:9092"]);
 
-/** Opens a TCP connection to each bootstrap server; resolves when one accepts, else throws BrokerUnreachableError. */
+/** Something answers at the bootstrap servers, but not in Kafka's protocol. Not retriable: fix the address. */
+export class NotKafkaError extends KafkaClientError {
+  constructor(readonly bootstrapServers: readonly string[]) {
+    super(
+      `${bootstrapServers.join(",")} is not a Kafka broker (it accepts connections but does not answer Kafka's ` +
+        "ApiVersions request): check --bootstrap-servers",
+      false,
+    );
+    this.name = "NotKafkaError";
+  }
+}
+
+type ProbeResult = "kafka" | "unreachable" | "not-kafka";
+
+/** Kafka's ApiVersions v0 request (api key 18), the first request every client sends. */
+function apiVersionsRequest(correlationId: number): Buffer {
+  const clientId = Buffer.from("probe");
+  const request = Buffer.alloc(4 + 2 + 2 + 4 + 2 + clientId.length);
+  request.writeInt32BE(request.length - 4, 0);
+  request.writeInt16BE(18, 4);
+  request.writeInt16BE(0, 6);
+  request.writeInt32BE(correlationId, 8);
+  request.writeInt16BE(clientId.length, 12);
+  clientId.copy(request, 14);
+  return request;
+}
+
+/** Connects to one server and asks it ApiVersions: a Kafka broker answers with our correlation id. */
+function probeOne(server: string, timeoutMs: number): Promise<ProbeResult> {
+  const { host, port } = splitHostPort(server);
+  return new Promise<ProbeResult>((resolve) => {
+    const correlationId = 0x6b61666b; // "kafk"
+    const socket = net.connect({ host, port });
+    let connected = false;
+    let received = Buffer.alloc(0);
+    const done = (result: ProbeResult): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    // One deadline for connecting, and another for the answer once connected.
+    let timer = setTimeout(() => done("unreachable"), timeoutMs);
+    socket.once("connect", () => {
+      connected = true;
+      clearTimeout(timer);
+      timer = setTimeout(() => done("not-kafka"), timeoutMs);
+      socket.write(apiVersionsRequest(correlationId));
+    });
+    socket.on("data", (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (received.length < 8) return;
+      const size = received.readInt32BE(0);
+      done(size >= 6 && size < 1 << 20 && received.readInt32BE(4) === correlationId ? "kafka" : "not-kafka");
+    });
+    socket.once("error", () => done(connected ? "not-kafka" : "unreachable"));
+    socket.once("close", () => done(connected ? "not-kafka" : "unreachable"));
+  });
+}
+
+/**
+ * Asks each bootstrap server for its API versions (one Kafka request, bounded by the connection timeout): resolves
+ * when one answers as a Kafka broker; else throws BrokerUnreachableError (nothing listens) or NotKafkaError
+ * (something else listens there, e.g. PostgreSQL or an HTTP server), within seconds either way.
+ */
 export async function probeBrokers(connection: KafkaConnection): Promise<void> {
   const timeout = connection.connectionTimeoutMs ?? 3000;
-  const attempts = connection.bootstrapServers.map(
-    (server) =>
-      new Promise<boolean>((resolve) => {
-        const { host, port } = splitHostPort(server);
-        const socket = net.connect({ host, port });
-        const done = (ok: boolean): void => {
-          socket.destroy();
-          resolve(ok);
-        };
-        socket.setTimeout(timeout, () => done(false));
-        socket.once("connect", () => done(true));
-        socket.once("error", () => done(false));
-      }),
-  );
-  const results = await Promise.all(attempts);
-  if (!results.some((ok) => ok)) throw new BrokerUnreachableError(connection.bootstrapServers);
+  const results = await Promise.all(connection.bootstrapServers.map((server) => probeOne(server, timeout)));
+  if (results.includes("kafka")) return;
+  if (results.includes("not-kafka")) throw new NotKafkaError(connection.bootstrapServers);
+  throw new BrokerUnreachableError(connection.bootstrapServers);
 }
 
 function splitHostPort(server: string): { host: string; port: number } {
@@ -233,12 +301,15 @@ function isUnreachable(error: unknown): boolean {
   return false;
 }
 
-/** A quiet logger: kafkajs warnings and errors go to stderr as one line each; info/debug are dropped. */
+/**
+ * A quiet logger: the client's own lines (errors and warnings, one line each, on stderr) appear only with
+ * KAFKA_CLIENT_LOG=1. Without it the client says nothing: its failures surface as KafkaClientErrors, one line each.
+ */
 function logCreator(): kafkajs.logCreator {
   return () => (entry) => {
     if (entry.level > kafkajs.logLevel.WARN) return;
     const { message, error } = entry.log;
-    if (process.env.KAFKA_CLIENT_LOG !== "1" && entry.level === kafkajs.logLevel.WARN) return;
+    if (process.env.KAFKA_CLIENT_LOG !== "1") return;
     process.stderr.write(`kafka ${entry.namespace}: ${message}${error ? ` (${error})` : ""}\n`);
   };
 }
@@ -342,6 +413,12 @@ function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection): KafkaAdmi
           }))
           .sort((a, b) => a.partition - b.partition);
       }),
+    groupMembers: (groupId) =>
+      call(`members of group ${groupId}`, async () => {
+        const { groups } = await admin.describeGroups([groupId]);
+        const members = groups.find((g) => g.groupId === groupId)?.members ?? [];
+        return members.map((m) => ({ memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost }));
+      }),
     close: () => admin.disconnect(),
   };
 }
@@ -382,7 +459,7 @@ function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, optio
         for (const topic of Object.keys(assignment)) {
           for (const partition of assignment[topic] ?? []) partitions.push({ topic, partition });
         }
-        handlers.onAssignment?.(partitions);
+        handlers.onAssignment?.(partitions, { memberId: event.payload.memberId, isLeader: event.payload.isLeader });
       });
       consumer.on(consumer.events.CRASH, (event) => {
         const error = toKafkaClientError(event.payload.error, connection, `consumer (group ${options.groupId})`);

@@ -22,6 +22,18 @@ import type { KafkaRecord } from "../runners/direct/sources/kafka_source_spec";
 requireForSerialization("buffer", { Buffer });
 
 export const DEAD_LETTERS_COUNTER = "deadLetters";
+/** Dead letters are also counted per reason class, in counters named `deadLetters.<class>`. */
+export const DEAD_LETTER_CLASSES = ["no_value", "invalid_json", "not_an_object", "missing_field", "invalid_field"] as const;
+export type DeadLetterClass = (typeof DEAD_LETTER_CLASSES)[number];
+
+/** The class of a dead letter's reason (a small, fixed set: a metric label must not carry the data). */
+export function deadLetterClass(reason: string): DeadLetterClass {
+  if (reason.startsWith("record has no value")) return "no_value";
+  if (reason.startsWith("invalid JSON")) return "invalid_json";
+  if (reason.startsWith("expected a JSON object")) return "not_an_object";
+  if (/^[^:\s]+: missing\b/.test(reason)) return "missing_field";
+  return "invalid_field";
+}
 // Module constants used inside serialized functions must not be exported: TypeScript's CommonJS output would
 // reference them through `exports`, which the closure serializer cannot follow.
 const RAW_LIMIT = 4096;
@@ -50,6 +62,8 @@ export type ParsedEvents = {
   events: PCollection<SaleEvent>;
   deadLetters: PCollection<DeadLetter>;
 };
+
+type DeadLetterCounters = { deadLetters: Counter } & Record<DeadLetterClass, Counter>;
 
 type Routed = { events?: SaleEvent; deadLetters?: DeadLetter };
 
@@ -80,17 +94,40 @@ export function deadLetterOf(record: KafkaRecord, reason: string): DeadLetter {
   };
 }
 
-/** Routes one record: its event, or its dead letter. */
+/**
+ * The value as text, decoded strictly: undefined when it is not valid UTF-8 (no silent U+FFFD, so that different
+ * corrupt ids never merge into one key). Invalid bytes decode to U+FFFD; a value holding U+FFFD is valid only if
+ * it re-encodes to itself (checked only then: the common case costs one indexOf).
+ */
+export function strictUtf8(value: Uint8Array): string | undefined {
+  const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  const text = bytes.toString("utf8");
+  if (text.indexOf("\ufffd") >= 0 && !Buffer.from(text, "utf8").equals(bytes)) return undefined;
+  return text;
+}
+
+/**
+ * Routes one record: its event, or its dead letter. Never throws: whatever the bytes hold (invalid UTF-8, a BOM,
+ * NUL bytes, any nesting, any size), the record ends as an event or as a dead letter with a reason.
+ */
 export function routeRecord(record: KafkaRecord): Routed {
-  if (record.value === null) return { deadLetters: deadLetterOf(record, "record has no value (tombstone)") };
-  // Decoded here (Buffer is a registered builtin): events.ts's module-level TextDecoder does not survive the
-  // serialization of this DoFn into the pipeline proto.
-  const value = record.value;
-  const text = Buffer.isBuffer(value)
-    ? value.toString("utf8")
-    : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("utf8");
-  const parsed = parseSaleEvent(text);
-  return parsed.ok ? { events: parsed.event } : { deadLetters: deadLetterOf(record, parsed.reason) };
+  try {
+    if (record.rejected !== undefined) return { deadLetters: deadLetterOf(record, record.rejected) };
+    if (record.value === null) return { deadLetters: deadLetterOf(record, "record has no value (tombstone)") };
+    // Decoded here (Buffer is a registered builtin): events.ts's module-level TextDecoder does not survive the
+    // serialization of this DoFn into the pipeline proto.
+    const text = strictUtf8(record.value);
+    if (text === undefined) return { deadLetters: deadLetterOf(record, "invalid UTF-8: the value is not valid UTF-8 text") };
+    if (text.charCodeAt(0) === 0xfeff) {
+      return { deadLetters: deadLetterOf(record, "invalid JSON: the value starts with a byte order mark (U+FEFF)") };
+    }
+    const parsed = parseSaleEvent(text);
+    return parsed.ok ? { events: parsed.event } : { deadLetters: deadLetterOf(record, parsed.reason) };
+  } catch (e) {
+    // The last line of defence (nothing above should throw): the record is kept as a dead letter, not lost.
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : "unknown error";
+    return { deadLetters: deadLetterOf(record, `could not be parsed (${message.slice(0, 200)})`) };
+  }
 }
 
 export function parseSalesEvents(name = "parseSalesEvents"): (records: PCollection<KafkaRecord>) => ParsedEvents {
@@ -107,14 +144,22 @@ export function parseSalesEvents(name = "parseSalesEvents"): (records: PCollecti
     const deadLetters = split_.deadLetters.apply(
       withName(
         "countDeadLetters",
-        parDo<DeadLetter, DeadLetter, { deadLetters: Counter }>(
+        parDo<DeadLetter, DeadLetter, DeadLetterCounters>(
           {
-            process: function countDeadLetter(deadLetter: DeadLetter, context: { deadLetters: Counter }): DeadLetter[] {
+            process: function countDeadLetter(deadLetter: DeadLetter, context: DeadLetterCounters): DeadLetter[] {
               context.deadLetters.increment(1);
+              context[deadLetterClass(deadLetter.reason)].increment(1);
               return [deadLetter];
             },
           },
-          { deadLetters: counter(DEAD_LETTERS_COUNTER) },
+          {
+            deadLetters: counter(DEAD_LETTERS_COUNTER),
+            no_value: counter(`${DEAD_LETTERS_COUNTER}.no_value`),
+            invalid_json: counter(`${DEAD_LETTERS_COUNTER}.invalid_json`),
+            not_an_object: counter(`${DEAD_LETTERS_COUNTER}.not_an_object`),
+            missing_field: counter(`${DEAD_LETTERS_COUNTER}.missing_field`),
+            invalid_field: counter(`${DEAD_LETTERS_COUNTER}.invalid_field`),
+          },
         ),
       ),
     );

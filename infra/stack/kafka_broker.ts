@@ -124,16 +124,29 @@ export async function brokerUp(o: StackOptions, owner: Owner, log: (line: string
   return { started: true, status: await brokerStatus(o), seconds: (Date.now() - t0) / 1000 };
 }
 
-/** Stops the broker of this state dir (SIGTERM, then SIGKILL after the grace period). Call under the stack lock. */
+export type DownResult =
+  | { readonly stopped: "not-running" }
+  /** Something listens on the port, not started from this state dir: left alone. */
+  | { readonly stopped: "foreign"; readonly kafka: boolean }
+  | { readonly stopped: "terminated" | "killed"; readonly pid: number };
+
+/**
+ * Stops the broker of this state dir (SIGTERM, then SIGKILL after the grace period); never another checkout's
+ * broker. Call under the stack lock.
+ */
 export async function brokerDown(
   o: StackOptions,
   graceMs = 30_000,
-): Promise<{ readonly stopped: "not-running" | "terminated" | "killed"; readonly pid?: number }> {
+): Promise<DownResult> {
   const p = stackPaths(o);
   const own = ownBroker(o);
   removeFile(p.ownerFile);
   if (own === undefined || !("pid" in own)) {
     removeFile(p.pidFile);
+    // Not ours: tell "nothing there" from "a broker (or another program) this checkout did not start".
+    if (await isPortOpen(o.host, o.kafkaPort)) {
+      return { stopped: "foreign", kafka: (await probeKafka(bootstrapServer(o))).ok };
+    }
     return { stopped: "not-running" };
   }
   const how = await terminate(own.pid, graceMs);

@@ -32,6 +32,7 @@ const MAX_REQUEST_BYTES = 768 * 1024;
 export async function produceToKafka(
   options: ProduceOptions,
   records: Iterable<GeneratedRecord>,
+  onProgress?: (sent: number) => void,
 ): Promise<ProduceSummary> {
   const kafka = new Kafka({
     clientId: "sales-producer",
@@ -46,7 +47,7 @@ export async function produceToKafka(
     await admin.connect();
     const topic = await ensureTopic(admin, options.topic, options.partitions);
     await producer.connect();
-    return await sendAll(producer, options, topic, records);
+    return await sendAll(producer, options, topic, records, onProgress);
   } catch (e) {
     throw explain(e, options);
   } finally {
@@ -72,6 +73,7 @@ async function sendAll(
   options: ProduceOptions,
   topic: { partitions: number; created: boolean },
   records: Iterable<GeneratedRecord>,
+  onProgress: ((sent: number) => void) | undefined,
 ): Promise<ProduceSummary> {
   const perPartition = new Array<number>(topic.partitions).fill(0);
   const byKind = emptyKindCounts();
@@ -102,6 +104,7 @@ async function sendAll(
     sending.catch(() => undefined); // rejected before it is awaited: not an unhandled rejection; awaited below
     inFlight.push(sending);
     state.sent += messages.length;
+    onProgress?.(state.sent);
     if (rate > 0) {
       const wait = t0 + (state.sent / rate) * 1000 - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));

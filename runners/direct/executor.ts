@@ -39,7 +39,12 @@ import {
   type SplitOptions,
 } from "./operators/simple_operators";
 import * as urns from "./urns";
+import { STEP_ERRORS_COUNTER, StepFailedError, stepFailure, type OnStepError, type StepFailure } from "./step_errors";
 import { relinkDeserialized } from "./relink";
+import { sinkMetrics } from "../../transforms/sinks/sink_metrics";
+import { CountingReceiver } from "./observability/counting_receiver";
+import { RecentPanes } from "./observability/recent_panes";
+import type { RunSnapshot, SourceSnapshot } from "./observability/run_snapshot";
 
 /** The SDK's deserializer, with the result re-linked for speed (see relink.ts). */
 function deserializeFn(payload: Uint8Array): unknown {
@@ -57,6 +62,9 @@ export interface ExecutorOptions {
   readonly durableIntervalMs: number;
   /** Stop cleanly on SIGINT/SIGTERM. */
   readonly handleSignals: boolean;
+  /** What a step's exception on a source record does (step_errors.ts). Default "fail". */
+  readonly onStepError?: OnStepError;
+  readonly deadLetter?: (failure: StepFailure) => void;
 }
 
 interface SourceState {
@@ -66,6 +74,8 @@ interface SourceState {
   watermark: Millis;
   durableBefore: Millis;
   durable: Promise<void>;
+  /** Records this source handed to the pipeline. */
+  read: number;
 }
 
 export interface RunStats {
@@ -76,6 +86,9 @@ export interface RunStats {
 
 export class Executor {
   readonly metrics = new Metrics();
+  private readonly recentPanes = new RecentPanes();
+  /** Per step: the counter in front of its operator (elements received). */
+  private readonly counting: Array<CountingReceiver | undefined> = [];
   private readonly clock: Clock;
   private readonly inFlight: InFlight;
   private readonly operators: Array<StepOperator | undefined> = [];
@@ -104,13 +117,19 @@ export class Executor {
 
   /** Collection index → receivers of its consumers (main inputs and side-input collectors). */
   private build(): void {
-    const services: OperatorServices = { inFlight: this.inFlight, metrics: this.metrics, clock: this.clock };
+    const services: OperatorServices = {
+      inFlight: this.inFlight,
+      metrics: this.metrics,
+      clock: this.clock,
+      recentPanes: this.recentPanes,
+    };
     const sideCollectors = new Map<number, Receiver[]>();
     const receiverOf = (collection: number): Receiver => {
       const consumers = this.plan.collections[collection].consumers.map((index) => {
         const op = this.operators[index];
         if (!op) throw new Error(`Internal: step ${this.plan.steps[index].name} was not built before its producer.`);
-        return op as Receiver;
+        const counting = (this.counting[index] ??= new CountingReceiver(op));
+        return counting;
       });
       return fanOut([...consumers, ...(sideCollectors.get(collection) ?? [])]);
     };
@@ -132,6 +151,7 @@ export class Executor {
             watermark: WATERMARK_START,
             durableBefore: WATERMARK_START,
             durable: Promise.resolve(),
+            read: 0,
           });
           break;
         }
@@ -309,7 +329,11 @@ export class Executor {
       const output = state.output;
       for (let i = 0; i < records.length; i++) {
         const record = records[i];
-        output.receive(record.value, record.timestamp, GLOBAL_WINDOWS, NO_FIRING);
+        try {
+          output.receive(record.value, record.timestamp, GLOBAL_WINDOWS, NO_FIRING);
+        } catch (error) {
+          this.stepFailed(state, record.value, error);
+        }
         if (this.inFlight.full) {
           await this.inFlight.waitBelow(limit);
           this.throwIfFailed();
@@ -317,6 +341,7 @@ export class Executor {
       }
       if (records.length > 0) {
         this.elementsRead += records.length;
+        state.read += records.length;
         this.lastDataAt = Date.now();
       }
       if (batch.watermark > state.watermark) state.watermark = batch.watermark;
@@ -325,6 +350,16 @@ export class Executor {
       const idle = this.options.stopWhenIdleMs;
       if (idle !== undefined && Date.now() - this.lastDataAt >= idle) this.stop();
     }
+  }
+
+  /** A step threw on a source record: fail the run with one line, or route the record to the dead letters. */
+  private stepFailed(state: SourceState, value: unknown, error: unknown): void {
+    const where = state.source.describeRecord?.(value) ?? `a record of ${state.step.name}`;
+    const failure = stepFailure(error, `after ${state.step.name}`, value, where);
+    const deadLetter = this.options.deadLetter;
+    if (this.options.onStepError !== "dead-letter" || deadLetter === undefined) throw new StepFailedError(failure);
+    this.metrics.increment(STEP_ERRORS_COUNTER);
+    deadLetter(failure);
   }
 
   private readWait(): number {
@@ -440,6 +475,42 @@ export class Executor {
         .catch((error: unknown) => this.inFlight.fail(error));
       if (final) await state.durable;
     }
+  }
+
+  /** What the run reports about itself (run_snapshot.ts): read on demand, by the result, metrics and tests. */
+  snapshot(state: RunSnapshot["state"]): RunSnapshot {
+    const plan = this.plan;
+    const sources: SourceSnapshot[] = this.sources
+      .filter((s) => s.step.spec.kind === "source")
+      .map((s) => {
+        const observed = s.source.observe?.();
+        return {
+          step: s.step.name,
+          watermark: s.watermark,
+          connected: observed?.connected ?? true,
+          partitions: observed?.partitions ?? [],
+        };
+      });
+    return {
+      at: Date.now(),
+      state,
+      elementsRead: this.elementsRead,
+      counters: this.metrics.counters(),
+      steps: plan.order.map((index) => {
+        const step = plan.steps[index];
+        return {
+          index,
+          name: step.name,
+          kind: step.spec.kind,
+          inputs: step.inputs.map((c) => plan.collections[c].producer),
+          elements: this.sourceByStep.get(index)?.read ?? this.counting[index]?.count ?? 0,
+        };
+      }),
+      sources,
+      grouped: this.grouped.map(({ op }) => op.observe()),
+      recentPanes: this.recentPanes.list(),
+      sinks: sinkMetrics().snapshot(),
+    };
   }
 
   /** The current watermark of every collection, by PCollection id (for tests and diagnostics). */

@@ -1,3 +1,5 @@
+import type { OnStepError, StepFailure } from "./step_errors";
+
 /** Options of the direct runner (all optional; defaults below). */
 export interface DirectRunnerOptions {
   /** Async DoFn calls (e.g. sink writes) in flight before sources are paused. Default 256. */
@@ -10,6 +12,14 @@ export interface DirectRunnerOptions {
   readonly durableIntervalMs?: number;
   /** Stop cleanly on SIGINT/SIGTERM (stop reading, flush sinks, exit 0). Default false. */
   readonly handleSignals?: boolean;
+  /**
+   * When a step throws on an element read from a source: "fail" (default) stops the run with one line naming the
+   * step, the record (topic/partition@offset) and the error; "dead-letter" hands the record to `deadLetter` and
+   * goes on (counter stepErrors). See step_errors.ts.
+   */
+  readonly onStepError?: OnStepError;
+  /** Receives the records a step failed on, with onStepError "dead-letter". */
+  readonly deadLetter?: (failure: StepFailure) => void;
 }
 
 export const DEFAULT_DIRECT_RUNNER_OPTIONS = Object.freeze({
@@ -17,4 +27,5 @@ export const DEFAULT_DIRECT_RUNNER_OPTIONS = Object.freeze({
   readWaitMs: 100,
   durableIntervalMs: 1000,
   handleSignals: false,
+  onStepError: "fail" as OnStepError,
 });

@@ -11,6 +11,7 @@ import type { MonitoringInfo } from "apache-beam/proto/metrics";
 import { planPipeline } from "./plan";
 import { Executor, type RunStats } from "./executor";
 import type { DistributionValue } from "./metrics";
+import type { RunSnapshot } from "./observability/run_snapshot";
 import { DEFAULT_DIRECT_RUNNER_OPTIONS, type DirectRunnerOptions } from "./options";
 
 export class DirectPipelineResult extends PipelineResult {
@@ -72,6 +73,16 @@ export class DirectPipelineResult extends PipelineResult {
     return this.executor.stats();
   }
 
+  /**
+   * Everything the run reports about itself, now: per-step element counts, source partitions (records read,
+   * watermarks, offsets), grouped steps (watermarks, open windows, panes by timing, late and dropped elements),
+   * counters and the most recent panes. The metrics endpoint, the status page and tests all read this.
+   */
+  snapshot(): RunSnapshot {
+    const state = this.state === JobState_Enum.DONE ? "DONE" : this.state === JobState_Enum.FAILED ? "FAILED" : "RUNNING";
+    return this.executor.snapshot(state);
+  }
+
   /** Each PCollection's current watermark, by id (+Infinity once its input ended). */
   watermarks(): Record<string, number> {
     return this.executor.collectionWatermarks();
@@ -84,7 +95,8 @@ export class DirectPipelineResult extends PipelineResult {
 
 export class DirectStreamingRunner extends Runner {
   private readonly running = new Set<Executor>();
-  private readonly options: Required<Omit<DirectRunnerOptions, "stopWhenIdleMs">> & { stopWhenIdleMs?: number };
+  private readonly options: Required<Omit<DirectRunnerOptions, "stopWhenIdleMs" | "deadLetter">> &
+    Pick<DirectRunnerOptions, "stopWhenIdleMs" | "deadLetter">;
 
   constructor(options: DirectRunnerOptions = {}) {
     super();

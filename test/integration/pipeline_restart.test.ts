@@ -4,14 +4,12 @@
  * counting one twice (the records already durable are recognized from the commit metadata, the restored watermark
  * keeps finalized windows closed); SIGTERM stops it cleanly with exit code 0 after committing what is safe.
  */
-import { spawn, type ChildProcess } from "child_process";
-import * as path from "path";
+import type { ChildProcess } from "child_process";
+import { startCli } from "./cli_helpers";
 import { BOOTSTRAP, committedOffsets, produce } from "./kafka_test_helpers";
 import { APPLES, BREAD, CHEESE, ALICE, BOB, freshTopic, sale, saleRecord, seconds, waitFor } from "./pipeline_test_helpers";
 
 jest.setTimeout(90_000);
-
-const ROOT = path.resolve(__dirname, "../..");
 
 interface Job {
   readonly child: ChildProcess;
@@ -20,38 +18,19 @@ interface Job {
 }
 
 function startJob(topic: string, groupId: string, extra: readonly string[] = []): Job {
-  const child = spawn(
-    process.execPath,
-    [
-      "-r",
-      "./tools/register.js",
-      "pipelines/main.ts",
-      `--topic=${topic}`,
-      `--group-id=${groupId}`,
-      `--bootstrap-servers=${BOOTSTRAP.join(",")}`,
-      "--window=fixed:1m",
-      "--commit-interval=0s",
-      ...extra,
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SALES_WINDOW: undefined } },
-  );
-  const lines: string[] = [];
-  let pending = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    pending += chunk.toString("utf8");
-    const parts = pending.split("\n");
-    pending = parts.pop() ?? "";
-    lines.push(...parts);
+  const job = startCli([
+    `--topic=${topic}`,
+    `--group-id=${groupId}`,
+    `--bootstrap-servers=${BOOTSTRAP.join(",")}`,
+    "--window=fixed:1m",
+    "--commit-interval=0s",
+    ...extra,
+  ]);
+  const exited = job.exited.then((code) => {
+    if (code !== 0 && code !== null) process.stderr.write(`job stderr:\n${job.stderr()}\n`);
+    return code;
   });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on("exit", (code) => {
-      if (code !== 0 && code !== null) process.stderr.write(`job stderr:\n${stderr}\n`);
-      resolve(code);
-    }),
-  );
-  return { child, lines, exited };
+  return { child: job.child, lines: job.stdout, exited };
 }
 
 /** Result lines for one product, without the pane label's padding. */

@@ -18,6 +18,8 @@ import {
   type TimestampedValue,
   type WindowingOptions,
 } from "../../transforms";
+import type { DirectPipelineResult } from "../../runners/direct/runner";
+import type { RunSnapshot } from "../../runners/direct/observability/run_snapshot";
 
 export const ESPRESSO = "espresso";
 export const CROISSANT = "croissant";
@@ -48,6 +50,8 @@ export interface ScenarioOutput {
   readonly results: CapturedElement<KV<string, number>>[];
   readonly late: CapturedElement<LateRecord<string, number>>[];
   readonly counters: Record<string, number>;
+  /** What the run reported about itself at the end (runners/direct/observability/run_snapshot.ts). */
+  readonly snapshot: RunSnapshot;
 }
 
 /** Runs stream → windowInto(windowFn, options) → windowedCombine(sum per product) and captures both outputs. */
@@ -72,7 +76,12 @@ export async function runSalesScenario(
     sums.results.apply(results.capture());
     sums.late.apply(late.capture());
   });
-  return { results: results.elements(), late: late.elements(), counters: await result.counters() };
+  return {
+    results: results.elements(),
+    late: late.elements(),
+    counters: await result.counters(),
+    snapshot: (result as DirectPipelineResult).snapshot(),
+  };
 }
 
 /** Shorthand for expected {key, value} results. */

@@ -17,7 +17,7 @@ export default async function globalTeardown(): Promise<void> {
     const status = await brokerStatus(o);
     if (status.state === "running" && status.owner === "auto" && last) {
       const down = await brokerDown(o);
-      process.stdout.write(`[stack] stopped the test run's Kafka (pid ${String(down.pid)}, ${down.stopped})\n`);
+      process.stdout.write(`[stack] stopped the test run's Kafka (pid ${"pid" in down ? String(down.pid) : "?"}, ${down.stopped})\n`);
     }
     const pgServer = { url: o.pgUrl, stateDir: o.pgStateDir };
     const pg = await postgresStatus(pgServer);

@@ -1,4 +1,5 @@
 import { DEAD_LETTER_RAW_LIMIT, excerptOf, routeRecord } from "../../transforms/parse_events";
+import { VALID_EVENT } from "./valid_event";
 import type { KafkaRecord } from "../../transforms/kafka";
 
 const AT = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -14,14 +15,7 @@ function record(value: string | Buffer | null, offset = "7"): KafkaRecord {
   };
 }
 
-const VALID = {
-  event_id: "evt_1",
-  user_id: "user_1",
-  product_id: "prod_1",
-  amount: 12.5,
-  timestamp: "2026-01-01T12:00:00.000Z",
-  event_type: "purchase",
-};
+const VALID = VALID_EVENT;
 
 describe("parsing Kafka records into sales events or dead letters", () => {
   test("a valid record becomes its event", () => {

@@ -28,6 +28,7 @@ describe("pipeline options", () => {
       groupId: "sales-aggregation",
       from: "committed",
       timestampField: null,
+      maxFutureSkew: 3_600_000,
       idleTimeout: 30_000,
       stopWhenIdle: null,
       maxBufferedRecords: 20_000,
@@ -37,6 +38,9 @@ describe("pipeline options", () => {
       pgSchema: "public",
       pgRetryBudget: 60_000,
       parquetDir: "output/parquet",
+      onStepError: "fail",
+      metricsPort: null,
+      logLevel: "info",
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -151,5 +155,16 @@ describe("pipeline options", () => {
       "pipeline: error: --runner=dataflow is not available yet (it comes with its own issue); use --runner=direct\n",
       expect.stringMatching(/^pipeline: error: invalid --window "weekly": expected fixed:<size>.*\n$/),
     ]);
+  });
+});
+
+describe("issue 8 options", () => {
+  test("--max-future-skew defaults to 1 h, takes a duration, 0 turns it off; --on-step-error is fail or dead-letter", () => {
+    expect(parseOptions([]).maxFutureSkew).toBe(3_600_000);
+    expect(parseOptions(["--max-future-skew", "10m"]).maxFutureSkew).toBe(600_000);
+    expect(parseOptions(["--max-future-skew", "0"]).maxFutureSkew).toBe(0);
+    expect(() => parseOptions(["--max-future-skew", "soon"])).toThrow(/invalid --max-future-skew "soon"/);
+    expect(parseOptions(["--on-step-error", "dead-letter"]).onStepError).toBe("dead-letter");
+    expect(() => parseOptions(["--on-step-error", "ignore"])).toThrow(/on-step-error/);
   });
 });

@@ -4,6 +4,7 @@
  *   [ON_TIME final #0] 2026-11-27 12:01:00–12:02:00Z  product prod_3   sum=1234.50 count=12 avg=102.88
  *   [LATE #1]          2026-11-27 12:01:00–12:02:00Z  product prod_3   sum=1300.10 count=13 avg=100.01
  *   [LATE DATA]  product prod_7 evt_42 at 12:00:15.120Z missed 12:00:00–12:01:00Z (watermark 12:03:10Z)
+ *   (the watermark's date is printed too when it is not the event's day: "(watermark 2099-12-31 23:59:50Z)")
  *   [DEAD LETTER] sales_events/1@345: amount: expected a finite number, got "x" | {"event_id":"evt_9",...
  *
  * Console output is not idempotent: a restart may print a pane again (see docs/guarantees.md).
@@ -65,7 +66,9 @@ export function formatResult(r: PrintableResult): string {
 export function formatLate(l: PrintableLate): string {
   const missed = l.windows.map((w) => `${clock(w.start)}–${clock(w.end)}Z`).join(", ");
   const id = l.value.event_id ?? "?";
-  return `[LATE DATA]         ${l.key} ${id} at ${clock(l.timestamp)}Z missed ${missed} (watermark ${clock(l.watermark)}Z)`;
+  // The watermark's date when it is another day than the event's (a watermark years ahead must show it).
+  const watermarkDay = day(l.watermark) !== day(l.timestamp) && day(l.watermark) !== "" ? `${day(l.watermark)} ` : "";
+  return `[LATE DATA]         ${l.key} ${id} at ${clock(l.timestamp)}Z missed ${missed} (watermark ${watermarkDay}${clock(l.watermark)}Z)`;
 }
 
 export function formatDeadLetter(d: PrintableDeadLetter): string {

@@ -34,6 +34,7 @@ import {
   type PostgresTarget,
 } from "./postgres_connection";
 import { ensureSchema, qualified, TABLES, type TableKind } from "./postgres_schema";
+import { sinkMetrics } from "./sink_metrics";
 
 /** Everything a sink writer needs; plain data (it is serialized into the pipeline with the DoFns). */
 export interface PostgresSinkOptions extends PostgresTarget {
@@ -266,6 +267,7 @@ export class PostgresTableWriter<R extends Row> {
   private async write(rows: R[]): Promise<void> {
     const url = this.options.url;
     const schema = this.options.schema;
+    const startedAt = process.hrtime.bigint();
     try {
       await withRetries(
         async () => {
@@ -288,12 +290,19 @@ export class PostgresTableWriter<R extends Row> {
           });
           stats.rowsWritten[this.kind] += written;
           stats.batches += 1;
+          // The process's sink metrics (/metrics, /readyz): rows once durable, the batch's time retries included.
+          sinkMetrics().rowsWritten("postgres", written);
+          sinkMetrics().observeBatch("postgres", Number(process.hrtime.bigint() - startedAt) / 1e9);
+          sinkMetrics().setReady("postgres", true);
         },
         isTransientPgError,
         this.retry,
         {
           onRetry: (attempt, delayMs, error) => {
             stats.retries += 1;
+            sinkMetrics().retry("postgres");
+            // No URL in the reason (/readyz shows it), only what happened and what to do.
+            sinkMetrics().setReady("postgres", false, `PostgreSQL writes failing (retry ${attempt}): start PostgreSQL or fix --pg-url`);
             this.log(
               `postgres sink: writing ${rows.length} rows to ${this.where()} failed: ${describePgError(error, url)}; ` +
                 `retry ${attempt} in ${(delayMs / 1000).toFixed(2)} s`,

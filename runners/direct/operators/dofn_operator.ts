@@ -7,6 +7,7 @@
  * not {key, value} pairs share one order), and the runner's in-flight bound applies backpressure to sources.
  */
 import { WATERMARK_DONE, type Millis, type Pane, type Window } from "../grouping/model";
+import { StepError } from "../step_errors";
 import type { Receiver } from "../receiver";
 import { DoFnContextProvider } from "../dofn_context";
 import type { SideInputs } from "../side_inputs";
@@ -142,6 +143,9 @@ export class DoFnOperator implements StepOperator {
       if (isThenable(result)) return result;
       this.emitAll(result, timestamp, windows, pane);
       return undefined;
+    } catch (error) {
+      // The innermost failing step names itself; steps it was called from pass its StepError on.
+      throw error instanceof StepError ? error : new StepError(this.name, error);
     } finally {
       provider.clearCurrent();
     }

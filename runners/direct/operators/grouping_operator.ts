@@ -16,7 +16,11 @@ import {
   type Window,
   type WindowingSpec,
 } from "../grouping/model";
+import { StepError } from "../step_errors";
 import { createKeyedGrouping, type KeyedGrouping } from "../grouping/keyed_grouping";
+import { isDroppable, isLate } from "../grouping/lateness";
+import { valueText } from "../observability/recent_panes";
+import type { GroupedStepSnapshot } from "../observability/run_snapshot";
 import type { Receiver } from "../receiver";
 import { GLOBAL_WINDOWS } from "../sdk_values";
 import type { OperatorServices, StepOperator } from "./operator";
@@ -43,6 +47,10 @@ export function keyId(key: unknown): string {
 export class GroupingOperator implements StepOperator {
   private readonly grouping: KeyedGrouping<unknown, unknown>;
   private inputWatermark = WATERMARK_START;
+  private readonly allowedLateness: Millis;
+  private readonly panes = { EARLY: 0, ON_TIME: 0, LATE: 0, UNKNOWN: 0 };
+  private lateElements = 0;
+  private dropped = 0;
 
   constructor(
     readonly name: string,
@@ -52,11 +60,24 @@ export class GroupingOperator implements StepOperator {
     private readonly late: Receiver | undefined,
     private readonly services: OperatorServices,
   ) {
+    this.allowedLateness = spec.allowedLateness;
     const emitFiring = (firing: Firing<unknown, unknown>): void => {
+      this.panes[firing.pane.timing]++;
+      this.services.recentPanes.add({
+        step: name,
+        key: typeof firing.key === "string" ? firing.key : valueText(firing.key),
+        window: { start: firing.window.start, end: firing.window.end },
+        timing: firing.pane.timing,
+        index: firing.pane.index,
+        isLast: firing.pane.isLast,
+        value: valueText(firing.value),
+        emittedAt: Date.now(),
+      });
       this.results.receive({ key: firing.key, value: firing.value }, firing.timestamp, [firing.window], firing.pane);
     };
     const emitLate = (element: LateElement<unknown, unknown>): void => {
       this.services.metrics.increment(DROPPED_DUE_TO_LATENESS);
+      this.dropped++;
       if (!this.late) return;
       const record: LateRecord<unknown, unknown> = {
         key: element.key,
@@ -85,7 +106,23 @@ export class GroupingOperator implements StepOperator {
       );
     }
     const kv = value as { key: unknown; value: unknown };
-    this.grouping.processElement(kv.key, kv.value, timestamp, windows);
+    const droppedBefore = this.dropped;
+    try {
+      this.grouping.processElement(kv.key, kv.value, timestamp, windows);
+    } catch (error) {
+      // A CombineFn's addInput threw (or a later step, on an early firing): name the innermost step.
+      throw error instanceof StepError ? error : new StepError(this.name, error);
+    }
+    // Late but not dropped: behind the watermark, still within the allowed lateness of a window it updated.
+    if (this.dropped === droppedBefore && this.inputWatermark > timestamp) {
+      for (let i = 0; i < windows.length; i++) {
+        const w = windows[i];
+        if (isLate(w, this.inputWatermark) && !isDroppable(w, this.allowedLateness, this.inputWatermark)) {
+          this.lateElements++;
+          break;
+        }
+      }
+    }
   }
 
   advanceInputWatermark(watermark: Millis): void {
@@ -118,6 +155,19 @@ export class GroupingOperator implements StepOperator {
 
   liveStateCount(): number {
     return this.grouping.liveStateCount();
+  }
+
+  /** This step's figures for metrics and the status page. */
+  observe(): GroupedStepSnapshot {
+    return {
+      step: this.name,
+      inputWatermark: this.inputWatermark,
+      outputWatermark: this.outputWatermark(),
+      openWindows: this.liveStateCount(),
+      panes: { ...this.panes },
+      lateElements: this.lateElements,
+      droppedDueToLateness: this.dropped,
+    };
   }
 
   hold(): Millis {

@@ -4,6 +4,7 @@ import type { Receiver } from "../receiver";
 import type { InFlight } from "../in_flight";
 import type { Metrics } from "../metrics";
 import type { Clock } from "../clock";
+import type { RecentPanes } from "../observability/recent_panes";
 
 export interface StepOperator extends Receiver {
   /**
@@ -21,4 +22,6 @@ export interface OperatorServices {
   readonly inFlight: InFlight;
   readonly metrics: Metrics;
   readonly clock: Clock;
+  /** The last panes emitted by grouped steps (status page). */
+  readonly recentPanes: RecentPanes;
 }

@@ -13,13 +13,16 @@ import {
   probeBrokers,
   KafkaClientError,
   type FetchedBatch,
+  type FetchedRecord,
+  type GroupMember,
+  type GroupMembership,
   type KafkaAdmin,
   type KafkaClient,
   type KafkaConsumer,
   type OffsetCommit,
   type TopicPartition,
 } from "../../../transforms/kafka_client";
-import { parseIsoTimestamp } from "../../../transforms/events";
+import { formatEventTime, parseIsoTimestamp } from "../../../transforms/events";
 import { WATERMARK_DONE, type Millis } from "../grouping/model";
 import { createWatermarkPolicy, type WatermarkPolicy } from "./kafka_watermarks";
 import {
@@ -31,7 +34,33 @@ import {
 } from "./kafka_offsets";
 import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec, timestampMode, type KafkaRecord, type KafkaSourceSpec } from "./kafka_source_spec";
 import { registerSource } from "./registry";
-import type { SourceBatch, SourceContext, SourceRecord, UnboundedSource } from "./source";
+import type { SourceBatch, SourceContext, SourceObservation, SourceRecord, UnboundedSource } from "./source";
+
+/** How long open() waits for a previous run to leave the group: its session timeout (10 s) and a margin. */
+const DEFAULT_GROUP_WAIT_MS = 15_000;
+/**
+ * How long the group's leader tolerates sharing the partitions (the other member should leave: a newer instance
+ * stops at once, a dying one is expelled after its session timeout) before it stops too.
+ */
+const SHARED_BOUND_MS = 30_000;
+/** A partition with records waiting that delivered nothing for this long is fetched again from its position. */
+const STALL_RESEEK_MS = 5_000;
+
+/** The one-line error of a second instance in a consumer group. */
+function groupInUse(spec: KafkaSourceSpec, detail: string): KafkaClientError {
+  return new KafkaClientError(
+    `consumer group ${spec.groupId} is in use by another running instance (${detail}): the direct runner runs one ` +
+      "pipeline per consumer group; stop the other instance or pass another --group-id",
+    false,
+  );
+}
+
+function describeMembers(members: readonly GroupMember[]): string {
+  return members.map((m) => `${m.clientId} on ${m.clientHost.replace(/^\//, "")}`).join(", ");
+}
+
+/** The first records of each partition whose `timestamp` field is compared with their record timestamp. */
+const TIMESTAMP_SAMPLE = 10;
 
 /** The most records one read() hands to the runner. */
 const MAX_RECORDS_PER_READ = 8192;
@@ -47,15 +76,46 @@ interface PartitionInfo {
   /** The log end offset seen in the last fetched batch. */
   highWatermark: number | undefined;
   assigned: boolean;
+  /** Records of this partition whose `timestamp` field was compared with the record timestamp, and how many
+   * disagreed (by more than the watermark delay), with their differences. */
+  sampled: number;
+  disagreed: number;
+  differences: number[];
+  /** When the last batch of this partition arrived (or a stalled fetch was restarted). */
+  lastBatchAt?: Millis;
   /** The metadata of the commit this run resumed from, if any. */
   restored: CommitMetadata | undefined;
   lastCommitted: string | undefined;
+  /** Records of this partition handed to the runner (metrics). */
+  recordsRead: number;
+  /** The offset last committed (or resumed from), for metrics. */
+  committedOffset: number | undefined;
+}
+
+/**
+ * A KafkaRecord as fetched: one object per record with a fixed shape, whose key is decoded from its bytes only when
+ * asked (dead letters ask; the aggregation never does), so no key string is made per record.
+ */
+class FetchedKafkaRecord implements KafkaRecord {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: string,
+    readonly timestamp: Millis,
+    readonly keyBytes: Buffer | null,
+    readonly value: Uint8Array | null,
+    readonly rejected: string | undefined,
+  ) {}
+
+  get key(): string | null {
+    return this.keyBytes === null ? null : this.keyBytes.toString("utf8");
+  }
 }
 
 /** One fetched batch of one partition, waiting to be handed to the runner (the hot path: no per-record wrapper). */
 interface Chunk {
   readonly info: PartitionInfo;
-  readonly records: KafkaRecord[];
+  readonly records: FetchedKafkaRecord[];
   /** Event times from the JSON field (null: the record timestamps are the event times). */
   readonly eventTimes: number[] | null;
   /** Per record: false when the event-time field was missing (the record timestamp stood in; it does not move
@@ -70,6 +130,12 @@ export interface KafkaSourceStats {
   handed: number;
   skippedAsDurable: number;
   duplicatesDropped: number;
+  /** Fetches restarted on partitions that had records waiting and delivered none (after rebalances). */
+  reseeks: number;
+  /** How long open() waited for a previous run to leave the consumer group (ms). */
+  groupWaitMs: number;
+  /** Records whose event time was too far in the future (--max-future-skew). */
+  futureRejected: number;
   pauses: number;
   commits: number;
   commitFailures: number;
@@ -88,6 +154,9 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     handed: 0,
     skippedAsDurable: 0,
     duplicatesDropped: 0,
+    futureRejected: 0,
+    reseeks: 0,
+    groupWaitMs: 0,
     pauses: 0,
     commits: 0,
     commitFailures: 0,
@@ -114,8 +183,24 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   private maxEventTimeHanded: Millis = Number.NEGATIVE_INFINITY;
   private lastCommitAt = Number.NEGATIVE_INFINITY;
   private lastEndCheckAt = Number.NEGATIVE_INFINITY;
+  /** Wall-clock time of the last log-end-offset refresh (metrics: consumer lag while fetching is paused). */
+  private lastLogEndRefreshAt = Date.now();
+  private refreshingLogEnd = false;
+  /** The last refresh failed: the broker did not answer (readiness). */
+  private logEndRefreshFailed = false;
   private finished = false;
   private closing = false;
+  /** The record timestamps were compared with the events' `timestamp` field (and warned about if need be). */
+  private timestampChecked = false;
+  /** Where warnings go (one line each). */
+  private readonly warn: (line: string) => void = (line) => void process.stderr.write(line + "\n");
+  /** The batch read() hands (refilled every read) and its reusable records. */
+  private readonly out: SourceRecord<KafkaRecord>[] = [];
+  private readonly slots: { value: KafkaRecord; timestamp: Millis }[] = [];
+  /** Partitions of the topic (when opened). */
+  private topicPartitions = 0;
+  /** Since when another member shares the group's partitions (undefined: this member has them all). */
+  private sharedSince: number | undefined;
   private commits: Promise<void> = Promise.resolve();
   private commitQueued = false;
 
@@ -132,6 +217,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const admin = await this.client.admin();
     this.admin = admin;
     const offsets = await this.topicOffsets(admin);
+    this.topicPartitions = offsets.length;
+    await this.waitForGroupToBeFree(admin);
     const startAt = new Map<number, number>();
     let floor = Number.NEGATIVE_INFINITY;
     if (spec.from === "committed") {
@@ -158,13 +245,36 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const consumer = this.client.consumer({ groupId: spec.groupId, fallbackToEarliest: spec.from !== "latest" });
     this.consumer = consumer;
     await consumer.start([spec.topic], {
-      onAssignment: (assigned) => this.onAssignment(assigned, startAt),
+      onAssignment: (assigned, member) => this.onAssignment(assigned, startAt, member),
       onBatch: (batch) => this.onBatch(batch),
       onFailure: (error) => {
         this.failure = error;
         this.wake?.();
       },
     });
+  }
+
+  /**
+   * One pipeline per consumer group (the direct runner's model): before joining, the group must be empty. A member
+   * still there may be a previous run that is dying (a SIGKILLed process stays a member until its session times
+   * out): wait for it, bounded; a member still there after that is a running instance, and this one stops.
+   */
+  private async waitForGroupToBeFree(admin: KafkaAdmin): Promise<void> {
+    const spec = this.spec;
+    const bound = spec.groupWaitMs ?? DEFAULT_GROUP_WAIT_MS;
+    const deadline = Date.now() + bound;
+    let members = await admin.groupMembers(spec.groupId);
+    if (members.length === 0) return;
+    process.stderr.write(
+      `kafka source: consumer group ${spec.groupId} still has ${members.length} member(s) (${describeMembers(members)}); ` +
+        `waiting up to ${describeDuration(bound)} for a previous run to leave\n`,
+    );
+    while (members.length > 0 && Date.now() < deadline && !this.closing) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      members = await admin.groupMembers(spec.groupId);
+    }
+    if (members.length > 0) throw groupInUse(spec, describeMembers(members));
+    this.stats.groupWaitMs = bound - (deadline - Date.now());
   }
 
   private async topicOffsets(admin: KafkaAdmin): Promise<{ partition: number; low: string; high: string }[]> {
@@ -182,8 +292,24 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     return this.context ? this.context.now() : Date.now();
   }
 
-  private onAssignment(assigned: readonly TopicPartition[], startAt: ReadonlyMap<number, number>): void {
+  private onAssignment(
+    assigned: readonly TopicPartition[],
+    startAt: ReadonlyMap<number, number>,
+    member: GroupMembership,
+  ): void {
     const now = this.now();
+    // Another member in the group (started at the same moment, or not a pipeline at all): the newer one (not the
+    // leader) stops now; the leader gets every partition once it has left, or stops too after the bounded wait.
+    const mine = assigned.filter((tp) => tp.topic === this.spec.topic).length;
+    if (mine < this.topicPartitions) {
+      this.sharedSince ??= Date.now();
+      if (!member.isLeader) {
+        this.failure ??= groupInUse(this.spec, `this instance got ${mine} of ${this.topicPartitions} partitions`);
+        this.wake?.();
+      }
+    } else {
+      this.sharedSince = undefined;
+    }
     const keys = new Set<string>();
     for (const tp of assigned) {
       if (tp.topic !== this.spec.topic) continue;
@@ -202,6 +328,11 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
           assigned: true,
           restored,
           lastCommitted: undefined,
+          sampled: 0,
+          disagreed: 0,
+          differences: [],
+          recordsRead: 0,
+          committedOffset: this.committedStart.get(tp.partition),
         };
         this.partitions.set(key, info);
         if (this.spec.from !== "committed" && info.startOffset !== undefined) {
@@ -231,7 +362,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const key = `${batch.topic}:${batch.partition}`;
     const info = this.partitions.get(key);
     if (info === undefined || !info.assigned) return;
-    info.highWatermark = Number(batch.highWatermark);
+    info.highWatermark = Math.max(info.highWatermark ?? 0, Number(batch.highWatermark));
+    info.lastBatchAt = this.now();
     const fetched = batch.records;
     // Offsets increase within a batch: only its head can repeat what was fetched before (after a rebalance).
     let from = 0;
@@ -244,32 +376,81 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const field = this.spec.timestampField;
     const topic = batch.topic;
     const partition = batch.partition;
-    const records: KafkaRecord[] = new Array(fetched.length - from);
+    const records: FetchedKafkaRecord[] = new Array(fetched.length - from);
     const eventTimes: number[] | null = field === null ? null : [];
     let hasEventTime: boolean[] | null = field === null ? null : [];
+    const skew = this.spec.maxFutureSkewMs ?? null;
+    const futureLimit = skew === null ? Number.POSITIVE_INFINITY : Date.now() + skew;
     for (let i = from; i < fetched.length; i++) {
       const r = fetched[i];
       const timestamp = Number(r.timestamp);
-      records[i - from] = {
-        topic,
-        partition,
-        offset: r.offset,
-        timestamp,
-        key: r.key === null || r.key === undefined ? null : r.key.toString("utf8"),
-        value: r.value,
-      };
+      records[i - from] = new FetchedKafkaRecord(topic, partition, r.offset, timestamp, r.key ?? null, r.value, undefined);
+      let eventTime = timestamp;
       if (field !== null && eventTimes !== null && hasEventTime !== null) {
         const fromField = eventTimeFromField(r.value, field);
-        eventTimes.push(fromField ?? timestamp);
+        eventTime = fromField ?? timestamp;
+        eventTimes.push(eventTime);
         hasEventTime.push(fromField !== undefined);
       }
+      if (eventTime > futureLimit) this.rejectFuture(records, i - from, eventTime, skew ?? 0);
     }
     if (hasEventTime !== null && hasEventTime.every((h) => h)) hasEventTime = null;
+    if (field === null && !this.timestampChecked) this.compareTimestampField(info, fetched, from);
     this.chunks.push({ info, records, eventTimes, hasEventTime, next: 0 });
     this.buffered += records.length;
     this.policy.touch(key, this.now());
     if (!this.paused && this.buffered >= this.spec.maxBufferedRecords) this.pauseFetching();
     this.wake?.();
+  }
+
+  /**
+   * Event time is the Kafka record timestamp by default (as KafkaIO's on Flink). When the events' own `timestamp`
+   * field disagrees with it by more than the watermark delay in most of the first records of a partition (a
+   * console producer stamps records with the time of sending), one warning says so and names --timestamp-field.
+   */
+  private compareTimestampField(info: PartitionInfo, fetched: readonly FetchedRecord[], from: number): void {
+    const delay = this.spec.watermarkDelayMs;
+    for (let i = from; i < fetched.length && info.sampled < TIMESTAMP_SAMPLE; i++) {
+      const r = fetched[i];
+      const fromField = eventTimeFromField(r.value, "timestamp");
+      if (fromField === undefined) continue;
+      info.sampled++;
+      const difference = Math.abs(fromField - Number(r.timestamp));
+      if (difference > delay) {
+        info.disagreed++;
+        info.differences.push(difference);
+      }
+    }
+    if (info.sampled < TIMESTAMP_SAMPLE) return;
+    if (info.disagreed * 2 > info.sampled) {
+      this.timestampChecked = true;
+      const sorted = [...info.differences].sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)];
+      this.warn(
+        `kafka source: warning: event time is the Kafka record timestamp (the default), but the events' own ` +
+          `"timestamp" field differs from it by more than the watermark delay (${describeDuration(delay)}) in ` +
+          `${info.disagreed} of the first ${info.sampled} records of partition ${info.tp.partition} (median ` +
+          `${describeDuration(median)}); with --timestamp-field timestamp, windows, the watermark and late data would ` +
+          "follow the events' own times instead of when the records were produced",
+      );
+    } else if ([...this.partitions.values()].every((p) => p.sampled >= TIMESTAMP_SAMPLE)) {
+      this.timestampChecked = true;
+    }
+  }
+
+  /**
+   * --max-future-skew: an event time too far ahead of the wall clock (a producer's wrong clock) must not move the
+   * watermark, or every normal event after it would be late. The record is handed marked `rejected` (the parse
+   * step makes it a dead letter), with the source watermark as its timestamp so that it holds nothing back.
+   */
+  private rejectFuture(records: FetchedKafkaRecord[], at: number, eventTime: Millis, skew: Millis): void {
+    const record = records[at];
+    const ahead = eventTime - Date.now();
+    const reason =
+      `event time ${formatEventTime(eventTime)} is ${describeDuration(ahead)} ahead of the wall clock ` +
+      `(more than --max-future-skew ${describeDuration(skew)}): not used for the watermark`;
+    records[at] = new FetchedKafkaRecord(record.topic, record.partition, record.offset, record.timestamp, record.keyBytes, record.value, reason);
+    this.stats.futureRejected++;
   }
 
   private pauseFetching(): void {
@@ -290,6 +471,10 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   }
 
   async read(maxWaitMs: number): Promise<SourceBatch<KafkaRecord>> {
+    const sharedSince = this.sharedSince;
+    if (sharedSince !== undefined && Date.now() - sharedSince > Math.max(this.spec.groupWaitMs ?? 0, SHARED_BOUND_MS)) {
+      this.failure ??= groupInUse(this.spec, `partitions shared for ${describeDuration(Date.now() - sharedSince)}`);
+    }
     if (this.failure) throw this.failure;
     if (this.buffered === 0 && maxWaitMs > 0 && !this.finished) {
       const waitStart = this.stats.firstHandedAt === 0 ? 0 : Date.now();
@@ -305,7 +490,10 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       if (waitStart > 0) this.stats.starvedMs += Date.now() - waitStart;
       if (this.failure) throw this.failure;
     }
-    const out: SourceRecord<KafkaRecord>[] = [];
+    // One array and one set of SourceRecord objects, refilled by every read (the runner keeps no reference to a
+    // batch once it calls read() again: source.ts): no per-record wrapper object for the young generation.
+    const out = this.out;
+    out.length = 0;
     const now = this.now();
     while (this.chunkHead < this.chunks.length && out.length < MAX_RECORDS_PER_READ) {
       const chunk = this.chunks[this.chunkHead];
@@ -325,6 +513,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     // the runner should not run dry meanwhile.
     if (this.paused && this.buffered <= this.spec.maxBufferedRecords * 0.75) this.resumeFetching();
     if (out.length === 0) await this.checkEndOfInput(now);
+    this.refreshLogEnd();
     this.lastWatermark = this.policy.current(now);
     return { records: out, watermark: this.lastWatermark };
   }
@@ -344,12 +533,15 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       return;
     }
     const restored = info.restored !== undefined;
+    const handedBefore = out.length;
     let runStart = -1;
     let runMax = Number.NEGATIVE_INFINITY;
     let watermarkMax = Number.NEGATIVE_INFINITY;
     for (let i = start; i < limit; i++) {
       const record = records[i];
-      const eventTime = eventTimes === null ? record.timestamp : eventTimes[i];
+      const rejected = record.rejected !== undefined;
+      // A refused event time: handed at the watermark (it becomes a dead letter, in no window), moving nothing.
+      const eventTime = rejected ? this.lastWatermark : eventTimes === null ? record.timestamp : eventTimes[i];
       if (restored) {
         const offset = Number(record.offset);
         if (info.offsets.alreadyDurable(offset, eventTime)) {
@@ -365,30 +557,65 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         runStart = Number(record.offset);
       }
       if (eventTime > runMax) runMax = eventTime;
-      if ((hasEventTime === null || hasEventTime[i]) && eventTime > watermarkMax) watermarkMax = eventTime;
-      out.push({ value: record, timestamp: eventTime });
+      if (!rejected && (hasEventTime === null || hasEventTime[i]) && eventTime > watermarkMax) watermarkMax = eventTime;
+      const n = out.length;
+      let slot = this.slots[n];
+      if (slot === undefined) {
+        slot = { value: record, timestamp: eventTime };
+        this.slots[n] = slot;
+      } else {
+        slot.value = record;
+        slot.timestamp = eventTime;
+      }
+      out.push(slot);
     }
     if (runStart >= 0) info.offsets.handedRange(runStart, Number(records[limit - 1].offset) + 1, runMax);
+    info.recordsRead += out.length - handedBefore;
     if (watermarkMax > Number.NEGATIVE_INFINITY) {
       this.policy.observe(info.key, watermarkMax, now);
       if (watermarkMax > this.maxEventTimeHanded) this.maxEventTimeHanded = watermarkMax;
     }
   }
 
-  /** --stop-when-idle: no record for the configured time, the buffer drained, every partition read to its end. */
+  /**
+   * While quiet (nothing buffered, no record for a while): restarts the fetch of partitions that are assigned and
+   * have records waiting but deliver none (after a rebalance), and ends the input for --stop-when-idle once every
+   * partition is read to its end.
+   */
   private async checkEndOfInput(now: Millis): Promise<void> {
     const stopAfter = this.spec.stopWhenIdleMs;
-    if (stopAfter === null || this.finished || this.buffered > 0) return;
-    if (this.policy.assigned().length === 0 || this.policy.quietFor(now) < stopAfter) return;
-    if (now - this.lastEndCheckAt < 1000 || this.admin === undefined) return;
+    if (this.finished || this.buffered > 0 || this.admin === undefined) return;
+    const quiet = this.policy.quietFor(now);
+    if (this.policy.assigned().length === 0 || quiet < Math.min(stopAfter ?? STALL_RESEEK_MS, STALL_RESEEK_MS)) return;
+    // Every second when the end of input is looked for; every 5 s when only stalls are.
+    if (now - this.lastEndCheckAt < (stopAfter === null ? STALL_RESEEK_MS : 1000)) return;
     this.lastEndCheckAt = now;
     const ends = await this.admin.topicOffsets(this.spec.topic);
+    // Resuming from the group's offsets, what the group committed counts as read for a partition this member has
+    // not fetched from: one it got in a rebalance may have been read to its end (and committed) by a member that
+    // left, and then no batch ever arrives to move our position.
+    const committed = new Map<number, number>();
+    if (this.spec.from === "committed") {
+      for (const c of await this.admin.committedOffsets(this.spec.groupId, this.spec.topic)) {
+        if (c.offset !== null) committed.set(c.partition, Number(c.offset));
+      }
+    }
+    let unread = false;
     for (const end of ends) {
       const info = this.partitions.get(`${this.spec.topic}:${end.partition}`);
       if (info === undefined || !info.assigned) return;
-      const position = info.fetchedEnd ?? info.startOffset ?? 0;
-      if (position < Number(end.high)) return;
+      const position = info.fetchedEnd ?? Math.max(info.startOffset ?? 0, committed.get(end.partition) ?? 0);
+      if (position >= Number(end.high)) continue;
+      unread = true;
+      // Assigned, not paused, records waiting and none fetched for a while: fetch them again from our position.
+      if (!this.paused && now - (info.lastBatchAt ?? 0) >= STALL_RESEEK_MS) {
+        info.lastBatchAt = now;
+        this.stats.reseeks++;
+        this.consumer?.resume([info.tp]);
+        this.consumer?.seek(info.tp, String(position));
+      }
     }
+    if (unread || stopAfter === null || quiet < stopAfter) return;
     this.finished = true;
     this.policy.finish();
   }
@@ -447,6 +674,10 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     try {
       await this.consumer.commit(commits);
       this.stats.commits++;
+      for (const c of commits) {
+        const info = this.partitions.get(`${c.topic}:${c.partition}`);
+        if (info) info.committedOffset = Number(c.offset);
+      }
     } catch (e) {
       this.stats.commitFailures++;
       for (const c of commits) {
@@ -472,6 +703,10 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     }
   }
 
+  describeRecord(record: KafkaRecord): string {
+    return `${record.topic}/${record.partition}@${record.offset}`;
+  }
+
   /** Partition watermarks and commit positions, for logs and tests. */
   describe(): { partition: number; watermark: Millis; idle: boolean; commitOffset: number | undefined }[] {
     const now = this.now();
@@ -483,6 +718,56 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         idle: this.policy.isIdle(i.key, now),
         commitOffset: i.offsets.commitOffset(),
       }));
+  }
+
+  /**
+   * Every 5 s, asks the broker for the log end offsets in the background: a fetch response carries them too, but
+   * none comes while fetching is paused (backpressure) or stuck, which is when consumer lag matters. Best effort;
+   * it doubles as the readiness probe of the broker connection (observe().connected).
+   */
+  private refreshLogEnd(): void {
+    const admin = this.admin;
+    if (admin === undefined || this.refreshingLogEnd || this.closing || Date.now() - this.lastLogEndRefreshAt < 5000) return;
+    this.refreshingLogEnd = true;
+    this.lastLogEndRefreshAt = Date.now();
+    admin.topicOffsets(this.spec.topic).then(
+      (ends) => {
+        this.refreshingLogEnd = false;
+        this.logEndRefreshFailed = false;
+        for (const end of ends) {
+          const info = this.partitions.get(`${this.spec.topic}:${end.partition}`);
+          const high = Number(end.high);
+          if (info !== undefined && (info.highWatermark === undefined || high > info.highWatermark)) info.highWatermark = high;
+        }
+      },
+      () => {
+        this.refreshingLogEnd = false; // the next read tries again; a lasting problem surfaces through the consumer
+        this.logEndRefreshFailed = true;
+      },
+    );
+  }
+
+  /** Connection state and per-partition counts, offsets and watermarks (metrics, health, status page). */
+  observe(): SourceObservation {
+    const now = this.now();
+    const partitions = [...this.partitions.values()]
+      .filter((i) => i.assigned)
+      .sort((a, b) => a.tp.partition - b.tp.partition)
+      .map((i) => ({
+        topic: i.tp.topic,
+        partition: i.tp.partition,
+        recordsRead: i.recordsRead,
+        watermark: this.policy.partitionWatermark(i.key),
+        idle: this.policy.isIdle(i.key, now),
+        logEndOffset: i.highWatermark,
+        position: i.fetchedEnd ?? i.startOffset,
+        committedOffset: i.committedOffset,
+      }));
+    // Not connected: not started, failed, closing, or the broker did not answer the last offsets request (or has
+    // not answered the current one for 10 s).
+    const brokerSilent = this.logEndRefreshFailed || (this.refreshingLogEnd && Date.now() - this.lastLogEndRefreshAt > 10_000);
+    const connected = this.consumer !== undefined && this.failure === undefined && !this.closing && !brokerSilent;
+    return { connected, partitions };
   }
 }
 
@@ -503,6 +788,15 @@ function eventTimeFromField(value: Uint8Array | null, field: string): Millis | u
     return typeof t === "number" ? t : undefined;
   }
   return undefined;
+}
+
+/** 90 s → "1.5 min", 2 days → "2.0 d", for messages. */
+export function describeDuration(ms: Millis): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  if (ms < 86_400_000) return `${(ms / 3_600_000).toFixed(1)} h`;
+  if (ms < 365 * 86_400_000) return `${(ms / 86_400_000).toFixed(1)} d`;
+  return `${(ms / (365.25 * 86_400_000)).toFixed(1)} years`;
 }
 
 export function kafkaSource(payload: Uint8Array): KafkaSource {

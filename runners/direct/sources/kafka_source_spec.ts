@@ -26,6 +26,12 @@ export interface KafkaSourceSpec {
   /** The JSON field holding the event time (ISO-8601 string or epoch ms); null: the Kafka record timestamp. */
   readonly timestampField: string | null;
   readonly watermarkDelayMs: Millis;
+  /**
+   * A record whose event time is more than this ahead of the wall clock (a producer with a wrong clock) does not
+   * move the watermark: it is handed with `rejected` set, and the parse step makes it a dead letter. Null or
+   * absent: off (readFromKafka's default is 1 h).
+   */
+  readonly maxFutureSkewMs?: Millis | null;
   readonly idleTimeoutMs: Millis;
   /** End the input (watermark +∞) after this long with no new record and every partition read to its end. */
   readonly stopWhenIdleMs: Millis | null;
@@ -34,6 +40,11 @@ export interface KafkaSourceSpec {
   /** Offsets are committed at most this often (and at close), after the runner reports what is durable. */
   readonly commitIntervalMs: Millis;
   readonly clientId: string;
+  /**
+   * How long opening waits for members already in the consumer group to leave (a previous run dying) before it
+   * fails as a second instance. Absent: 15 s (the session timeout, 10 s, and a margin).
+   */
+  readonly groupWaitMs?: Millis;
 }
 
 /** One Kafka record with its coordinates. */
@@ -48,6 +59,8 @@ export interface KafkaRecord {
   readonly key: string | null;
   /** The raw value bytes, or null for a tombstone. */
   readonly value: Uint8Array | null;
+  /** Set only when the source refused the record's event time (too far in the future): the dead-letter reason. */
+  readonly rejected?: string;
 }
 
 /** The timestamp-mode tag stored in commit metadata: restored state is only valid for the same choice. */
@@ -89,6 +102,10 @@ export function decodeKafkaSourceSpec(payload: Uint8Array): KafkaSourceSpec {
   if (from !== "earliest" && from !== "latest" && from !== "committed") throw bad("from", START_FROM.join(" | "));
   const field = o.timestampField;
   if (field !== null && (typeof field !== "string" || field === "")) throw bad("timestampField", "null or a name");
+  const skew = o.maxFutureSkewMs;
+  if (skew !== undefined && skew !== null && (typeof skew !== "number" || !(skew > 0))) {
+    throw bad("maxFutureSkewMs", "null or > 0");
+  }
   const stop = o.stopWhenIdleMs;
   if (stop !== null && (typeof stop !== "number" || !(stop > 0))) throw bad("stopWhenIdleMs", "null or > 0");
   return Object.freeze({
@@ -98,10 +115,12 @@ export function decodeKafkaSourceSpec(payload: Uint8Array): KafkaSourceSpec {
     from,
     timestampField: field,
     watermarkDelayMs: num("watermarkDelayMs", 0),
+    maxFutureSkewMs: skew ?? null,
     idleTimeoutMs: num("idleTimeoutMs", 1),
     stopWhenIdleMs: stop,
     maxBufferedRecords: num("maxBufferedRecords", 1),
     commitIntervalMs: num("commitIntervalMs", 0),
     clientId: str("clientId"),
+    ...(typeof o.groupWaitMs === "number" && o.groupWaitMs >= 0 ? { groupWaitMs: o.groupWaitMs } : {}),
   });
 }

@@ -3,6 +3,7 @@
  * reports its watermark, and the executor tells the source what has become durable so it may commit.
  */
 import type { Millis } from "../grouping/model";
+import type { PartitionSnapshot } from "../observability/run_snapshot";
 
 export interface SourceRecord<T> {
   readonly value: T;
@@ -50,6 +51,15 @@ export interface UnboundedSource<T> {
    * state still needs them: the source may commit its position accordingly.
    */
   onDurable?(durableBefore: Millis): Promise<void>;
+  /** Where a record came from, for error messages (e.g. "sales_events/1@345"). */
+  describeRecord?(value: T): string;
   /** Stop reading and release resources (after a final onDurable). */
   close(): Promise<void>;
+  /** Connection state and per-partition figures, for metrics and health (read on demand, cheap). */
+  observe?(): SourceObservation;
+}
+
+export interface SourceObservation {
+  readonly connected: boolean;
+  readonly partitions: readonly PartitionSnapshot[];
 }
