@@ -317,7 +317,7 @@ export function parseOptions(
     commitInterval: parseDuration(args["commit-interval"], "--commit-interval"),
     sinks: Object.freeze(parseSinks(args.sinks)),
     onStepError: args["on-step-error"],
-    pgUrl: nonEmpty("pg-url", args["pg-url"] ?? env.PGURL ?? DEFAULT_PG_URL),
+    pgUrl: nonEmpty("pg-url", args["pg-url"] ?? (env.PGURL === "" ? undefined : env.PGURL) ?? DEFAULT_PG_URL), // PGURL="" = unset
     pgSchema: nonEmpty("pg-schema", args["pg-schema"]),
     pgRetryBudget: parseDuration(args["pg-retry-budget"], "--pg-retry-budget"),
     parquetDir: nonEmpty("parquet-dir", args["parquet-dir"]),
