@@ -17,7 +17,12 @@ import { amountCents, averageCents, parseSaleEvent } from "../transforms/events"
 import { strictUtf8 } from "../transforms/parse_events";
 import { readFromKafka } from "../transforms/kafka";
 import { parDo } from "apache-beam/transforms/pardo";
-import { buildPipeline } from "../pipelines/sales_aggregation";
+import { buildPipeline, type SalesSinks } from "../pipelines/sales_aggregation";
+import { postgresSinks } from "../transforms/sinks/postgres";
+import { closePools } from "../transforms/sinks/postgres_connection";
+import { postgresSinkStats } from "../transforms/sinks/postgres_writer";
+import { DEFAULT_PG_URL } from "../infra/stack/options";
+import { Client as PgClient } from "pg";
 import { startOpsServer } from "../ops/server";
 import * as http from "http";
 
@@ -60,7 +65,22 @@ function fetchAndDiscard(url: string): Promise<void> {
   });
 }
 
-/** Our pipeline (the same buildPipeline as the product) on the direct runner, with no-op sinks. */
+/**
+ * The pipeline's sinks: no-op (default), or the PostgreSQL sink (BENCH_KAFKA_SINK=postgres, server at PGURL, a
+ * fresh schema per run, bench_kafka_<pid>, dropped at the end).
+ */
+function benchSinks(noop: ReturnType<typeof parDo<unknown, never>>): SalesSinks {
+  if (process.env.BENCH_KAFKA_SINK === "postgres") {
+    return postgresSinks({ url: process.env.PGURL ?? DEFAULT_PG_URL, schema: `bench_kafka_${process.pid}` });
+  }
+  return { results: noop, late: noop, deadLetters: noop };
+}
+
+/**
+ * Our pipeline (the same buildPipeline as the product) on the direct runner, with no-op sinks (or PostgreSQL). With
+ * PostgreSQL the time runs to the end of the run (every row written) less the 500 ms idle wait, not only to the
+ * last record read.
+ */
 async function pipeline(topic: string, count: number, withMetrics = false): Promise<Result> {
   let source: KafkaSource | undefined;
   registerSource(KAFKA_SOURCE_URN, (payload) => {
@@ -92,7 +112,7 @@ async function pipeline(topic: string, count: number, withMetrics = false): Prom
           ...(process.env.BENCH_MAX_BUFFERED ? { maxBufferedRecords: Number(process.env.BENCH_MAX_BUFFERED) } : {}),
           commitInterval: 5_000,
         }),
-        sinks: { results: noop, late: noop, deadLetters: noop },
+        sinks: benchSinks(noop),
       },
     ),
   )) as DirectPipelineResult;
@@ -117,6 +137,15 @@ async function pipeline(topic: string, count: number, withMetrics = false): Prom
   await result.waitUntilFinish();
   clearInterval(scraper);
   await ops?.close();
+  if (process.env.BENCH_KAFKA_SINK === "postgres") {
+    end = Date.now() - 500;
+    outputs.n = postgresSinkStats().rowsWritten.results;
+    await closePools();
+    const client = new PgClient({ connectionString: process.env.PGURL ?? DEFAULT_PG_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS bench_kafka_${process.pid} CASCADE`);
+    await client.end();
+  }
   const start = source?.stats.firstHandedAt ?? 0;
   const seconds = (end - start) / 1000;
   return {

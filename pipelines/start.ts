@@ -1,7 +1,8 @@
 /**
  * `npm start`: the main job end to end on this machine, by itself.
  *
- *   1. starts the local Kafka broker if none answers (`npm run stack:up`, idempotent);
+ *   1. starts the local Kafka broker if none answers, and PostgreSQL if none answers at PGURL (default
+ *      postgres://postgres@127.0.0.1:5432/test) (`npm run stack:up`, idempotent);
  *   2. creates the topic `sales_events` (3 partitions) if missing; the sample events start now, or a minute after
  *      what the group already finalized in an earlier run (so a second run's events are not all late);
  *   3. starts the sales pipeline (`npm run pipeline -- ...`: 1-minute windows per product, 10 s watermark delay,
@@ -9,8 +10,9 @@
  *      4 000 sales at 200 per second, event time running 20× faster than the clock (100 ms apart), 2 % out of
  *      order by up to 45 s (late panes), 1 % three minutes late (late-data output), 1 % malformed (dead letters);
  *      It serves its metrics, health checks and live status page on port 9464 (or a free one) and logs the URL;
- *   4. the pipeline prints results, late data and dead letters as they happen, and ends by itself once the topic
- *      is drained and quiet for 10 s.
+ *   4. the pipeline writes results, late data and dead letters to all three sinks — the console (as they happen),
+ *      PostgreSQL (schema public) and Parquet files (output/parquet/) — and ends by itself once the topic is drained
+ *      and quiet for 10 s; the last lines say where to look (the tables with a ready psql command, the folder).
  *
  * Exit code: the pipeline's (0 after the clean end), or the first failing step's.
  */
@@ -19,11 +21,28 @@ import * as net from "net";
 import * as path from "path";
 import { createKafkaClient, probeBrokers } from "../transforms/kafka_client";
 import { decodeCommitMetadata } from "../runners/direct/sources/kafka_offsets";
+import { DEFAULT_PG_URL } from "../infra/stack/options";
+import { redactPgUrl } from "../transforms/sinks/postgres_connection";
+import { TABLES } from "../transforms/sinks/postgres_schema";
 
 const ROOT = path.resolve(__dirname, "..");
 const TOPIC = "sales_events";
 const BOOTSTRAP = "127.0.0.1:9092";
 const GROUP = "sales-aggregation";
+const PG_URL = process.env.PGURL ?? DEFAULT_PG_URL;
+const PG_SCHEMA = "public";
+const PARQUET_DIR = "output/parquet";
+
+/** The last lines: where the results are and how to look at them. */
+function whereToLook(): string {
+  const url = redactPgUrl(PG_URL);
+  const table = (name: string): string => `${PG_SCHEMA}.${name}`;
+  return [
+    `start: results are in PostgreSQL ${url}: tables ${table(TABLES.results)}, ${table(TABLES.late)}, ${table(TABLES.deadLetters)}`,
+    `start:   psql '${url}' -c 'SELECT key, window_start, window_end, sum, count, avg, final FROM ${table(TABLES.results)} ORDER BY window_start, key'`,
+    `start: and in Parquet files under ${path.join(ROOT, PARQUET_DIR)}/`,
+  ].join("\n");
+}
 
 function run(what: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): { done: Promise<number> } {
   const child = spawn(process.execPath, ["-r", "./tools/register.js", ...args], { cwd: ROOT, stdio: "inherit", env });
@@ -70,7 +89,7 @@ async function metricsPort(): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  process.stderr.write("start: 1/3 local Kafka broker (npm run stack:up)\n");
+  process.stderr.write("start: 1/3 local Kafka broker and PostgreSQL (npm run stack:up)\n");
   const stack = await run("stack:up", ["infra/stack.ts", "up"]).done;
   if (stack !== 0) return stack;
   const startTime = await prepare();
@@ -89,6 +108,10 @@ async function main(): Promise<number> {
     "--watermark-delay=10s",
     "--allowed-lateness=1m",
     "--stop-when-idle=10s",
+    "--sinks=console,postgres,parquet",
+    `--pg-url=${PG_URL}`,
+    `--pg-schema=${PG_SCHEMA}`,
+    `--parquet-dir=${PARQUET_DIR}`,
     `--metrics-port=${await metricsPort()}`,
   ]);
   const producer = run("produce", [
@@ -109,6 +132,7 @@ async function main(): Promise<number> {
   ], { ...process.env, SALES_PRODUCE_PROGRESS: "0" }); // the terminal's status line is the pipeline's
   const produced = await producer.done;
   const finished = await pipeline.done;
+  if (produced === 0 && finished === 0) process.stderr.write(whereToLook() + "\n");
   return produced !== 0 ? produced : finished;
 }
 

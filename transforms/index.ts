@@ -61,3 +61,11 @@ export { testStream, TestStreamBuilder } from "./test_stream";
 export type { TimestampedValue } from "./test_stream";
 export { paneCapture, assertPanes, PaneAssert, window, BEGINNING } from "./testing";
 export type { PaneCapture, CapturedElement, CapturedPane, CapturedWindow } from "./testing";
+
+// Sinks: fan-out to several, and PostgreSQL (idempotent upserts; docs/guarantees.md §6).
+export { fanOut } from "./sinks/fan_out";
+export { postgresSinks, preparePostgres, DiscardingPanesError } from "./sinks/postgres";
+export type { PostgresSinkOptions, PostgresSinks } from "./sinks/postgres";
+export { postgresSinkStats, PostgresSinkError } from "./sinks/postgres_writer";
+export type { PostgresSinkStats } from "./sinks/postgres_writer";
+export { redactPgUrl } from "./sinks/postgres_connection";

@@ -102,12 +102,14 @@ describe("operations endpoint on a real run", () => {
     expect(rows(run)).toEqual([
       "[0,60) apples sum=38 count=4 ON_TIME",
       "[0,60) apples sum=45 count=5 LATE",
+      // Garbage collection of [0, 60) (closing behaviour FIRE_ALWAYS): its final pane, the same value.
+      "[0,60) apples sum=45 count=5 LATE final",
       // --stop-when-idle ends the input: its watermark goes to the end and the last window fires.
       "[300,360) apples sum=3 count=3 ON_TIME final",
       "[60,120) apples sum=3 count=3 ON_TIME final",
     ]);
     expect(value(end, "pipeline_panes_total", { step: STEP, timing: "on_time" })).toBe(3);
-    expect(value(end, "pipeline_panes_total", { step: STEP, timing: "late" })).toBe(1);
+    expect(value(end, "pipeline_panes_total", { step: STEP, timing: "late" })).toBe(2);
     expect(value(end, "pipeline_panes_total", { step: STEP, timing: "early" })).toBe(0);
     expect(value(end, "pipeline_open_windows", { step: STEP })).toBe(0);
     for (const p of [0, 1, 2]) {
@@ -124,7 +126,7 @@ describe("operations endpoint on a real run", () => {
     const snapshot = run.result.snapshot();
     expect(snapshot.sources[0].partitions.map((p) => p.recordsRead)).toEqual([7, 6, 5]);
     expect(snapshot.grouped[0]).toMatchObject({ step: STEP, lateElements: 1, droppedDueToLateness: 2, openWindows: 0 });
-    expect(snapshot.grouped[0].panes).toMatchObject({ EARLY: 0, ON_TIME: 3, LATE: 1 });
+    expect(snapshot.grouped[0].panes).toMatchObject({ EARLY: 0, ON_TIME: 3, LATE: 2 });
     expect((await run.result.counters()).droppedDueToLateness).toBe(2);
     expect(snapshot.counters).toMatchObject({ deadLetters: 5, "deadLetters.invalid_json": 2, "deadLetters.no_value": 1 });
     expect(snapshot.steps.find((s) => s.name === PARSE)?.elements).toBe(18);
