@@ -26,7 +26,7 @@ import * as path from "path";
 import { Writable } from "stream";
 import { ParquetWriter, type ParquetSchema } from "parquetjs-lite";
 import { fsStep, parquetSinkError, type ParquetSinkError } from "./parquet_errors";
-import { appendJsonLine, readJsonLines, syncDirectory, writeFileDurably } from "./parquet_log";
+import { appendJsonLine, ensureDirectory, readJsonLines, syncDirectory, writeFileDurably } from "./parquet_log";
 
 export interface ParquetDatasetOptions<R> {
   /** The dataset's folder (`<parquet dir>/results` or `<parquet dir>/late`). */
@@ -199,7 +199,7 @@ export class ParquetDataset<R extends object> {
 
   private async recover(): Promise<void> {
     const root = this.options.root;
-    for (const dir of [root, this.meta, this.tmp]) await fsStep(root, dir, () => fs.mkdir(dir, { recursive: true }));
+    for (const dir of [root, this.meta, this.tmp]) await fsStep(root, dir, () => ensureDirectory(dir));
     await fsStep(root, root, () => fs.access(root, fs.constants.W_OK));
     const entries = await fsStep(root, this.manifestPath, () =>
       readJsonLines<ManifestEntry>(this.manifestPath, `the Parquet commit log ${this.manifestPath}`),
@@ -357,7 +357,7 @@ export class ParquetDataset<R extends object> {
     const root = this.options.root;
     const partition = path.dirname(final);
     const created = !(await exists(partition));
-    await fsStep(root, partition, () => fs.mkdir(partition, { recursive: true }));
+    await fsStep(root, partition, () => ensureDirectory(partition));
     await fsStep(root, final, () => fs.rename(temp, final));
     await fsStep(root, partition, () => syncDirectory(partition));
     if (created) await fsStep(root, root, () => syncDirectory(root));

@@ -33,7 +33,8 @@ export function parquetSinkError(error: unknown, root: string, path: string): Pa
       code,
     );
   }
-  const reason = error instanceof Error ? error.message : String(error);
+  const message = (error as { message?: unknown } | undefined)?.message;
+  const reason = typeof message === "string" ? message : String(error);
   return new ParquetSinkError(`Parquet sink: writing ${root} failed at ${path}: ${reason}`, code);
 }
 
