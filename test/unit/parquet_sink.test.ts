@@ -2,6 +2,7 @@
  * The Parquet sink's pure parts (row keys, date partitions, the JSON-lines log, file planning, option checks,
  * error lines) and the dataset's recovery from crash states built on disk by hand.
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -147,5 +148,31 @@ describe("recovery from crash states", () => {
     expect(parquetFiles(root)).toEqual(published);
     expect(fs.readdirSync(path.join(root, "_sink", "tmp"))).toEqual([]);
     await b.close();
+  });
+});
+
+describe("one writer per folder", () => {
+  const options = (root: string) => ({
+    root,
+    schema: resultSchema,
+    keyOf: resultRowKey,
+    partitionOf: resultRowDate,
+    maxRowsPerFile: 1_000,
+    maxFileAgeMs: Number.POSITIVE_INFINITY,
+  });
+
+  test("a folder locked by a live process is refused; a lock left by a dead process is taken over", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "parquet-lock-"));
+    fs.mkdirSync(path.join(root, "_sink"));
+    fs.writeFileSync(path.join(root, "_sink", "writer.lock"), "1\n"); // pid 1 is always alive
+    await expect(ParquetDataset.open(options(root))).rejects.toThrow(
+      `Parquet sink: ${root} is being written by process 1; run one job per --parquet-dir`,
+    );
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+    fs.writeFileSync(path.join(root, "_sink", "writer.lock"), `${dead}\n`);
+    const dataset = await ParquetDataset.open(options(root));
+    expect(fs.readFileSync(path.join(root, "_sink", "writer.lock"), "utf8")).toBe(`${process.pid}\n`);
+    await dataset.close();
+    expect(fs.existsSync(path.join(root, "_sink", "writer.lock"))).toBe(false);
   });
 });

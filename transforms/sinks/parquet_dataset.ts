@@ -18,14 +18,14 @@
  * open() recovers: drops a torn last log line, finishes the renames of committed batches (their temp files are
  * complete), deletes the other temp files, deletes consumed segments and commits the rows of the others. A row
  * whose key is in the commit log is never written again, so a replayed final pane appears once. One writer per
- * folder (like one pipeline per consumer group).
+ * folder (like one pipeline per consumer group): `_sink/writer.lock` names the writing process.
  */
 import { promises as fs } from "fs";
 import type { FileHandle } from "fs/promises";
 import * as path from "path";
 import { Writable } from "stream";
 import { ParquetWriter, type ParquetSchema } from "parquetjs-lite";
-import { fsStep, parquetSinkError, type ParquetSinkError } from "./parquet_errors";
+import { fsStep, parquetSinkError, ParquetSinkError } from "./parquet_errors";
 import { appendJsonLine, ensureDirectory, readJsonLines, syncDirectory, writeFileDurably } from "./parquet_log";
 
 export interface ParquetDatasetOptions<R> {
@@ -64,6 +64,7 @@ export interface DatasetStats {
 }
 
 const SEGMENT = /^staged-(\d+)\.jsonl$/;
+const LOCK = "writer.lock";
 
 function pad(n: number, width: number): string {
   return String(n).padStart(width, "0");
@@ -166,7 +167,24 @@ export class ParquetDataset<R extends object> {
       await this.manifest?.close().catch(() => undefined);
       this.segmentHandle = undefined;
       this.manifest = undefined;
+      await fs.rm(path.join(this.meta, LOCK), { force: true }).catch(() => undefined);
     }
+  }
+
+  /**
+   * One writer per folder: `_sink/writer.lock` holds the writing process's id. A lock left by a process that is
+   * gone (a crash) is taken over; a live one is an error.
+   */
+  private async lock(): Promise<void> {
+    const file = path.join(this.meta, LOCK);
+    const holder = Number((await fs.readFile(file, "utf8").catch(() => "")).trim());
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+      throw new ParquetSinkError(
+        `Parquet sink: ${this.options.root} is being written by process ${holder}; run one job per --parquet-dir (or stop that one)`,
+        undefined,
+      );
+    }
+    await fsStep(this.options.root, file, () => writeFileDurably(file, Buffer.from(`${process.pid}\n`)));
   }
 
   /** Rows staged but not yet in a committed file. */
@@ -201,6 +219,7 @@ export class ParquetDataset<R extends object> {
     const root = this.options.root;
     for (const dir of [root, this.meta, this.tmp]) await fsStep(root, dir, () => ensureDirectory(dir));
     await fsStep(root, root, () => fs.access(root, fs.constants.W_OK));
+    await this.lock();
     const entries = await fsStep(root, this.manifestPath, () =>
       readJsonLines<ManifestEntry>(this.manifestPath, `the Parquet commit log ${this.manifestPath}`),
     );
@@ -361,6 +380,15 @@ export class ParquetDataset<R extends object> {
     await fsStep(root, final, () => fs.rename(temp, final));
     await fsStep(root, partition, () => syncDirectory(partition));
     if (created) await fsStep(root, root, () => syncDirectory(root));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -81,10 +81,21 @@ export function lateRowKey(row: LateRow): string {
   return `${row.event_id}\u0000${row.key}\u0000${row.event_time}\u0000${windows}`;
 }
 
+const DAY_MS = 86_400_000;
+/** Day number → `YYYY-MM-DD` (rows come in runs of the same few days; toISOString per row costs ~0.4 µs). */
+const dayNames = new Map<number, string>();
+
 /** `YYYY-MM-DD` of an instant in UTC (the Hive partition value). */
 export function utcDate(ms: number): string {
   if (!Number.isFinite(ms)) throw new Error(`Parquet sink: cannot partition by the date of ${ms}`);
-  return new Date(ms).toISOString().slice(0, 10);
+  const day = Math.floor(ms / DAY_MS);
+  let name = dayNames.get(day);
+  if (name === undefined) {
+    if (dayNames.size >= 10_000) dayNames.clear();
+    name = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    dayNames.set(day, name);
+  }
+  return name;
 }
 
 /** Results are partitioned by the window's start date (UTC). */
