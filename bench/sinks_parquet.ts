@@ -17,7 +17,7 @@ import * as os from "os";
 import * as path from "path";
 import { ParquetWriter } from "parquetjs-lite";
 import type { SalesWindowResult } from "../pipelines/sales_aggregation";
-import { averageCents } from "../transforms/events";
+import { syntheticWindowResult, type SyntheticResults } from "../transforms/testing/window_results";
 import { directRunner } from "../runners/direct/runner";
 import { inMemoryRows } from "./sinks_parquet_source";
 import { closeParquetSinks, parquetSinks } from "../transforms/sinks/parquet";
@@ -39,25 +39,13 @@ const DAY_START = Date.UTC(2026, 10, 27);
 
 /** Final results of 1,000 products in 1-minute windows, all within one UTC day (one date partition). */
 function makeResults(n: number): SalesWindowResult[] {
-  const out: SalesWindowResult[] = [];
-  for (let i = 0; i < n; i++) {
-    const start = DAY_START + Math.floor(i / PRODUCTS) * 60_000;
-    const count = 1 + (i % 13);
-    const sumCents = 1_000 + ((i * 7_919) % 5_000_000);
-    const avgCents = averageCents(sumCents, count);
-    out.push({
-      key: `prod_${i % PRODUCTS}`,
-      keyKind: "product",
-      window: { start, end: start + 60_000 },
-      sumCents,
-      sum: sumCents / 100,
-      count,
-      avgCents,
-      avg: avgCents / 100,
-      pane: { timing: "ON_TIME", index: 0, nonSpeculativeIndex: 0, isFirst: true, isLast: true },
-    });
-  }
-  return out;
+  const config: SyntheticResults = {
+    start: DAY_START,
+    products: PRODUCTS,
+    sumCents: (i) => 1_000 + ((i * 7_919) % 5_000_000),
+    count: (i) => 1 + (i % 13),
+  };
+  return Array.from({ length: n }, (_, i) => syntheticWindowResult(config, i, true));
 }
 
 function freshDir(name: string): string {

@@ -8,7 +8,9 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { lateSale, resultIdentity, windowResult, expectedResultRow } from "./parquet_fixtures";
+import { createPrng } from "../../pipelines/producer/prng";
+import { lateSale, resultIdentity, windowResult } from "./parquet_fixtures";
+import { resultRow } from "../../transforms/sinks/parquet_rows";
 import { filesUnder, readDataset } from "./parquet_test_helpers";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -23,7 +25,17 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Starts the job; kills it `killAfterMs` after it says "running" (undefined: lets it finish). */
+/** Whether the job has staged rows in this run (a staging segment exists: it is written before any file). */
+function staging(dir: string): boolean {
+  const meta = path.join(dir, "results", "_sink");
+  return fs.existsSync(meta) && fs.readdirSync(meta).some((f) => f.startsWith("staged-"));
+}
+
+/**
+ * Starts the job; once it is writing (a staging segment appears) kills it `killAfterMs` later (undefined: lets it
+ * finish). Waiting for the first staged rows keeps a slow start (pipeline construction on a loaded machine) from
+ * swallowing the kill.
+ */
 function runChild(dir: string, killAfterMs: number | undefined): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -35,16 +47,18 @@ function runChild(dir: string, killAfterMs: number | undefined): Promise<Run> {
     let stderr = "";
     let killed = false;
     let timer: NodeJS.Timeout | undefined;
+    const kill = (): void => {
+      if (child.exitCode === null) killed = child.kill("SIGKILL");
+    };
+    const watch = (): void => {
+      if (child.exitCode !== null) return;
+      if (staging(dir)) timer = setTimeout(kill, killAfterMs);
+      else timer = setTimeout(watch, 5);
+    };
     child.stdout.on("data", (chunk: Buffer) => {
       const before = stdout;
       stdout += chunk.toString();
-      if (killAfterMs !== undefined && !before.includes("running") && stdout.includes("running")) {
-        timer = setTimeout(() => {
-          if (child.exitCode === null) {
-            killed = child.kill("SIGKILL");
-          }
-        }, killAfterMs);
-      }
+      if (killAfterMs !== undefined && !before.includes("running") && stdout.includes("running")) watch();
     });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
@@ -53,18 +67,6 @@ function runChild(dir: string, killAfterMs: number | undefined): Promise<Run> {
       resolve({ killed: killed && !stdout.includes("done"), code, stderr });
     });
   });
-}
-
-/** A small deterministic PRNG (mulberry32) for the kill points. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function checkVisibleFiles(dir: string): Promise<{ results: number; late: number }> {
@@ -83,12 +85,12 @@ test(
   "SIGKILL at random points ≥ 5 times, restarts replaying the input: each final row and late record exactly once",
   async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parquet-crash-"));
-    const random = prng(9);
+    const random = createPrng(9);
     let kills = 0;
     let midCommit = 0;
     const progress: string[] = [];
     // Kill points are drawn below maxDelay; a run that finishes first halves it (a fast machine still gets kills).
-    let maxDelay = 2_000;
+    let maxDelay = 1_500;
     for (let attempt = 0; kills < KILLS && attempt < 20; attempt++) {
       const run = await runChild(dir, Math.floor(random() * maxDelay));
       if (!run.killed) {
@@ -118,7 +120,7 @@ test(
     expect(byId.size).toBe(RESULTS);
     for (let i = 0; i < RESULTS; i++) {
       const final = windowResult(i, true, 1);
-      expect(byId.get(resultIdentity(expectedResultRow(final)))).toEqual(expectedResultRow(final));
+      expect(byId.get(resultIdentity(resultRow(final)))).toEqual(resultRow(final));
     }
     const late = await readDataset(path.join(dir, "late"));
     expect(late.rows.map((r) => String(r.event_id)).sort()).toEqual(

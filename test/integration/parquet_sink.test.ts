@@ -11,7 +11,8 @@ import * as path from "path";
 import { directRunner, seconds, testStream } from "../../transforms";
 import { closeParquetSinks, parquetSinks } from "../../transforms/sinks/parquet";
 import type { LateSale, SalesWindowResult } from "../../pipelines/sales_aggregation";
-import { BASE, expectedResultRow, lateSale, windowResult } from "./parquet_fixtures";
+import { BASE, lateSale, windowResult } from "./parquet_fixtures";
+import { resultRow } from "../../transforms/sinks/parquet_rows";
 import { filesUnder, parquetFilesUnder, readDataset } from "./parquet_test_helpers";
 
 function freshDir(): string {
@@ -58,7 +59,7 @@ test("final results and late records are read back by hyparquet with their logic
   // Only final panes, each once.
   expect(results.rows).toHaveLength(300);
   const byIdentity = new Map(results.rows.map((r) => [`${String(r.key)}|${String(r.window_start)}`, r]));
-  for (const r of finals) expect(byIdentity.get(`${r.key}|${r.window.start}`)).toEqual(expectedResultRow(r));
+  for (const r of finals) expect(byIdentity.get(`${r.key}|${r.window.start}`)).toEqual(resultRow(r));
   // Hive partitions by the window's UTC date: rows of 2026-11-27 and 2026-11-28.
   const partitions = [...new Set(results.files.map((f) => path.basename(path.dirname(f.file))))].sort();
   expect(partitions).toEqual(["date=2026-11-27", "date=2026-11-28"]);

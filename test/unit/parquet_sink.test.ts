@@ -22,6 +22,16 @@ import {
 } from "../../transforms/sinks/parquet_rows";
 import { lateSale, windowResult } from "../integration/parquet_fixtures";
 
+/** A results dataset under `root` that rolls over only when asked. */
+const options = (root: string) => ({
+  root,
+  schema: resultSchema,
+  keyOf: resultRowKey,
+  partitionOf: resultRowDate,
+  maxRowsPerFile: 1_000,
+  maxFileAgeMs: Number.POSITIVE_INFINITY,
+});
+
 describe("rows, keys and partitions", () => {
   test("a replayed final pane has the same key whatever its pane index or timing; another window does not", () => {
     const first = resultRow(windowResult(3, true, 0));
@@ -31,9 +41,17 @@ describe("rows, keys and partitions", () => {
     expect(resultRowKey({ ...first, key_kind: "user" })).not.toBe(resultRowKey(first));
   });
 
-  test("results carry exact cents from sumCents/avgCents; late rows the event's cents", () => {
-    const r = windowResult(5, true);
-    expect(resultRow(r)).toMatchObject({ sum_cents: r.sumCents, avg_cents: r.avgCents, count: r.count });
+  test("results carry the key, the window and exact cents from sumCents/avgCents; late rows the event's cents", () => {
+    const r = windowResult(15, true); // prod_5, the second window, 10,000,000,000 + 15 × 1,234,567 cents, 2 events
+    expect(resultRow(r)).toEqual({
+      key_kind: "product",
+      key: "prod_5",
+      window_start: Date.UTC(2026, 10, 27, 23, 59),
+      window_end: Date.UTC(2026, 10, 28, 0, 0),
+      sum_cents: 10_018_518_505,
+      count: 2,
+      avg_cents: 5_009_259_253, // 5,009,259,252.5 rounded half up
+    });
     const l = lateSale(7); // amount 9.59
     expect(lateRow(l).amount_cents).toBe(959);
   });
@@ -99,14 +117,6 @@ describe("options and errors", () => {
 });
 
 describe("recovery from crash states", () => {
-  const options = (root: string) => ({
-    root,
-    schema: resultSchema,
-    keyOf: resultRowKey,
-    partitionOf: resultRowDate,
-    maxRowsPerFile: 1_000,
-    maxFileAgeMs: Number.POSITIVE_INFINITY,
-  });
   const rows = (from: number, to: number): ResultRow[] => Array.from({ length: to - from }, (_, i) => resultRow(windowResult(from + i, true)));
   const parquetFiles = (root: string): string[] =>
     fs.readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".parquet")).sort();
@@ -152,14 +162,6 @@ describe("recovery from crash states", () => {
 });
 
 describe("one writer per folder", () => {
-  const options = (root: string) => ({
-    root,
-    schema: resultSchema,
-    keyOf: resultRowKey,
-    partitionOf: resultRowDate,
-    maxRowsPerFile: 1_000,
-    maxFileAgeMs: Number.POSITIVE_INFINITY,
-  });
 
   test("a folder locked by a live process is refused; a lock left by a dead process is taken over", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "parquet-lock-"));

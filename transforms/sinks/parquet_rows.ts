@@ -6,7 +6,7 @@
  * parquetjs-lite has no DECIMAL annotation, so the scale is documented (docs/operations.md) and recorded in each
  * file's key-value metadata (`money`). Times are TIMESTAMP_MILLIS (UTC), names UTF8, counts INT64.
  */
-import { ParquetSchema } from "parquetjs-lite";
+import { ParquetSchema, type ParquetFieldDefinition, type ParquetType } from "parquetjs-lite";
 import type { LateSale, SalesWindowResult } from "../../pipelines/sales_aggregation";
 import { amountCents } from "../events";
 
@@ -108,35 +108,34 @@ export function lateRowDate(row: LateRow): string {
   return utcDate(row.event_time);
 }
 
+/** A column, Snappy-compressed like every column of the sink's files. */
+function column(type: ParquetType): ParquetFieldDefinition {
+  return { type, compression: "SNAPPY" };
+}
+
 export function resultSchema(): ParquetSchema {
   return new ParquetSchema({
-    key_kind: { type: "UTF8", compression: "SNAPPY" },
-    key: { type: "UTF8", compression: "SNAPPY" },
-    window_start: { type: "TIMESTAMP_MILLIS", compression: "SNAPPY" },
-    window_end: { type: "TIMESTAMP_MILLIS", compression: "SNAPPY" },
-    sum_cents: { type: "INT64", compression: "SNAPPY" },
-    count: { type: "INT64", compression: "SNAPPY" },
-    avg_cents: { type: "INT64", compression: "SNAPPY" },
+    key_kind: column("UTF8"),
+    key: column("UTF8"),
+    window_start: column("TIMESTAMP_MILLIS"),
+    window_end: column("TIMESTAMP_MILLIS"),
+    sum_cents: column("INT64"),
+    count: column("INT64"),
+    avg_cents: column("INT64"),
   });
 }
 
 export function lateSchema(): ParquetSchema {
   return new ParquetSchema({
-    key: { type: "UTF8", compression: "SNAPPY" },
-    event_id: { type: "UTF8", compression: "SNAPPY" },
-    user_id: { type: "UTF8", compression: "SNAPPY" },
-    product_id: { type: "UTF8", compression: "SNAPPY" },
-    event_type: { type: "UTF8", compression: "SNAPPY" },
-    amount_cents: { type: "INT64", compression: "SNAPPY" },
-    event_time: { type: "TIMESTAMP_MILLIS", compression: "SNAPPY" },
-    missed_windows: {
-      repeated: true,
-      fields: {
-        start: { type: "TIMESTAMP_MILLIS", compression: "SNAPPY" },
-        end: { type: "TIMESTAMP_MILLIS", compression: "SNAPPY" },
-      },
-    },
-    watermark: { type: "TIMESTAMP_MILLIS", compression: "SNAPPY" },
-    reason: { type: "UTF8", compression: "SNAPPY" },
+    key: column("UTF8"),
+    event_id: column("UTF8"),
+    user_id: column("UTF8"),
+    product_id: column("UTF8"),
+    event_type: column("UTF8"),
+    amount_cents: column("INT64"),
+    event_time: column("TIMESTAMP_MILLIS"),
+    missed_windows: { repeated: true, fields: { start: column("TIMESTAMP_MILLIS"), end: column("TIMESTAMP_MILLIS") } },
+    watermark: column("TIMESTAMP_MILLIS"),
+    reason: column("UTF8"),
   });
 }
