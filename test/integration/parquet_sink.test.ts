@@ -8,7 +8,11 @@ import * as fs from "fs";
 import { withName } from "apache-beam/transforms/transform";
 import * as os from "os";
 import * as path from "path";
-import { directRunner, seconds, testStream } from "../../transforms";
+import { directRunner, paneCapture, seconds, testStream, type TimestampedValue } from "../../transforms";
+import { buildPipeline } from "../../pipelines/sales_aggregation";
+import { serializeSaleEvent } from "../../transforms/events";
+import type { KafkaRecord } from "../../transforms/kafka";
+import type { DeadLetter } from "../../transforms/parse_events";
 import { closeParquetSinks, parquetSinks } from "../../transforms/sinks/parquet";
 import type { LateSale, SalesWindowResult } from "../../pipelines/sales_aggregation";
 import { BASE, lateSale, windowResult } from "./parquet_fixtures";
@@ -146,4 +150,49 @@ test("a replayed final pane (a second run over the same input) is not written tw
   expect(new Set(results.rows.map((r) => `${String(r.key)}|${String(r.window_start)}`)).size).toBe(60);
   const lateRead = await readDataset(path.join(dir, "late"));
   expect(lateRead.rows.map((r) => r.event_id).sort()).toEqual(late.map((l) => l.value.event_id).sort());
+});
+
+test("the sales pipeline itself (parse → window → combine → describe) into the Parquet sinks: final panes and late data", async () => {
+  const dir = freshDir();
+  const at = (s: number): number => Date.UTC(2026, 0, 1, 12, 0, s);
+  let offset = 0;
+  const record = (seconds: number, value: string): TimestampedValue<KafkaRecord> => ({
+    value: { topic: "sales", partition: 0, offset: String(offset++), timestamp: at(seconds), key: null, value: new Uint8Array(Buffer.from(value)) },
+    timestamp: at(seconds),
+  });
+  const event = (id: string, user: string, product: string, amount: number, seconds: number): TimestampedValue<KafkaRecord> =>
+    record(seconds, serializeSaleEvent({ event_id: id, user_id: user, product_id: product, amount, timestamp: new Date(at(seconds)).toISOString(), event_type: "purchase" }));
+  const sinks = parquetSinks({ dir });
+  const deadLetters = paneCapture<DeadLetter>("deadLetters");
+  await directRunner().run((root) =>
+    buildPipeline(
+      root,
+      { window: { kind: "fixed", size: 60_000, offset: 0 }, key: "product", trigger: {}, allowedLateness: 0 },
+      {
+        source: testStream<KafkaRecord>()
+          .addElements(
+            event("e1", "alice", "apples", 1.1, 10),
+            record(15, "{not json"),
+            event("e2", "bob", "apples", 2.25, 20),
+            event("e3", "carol", "bread", 3.3, 70),
+          )
+          .advanceWatermarkTo(at(120))
+          .addElements(event("e4", "dave", "apples", 9.99, 30)) // its window [0 s, 60 s) is gone: late data
+          .advanceWatermarkToInfinity(),
+        sinks: { results: sinks.results, late: sinks.late, deadLetters: deadLetters.capture() },
+      },
+    ),
+  );
+  await closeParquetSinks();
+  const results = await readDataset(path.join(dir, "results"));
+  const byKey = (rows: Array<Record<string, unknown>>) => [...rows].sort((a, b) => String(a.key).localeCompare(String(b.key)));
+  expect(byKey(results.rows)).toEqual([
+    { key_kind: "product", key: "apples", window_start: at(0), window_end: at(60), sum_cents: 335, count: 2, avg_cents: 168 },
+    { key_kind: "product", key: "bread", window_start: at(60), window_end: at(120), sum_cents: 330, count: 1, avg_cents: 330 },
+  ]);
+  const late = await readDataset(path.join(dir, "late"));
+  expect(late.rows).toEqual([
+    expect.objectContaining({ key: "apples", event_id: "e4", user_id: "dave", amount_cents: 999, event_time: at(30), missed_windows: [{ start: at(0), end: at(60) }] }),
+  ]);
+  expect(deadLetters.elements()).toHaveLength(1);
 });
