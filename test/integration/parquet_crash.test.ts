@@ -4,10 +4,11 @@
  * kill, every *.parquet file a reader can see is complete (readable, row count as its footer says) and holds no
  * row twice; at the end the dataset holds each final result and each late record exactly once.
  */
-import { spawn } from "child_process";
+import { execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { promisify } from "util";
 import { createPrng } from "../../pipelines/producer/prng";
 import { lateSale, resultIdentity, windowResult } from "./parquet_fixtures";
 import { resultRow } from "../../transforms/sinks/parquet_rows";
@@ -135,3 +136,18 @@ test(
   },
   240_000,
 );
+
+test("a job that ends without closeParquetSinks(): its normal exit writes the staged rows", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "parquet-exit-"));
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    ["-r", "./tools/register.js", "test/integration/parquet_crash_child.ts", dir, "300", "50", "1000000", "exit"],
+    { cwd: ROOT },
+  );
+  expect(stdout).toContain("done");
+  expect(stderr).toBe("");
+  // One file per date partition, written at exit (no roll-over by rows or age happened during the run).
+  expect((await readDataset(path.join(dir, "results"))).rows).toHaveLength(300);
+  expect((await readDataset(path.join(dir, "late"))).rows).toHaveLength(50);
+  expect(filesUnder(dir).filter((f) => !f.endsWith(".parquet") && !f.endsWith("manifest.jsonl"))).toEqual([]);
+});

@@ -4,7 +4,9 @@
  * a restart from older Kafka offsets), then closes the sinks. Prints "running" when the pipeline starts and
  * "done" at the end.
  *
- *   node -r ./tools/register.js test/integration/parquet_crash_child.ts <dir> <results> <late> <maxRowsPerFile>
+ *   node -r ./tools/register.js test/integration/parquet_crash_child.ts <dir> <results> <late> <maxRowsPerFile> [exit]
+ *
+ * With `exit`, it does not call closeParquetSinks(): the process's normal exit writes the last staged rows.
  */
 import "apache-beam";
 import { withName } from "apache-beam/transforms/transform";
@@ -22,12 +24,12 @@ function bundles<T>(all: readonly T[]): Array<{ at: number; rows: T[] }> {
 }
 
 async function main(): Promise<void> {
-  const [dir, resultCount, lateCount, maxRows] = process.argv.slice(2);
+  const [dir, resultCount, lateCount, maxRows, ending] = process.argv.slice(2);
   // Every final pane is preceded by an early pane of the same window (not written).
   const results: SalesWindowResult[] = [];
   for (let i = 0; i < Number(resultCount); i++) results.push(windowResult(i, false), windowResult(i, true, 1));
   const late = Array.from({ length: Number(lateCount) }, (_, i) => lateSale(i));
-  const sinks = parquetSinks({ dir, maxRowsPerFile: Number(maxRows), maxFileAgeMs: 100 });
+  const sinks = parquetSinks({ dir, maxRowsPerFile: Number(maxRows), maxFileAgeMs: ending === "exit" ? 3_600_000 : 100 });
   process.stdout.write("running\n");
   await directRunner().run((root) => {
     let stream = testStream<SalesWindowResult>();
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
     }
     root.apply(withName("late", lateStream.advanceWatermarkToInfinity())).apply(sinks.late);
   });
-  await closeParquetSinks();
+  if (ending !== "exit") await closeParquetSinks();
   process.stdout.write("done\n");
 }
 

@@ -187,11 +187,6 @@ export class ParquetDataset<R extends object> {
     await fsStep(this.options.root, file, () => writeFileDurably(file, Buffer.from(`${process.pid}\n`)));
   }
 
-  /** Rows staged but not yet in a committed file. */
-  get pendingRows(): number {
-    return this.pending.length;
-  }
-
   /** Runs `step` after the previous one; after a failure every step fails with the first error. */
   private serialized(step: () => Promise<void>): Promise<void> {
     const run = this.queue.then(async () => {
