@@ -161,6 +161,25 @@ describe("recovery from crash states", () => {
   });
 });
 
+describe("group commit", () => {
+  test("bundles staged at once are appended one line each, all resolve, and every row is committed once", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "parquet-group-"));
+    const dataset = await ParquetDataset.open(options(root));
+    const rows = (from: number, to: number): ResultRow[] => Array.from({ length: to - from }, (_, i) => resultRow(windowResult(from + i, true)));
+    await Promise.all([dataset.stage(rows(0, 10)), dataset.stage(rows(10, 20)), dataset.stage(rows(20, 30))]);
+    const staged = fs.readFileSync(path.join(root, "_sink", "staged-00000001.jsonl"), "utf8").trim().split("\n");
+    expect(staged.map((line) => (JSON.parse(line) as { rows: unknown[] }).rows.length)).toEqual([10, 10, 10]);
+    await dataset.close();
+    expect(dataset.stats.committedRows).toBe(30);
+    // After close every waiting bundle fails with the same one-line error.
+    const late = await Promise.allSettled([dataset.stage(rows(30, 31)), dataset.stage(rows(31, 32))]);
+    expect(late.map((r) => (r.status === "rejected" ? (r.reason as Error).message : "resolved"))).toEqual([
+      `Parquet sink: ${root} was closed; rows arrived after close()`,
+      `Parquet sink: ${root} was closed; rows arrived after close()`,
+    ]);
+  });
+});
+
 describe("one writer per folder", () => {
 
   test("a folder locked by a live process is refused; a lock left by a dead process is taken over", async () => {

@@ -6,8 +6,8 @@
  *   <root>/_sink/manifest.jsonl                        commit log: one line per committed batch of files
  *   <root>/_sink/tmp/part-<batch>-<n>.parquet.tmp      files being written (never inside a partition)
  *
- * stage(rows) appends the bundle's rows to the staging log and fsyncs it: when it resolves the rows survive a
- * crash (the runner may then commit the Kafka offsets behind them). A roll-over (rows ≥ maxRowsPerFile, the oldest
+ * stage(rows) appends the bundle's rows to the staging log and fsyncs it (bundles that arrive meanwhile share one
+ * fsync): when it resolves the rows survive a crash (the runner may then commit the Kafka offsets behind them). A roll-over (rows ≥ maxRowsPerFile, the oldest
  * staged row older than maxFileAgeMs, or flush/close) writes the staged rows that are not yet in the dataset —
  * deduplicated by key — into Parquet files:
  *
@@ -26,7 +26,7 @@ import * as path from "path";
 import { Writable } from "stream";
 import { ParquetWriter, type ParquetSchema } from "parquetjs-lite";
 import { fsStep, parquetSinkError, ParquetSinkError } from "./parquet_errors";
-import { appendJsonLine, ensureDirectory, readJsonLines, syncDirectory, writeFileDurably } from "./parquet_log";
+import { appendJsonLine, appendJsonLines, ensureDirectory, readJsonLines, syncDirectory, writeFileDurably } from "./parquet_log";
 
 export interface ParquetDatasetOptions<R> {
   /** The dataset's folder (`<parquet dir>/results` or `<parquet dir>/late`). */
@@ -120,6 +120,8 @@ export class ParquetDataset<R extends object> {
   private segment = 1;
   private segmentHandle: FileHandle | undefined;
   private queue: Promise<void> = Promise.resolve();
+  /** Bundles waiting for the next staging append (group commit). */
+  private waiting: Array<{ readonly rows: readonly R[]; resolve(): void; reject(error: unknown): void }> = [];
   private failure: ParquetSinkError | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -138,16 +140,37 @@ export class ParquetDataset<R extends object> {
     return dataset;
   }
 
-  /** Makes the rows durable in the staging log; may roll over into Parquet files. */
+  /**
+   * Makes the rows durable in the staging log; may roll over into Parquet files. Group commit: bundles staged
+   * while an earlier append or roll-over is in progress are appended together, one line each, with one fsync.
+   */
   stage(rows: readonly R[]): Promise<void> {
-    return this.serialized(async () => {
-      if (this.closed) throw new Error(`Parquet sink: ${this.options.root} was closed; rows arrived after close()`);
-      if (rows.length === 0) return;
-      await this.appendToStaging(rows);
+    if (rows.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ rows, resolve, reject });
+      // A group is already scheduled and has not started: it takes these rows too.
+      if (this.waiting.length > 1) return;
+      this.serialized(() => this.stageGroup()).catch((error: unknown) => {
+        // A failure before the group started (an earlier step failed): its bundles fail with that error.
+        for (const entry of this.waiting.splice(0)) entry.reject(error);
+      });
+    });
+  }
+
+  private async stageGroup(): Promise<void> {
+    const group = this.waiting.splice(0);
+    try {
+      if (this.closed) throw new ParquetSinkError(`Parquet sink: ${this.options.root} was closed; rows arrived after close()`, undefined);
+      await this.appendToStaging(group.map((entry) => entry.rows));
       if (this.pending.length >= this.options.maxRowsPerFile || this.age() >= this.options.maxFileAgeMs) {
         await this.rollOver();
       }
-    });
+    } catch (error) {
+      const failure = parquetSinkError(error, this.options.root, this.options.root);
+      for (const entry of group) entry.reject(failure);
+      throw failure;
+    }
+    for (const entry of group) entry.resolve();
   }
 
   /** Writes every staged row into committed files now. */
@@ -259,7 +282,8 @@ export class ParquetDataset<R extends object> {
     }
   }
 
-  private async appendToStaging(rows: readonly R[]): Promise<void> {
+  /** Appends one line per bundle, then one fsync for them all. */
+  private async appendToStaging(bundles: ReadonlyArray<readonly R[]>): Promise<void> {
     const root = this.options.root;
     const file = this.segmentPath(this.segment);
     if (!this.segmentHandle) {
@@ -267,9 +291,11 @@ export class ParquetDataset<R extends object> {
       await fsStep(root, this.meta, () => syncDirectory(this.meta));
     }
     const handle = this.segmentHandle;
-    await fsStep(root, file, () => appendJsonLine(handle, { rows }));
-    for (const row of rows) this.pending.push(row);
-    this.stats.stagedRows += rows.length;
+    await fsStep(root, file, () => appendJsonLines(handle, bundles.map((rows) => ({ rows }))));
+    for (const rows of bundles) {
+      for (const row of rows) this.pending.push(row);
+      this.stats.stagedRows += rows.length;
+    }
     if (this.pendingSince === undefined) {
       this.pendingSince = Date.now();
       this.armTimer();
@@ -344,7 +370,7 @@ export class ParquetDataset<R extends object> {
         keys,
       };
       const manifest = this.manifest;
-      if (!manifest) throw new Error("Parquet sink: the commit log is not open");
+      if (!manifest) throw new ParquetSinkError(`Parquet sink: the commit log of ${root} is not open`, undefined);
       await fsStep(root, this.manifestPath, () => appendJsonLine(manifest, entry)); // the commit point
       this.batch = batch;
       for (const key of keys) this.committedKeys.add(key);

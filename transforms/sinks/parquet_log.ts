@@ -27,7 +27,7 @@ export function parseJsonLines<T>(text: Buffer, what: string): JsonLines<T> {
     try {
       value = JSON.parse(line) as T;
     } catch {
-      // Each line is appended in one write ending with its "\n": a torn append has no "\n", so this is damage.
+      // JSON text has no raw "\n": a torn append leaves a prefix whose last line lacks its "\n", so this is damage.
       throw new Error(`${what} is damaged at byte ${start} (not a JSON line); move it away to start over`);
     }
     entries.push(value);
@@ -51,7 +51,14 @@ export async function readJsonLines<T>(path: string, what: string): Promise<T[]>
 
 /** Appends one line and waits until it is on disk. */
 export async function appendJsonLine(handle: FileHandle, value: unknown): Promise<void> {
-  await handle.write(JSON.stringify(value) + "\n");
+  await appendJsonLines(handle, [value]);
+}
+
+/** Appends one line per value in one write, and waits until they are on disk (one fsync). */
+export async function appendJsonLines(handle: FileHandle, values: readonly unknown[]): Promise<void> {
+  let text = "";
+  for (const value of values) text += JSON.stringify(value) + "\n";
+  await handle.write(text);
   await handle.datasync();
 }
 
