@@ -180,6 +180,25 @@ describe("group commit", () => {
   });
 });
 
+describe("a roll-over by age that fails", () => {
+  test("is reported by the next stage() and by close(), with the one-line error; the rows stay staged", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "parquet-timer-"));
+    const dataset = await ParquetDataset.open({ ...options(root), maxFileAgeMs: 30 });
+    // The first file the timer writes goes to /dev/full: the kernel answers ENOSPC.
+    fs.symlinkSync("/dev/full", path.join(root, "_sink", "tmp", "part-00000001-000.parquet.tmp"));
+    await dataset.stage([resultRow(windowResult(0, true))]);
+    const deadline = Date.now() + 10_000;
+    let failure: unknown;
+    while (failure === undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      failure = await dataset.stage([resultRow(windowResult(1, true))]).then(() => undefined, (e: unknown) => e);
+    }
+    expect((failure as Error).message).toMatch(/^Parquet sink: no space left for .* \(ENOSPC writing .*part-00000001-000\.parquet\.tmp\)/);
+    await expect(dataset.close()).rejects.toThrow("no space left");
+    expect(fs.readdirSync(path.join(root, "_sink")).filter((f) => f.startsWith("staged-"))).toEqual(["staged-00000001.jsonl"]);
+  });
+});
+
 describe("one writer per folder", () => {
 
   test("a folder locked by a live process is refused; a lock left by a dead process is taken over", async () => {
