@@ -63,9 +63,10 @@ function runChild(dir: string, killAfterMs: number | undefined): Promise<Run> {
     });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", reject);
-    child.on("exit", (code) => {
+    child.on("exit", (code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ killed: killed && !stdout.includes("done"), code, stderr });
+      // Killed is killed, even just after it printed "done" (the dataset must be consistent at every instant).
+      resolve({ killed: killed && signal === "SIGKILL", code, stderr });
     });
   });
 }
