@@ -20,7 +20,7 @@ import type { KafkaRecord } from "../transforms/kafka";
 import { DEAD_LETTERS_COUNTER, deadLetterOf } from "../transforms/parse_events";
 import { consoleDeadLetters, consoleLate, consoleResults, formatDeadLetter } from "../transforms/sinks/console";
 import { fanOut } from "../transforms/sinks/fan_out";
-import { parquetSinks } from "../transforms/sinks/parquet";
+import { closeParquetSinks, parquetSinks } from "../transforms/sinks/parquet";
 import { postgresSinks, preparePostgres, type PostgresSinkOptions } from "../transforms/sinks/postgres";
 import { closePools, describePgError, redactPgUrl } from "../transforms/sinks/postgres_connection";
 import { DEFAULT_RETRY_POLICY } from "../transforms/sinks/backoff";
@@ -196,7 +196,10 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     }
   }
   try {
-    return await run(config, io, started, logger);
+    const code = await run(config, io, started, logger);
+    // The Parquet sink's last staged rows (durable already, in its staging log) become files now.
+    if (config.sinks.includes("parquet")) await closeParquetSinks();
+    return code;
   } finally {
     await closePools();
   }

@@ -1,0 +1,103 @@
+/**
+ * Append-only JSON-lines files, made durable line by line (the Parquet sink's staging log and commit log).
+ *
+ * A line counts only when it is complete (ends with "\n"). A crash can leave the last line cut short; reading
+ * drops it and truncates the file there, so the next append starts on a clean line. A complete line that does not
+ * parse is not a crash artefact but a damaged file: that is an error, never silently skipped.
+ */
+import { promises as fs } from "fs";
+import * as path from "path";
+import type { FileHandle } from "fs/promises";
+
+export interface JsonLines<T> {
+  readonly entries: T[];
+  /** Length in bytes of the complete lines (where the file should end). */
+  readonly validBytes: number;
+}
+
+/** Parses the complete lines; an incomplete last line is left out of `validBytes`. */
+export function parseJsonLines<T>(text: Buffer, what: string): JsonLines<T> {
+  const entries: T[] = [];
+  let start = 0;
+  for (;;) {
+    const newline = text.indexOf(0x0a, start);
+    if (newline < 0) return { entries, validBytes: start };
+    const line = text.subarray(start, newline).toString("utf8");
+    let value: T;
+    try {
+      value = JSON.parse(line) as T;
+    } catch {
+      // JSON text has no raw "\n": a torn append leaves a prefix whose last line lacks its "\n", so this is damage.
+      throw new Error(`${what} is damaged at byte ${start} (not a JSON line); move it away to start over`);
+    }
+    entries.push(value);
+    start = newline + 1;
+  }
+}
+
+/** Reads a JSON-lines file (missing = empty) and truncates a torn last line. */
+export async function readJsonLines<T>(path: string, what: string): Promise<T[]> {
+  let text: Buffer;
+  try {
+    text = await fs.readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const parsed = parseJsonLines<T>(text, what);
+  if (parsed.validBytes < text.length) await fs.truncate(path, parsed.validBytes);
+  return parsed.entries;
+}
+
+/** Appends one line and waits until it is on disk. */
+export async function appendJsonLine(handle: FileHandle, value: unknown): Promise<void> {
+  await appendJsonLines(handle, [value]);
+}
+
+/** Appends one line per value in one write, and waits until they are on disk (one fsync). */
+export async function appendJsonLines(handle: FileHandle, values: readonly unknown[]): Promise<void> {
+  let text = "";
+  for (const value of values) text += JSON.stringify(value) + "\n";
+  await handle.write(text);
+  await handle.datasync();
+}
+
+/** Makes a directory's entries (a created, renamed or removed file) durable. */
+export async function syncDirectory(path: string): Promise<void> {
+  const handle = await fs.open(path, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes a whole file and waits until its bytes are on disk (not yet its directory entry). */
+export async function writeFileDurably(path: string, bytes: Uint8Array): Promise<void> {
+  const handle = await fs.open(path, "w");
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * `mkdir -p` that reports the real cause: Node's recursive mkdir answers ENOENT on a read-only file system; one
+ * level at a time, the kernel's EROFS / EACCES / ENOTDIR comes through.
+ */
+export async function ensureDirectory(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") {
+      if ((await fs.stat(dir)).isDirectory()) return;
+      throw error;
+    }
+    if (code !== "ENOENT" || path.dirname(dir) === dir) throw error;
+    await ensureDirectory(path.dirname(dir));
+    await ensureDirectory(dir);
+  }
+}
