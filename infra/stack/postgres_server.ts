@@ -16,7 +16,7 @@ import { StackError } from "./errors";
 import { REPO_ROOT } from "./options";
 import { probePostgres } from "./postgres_probe";
 import { isPortOpen } from "./ports";
-import { isAlive } from "./processes";
+import { isAlive, sleep } from "./processes";
 
 export type PgOwner = "manual" | "auto";
 
@@ -216,5 +216,8 @@ export async function postgresDown(o: PostgresServerOptions): Promise<{ stopped:
   if (pid === undefined) return { stopped: false };
   const bins = postgresBinaries();
   run(bins.pgCtl, ["stop", "-D", paths(o).dataDir, "-m", "fast", "-w", "-t", "60"], runAs(), "pg_ctl stop", paths(o).logFile);
+  // pg_ctl -w returns once postmaster.pid is gone; the postmaster process itself may take a moment more to exit.
+  const deadline = Date.now() + 10_000;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(50);
   return { stopped: true, pid };
 }
