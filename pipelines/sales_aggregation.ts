@@ -26,7 +26,7 @@ import type { Millis, Timing } from "../model/model";
 import { averageCents, type SaleEvent } from "../transforms/events";
 import type { KafkaRecord } from "../transforms/kafka";
 import { parseSalesEvents, type DeadLetter } from "../transforms/parse_events";
-import { fixedWindows, sessions, slidingWindows, windowInto, type SpecWindowFn } from "../transforms/windowing";
+import { windowFnOf, windowInto } from "../transforms/windowing";
 import { windowedCombine, type LateRecord } from "../transforms/windowed_combine";
 import { triggerOf, type AggregationKey, type SalesConfig, type WindowChoice } from "./options";
 
@@ -92,16 +92,6 @@ export function buildPipeline(root: Root, config: SalesAggregationConfig, io: Sa
   deadLetters.apply(withName("writeDeadLetters", io.sinks.deadLetters));
 }
 
-export function windowFnOf(window: WindowChoice): SpecWindowFn {
-  switch (window.kind) {
-    case "fixed":
-      return fixedWindows(window.size, window.offset);
-    case "sliding":
-      return slidingWindows(window.size, window.period, window.offset);
-    case "sessions":
-      return sessions(window.gap);
-  }
-}
 
 /** All windowing policy in one place: window fn, trigger, allowed lateness, accumulating panes. */
 export function windowSales(config: SalesAggregationConfig): (events: PCollection<SaleEvent>) => PCollection<SaleEvent> {

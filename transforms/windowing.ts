@@ -90,6 +90,20 @@ export function globalWindows(): SpecWindowFn {
   return makeWindowFn({ kind: "global" }, "globalWindows()");
 }
 
+/** The window fn a spec describes (the spec as data: config, transcripts). */
+export function windowFnOf(spec: WindowFnSpec): SpecWindowFn {
+  switch (spec.kind) {
+    case "global":
+      return globalWindows();
+    case "fixed":
+      return fixedWindows(spec.size, spec.offset);
+    case "sliding":
+      return slidingWindows(spec.size, spec.period, spec.offset);
+    case "sessions":
+      return sessions(spec.gap);
+  }
+}
+
 /** Everything about when a windowed aggregation emits, besides the window fn. All optional, with Beam's defaults. */
 export interface WindowingOptions {
   /** Default: the default trigger (fires when the watermark passes the window end, then per late element). */

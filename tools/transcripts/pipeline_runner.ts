@@ -25,7 +25,7 @@ import { runTranscript } from "../../runners/direct/transcripts/transcript_runne
 import { TIMESTAMP_MAX, WATERMARK_DONE, type Timing, type TriggerSpec, type WindowFnSpec, type WindowingSpec } from "../../model/model";
 import type { LateRecord } from "../../model/late_record";
 import { testStream, type TestStreamBuilder } from "../../transforms/test_stream";
-import { fixedWindows, globalWindows, sessions, slidingWindows, windowInto, type SpecWindowFn } from "../../transforms/windowing";
+import { windowFnOf, windowInto } from "../../transforms/windowing";
 import { windowedCombine } from "../../transforms/windowed_combine";
 import { paneCapture, type PaneCapture } from "../../transforms/testing/capture";
 import type { CapturedElement } from "../../transforms/testing/captured";
@@ -85,18 +85,6 @@ function usesProcessingTime(t: TriggerSpec): boolean {
   }
 }
 
-function windowFnOf(spec: WindowFnSpec): SpecWindowFn {
-  switch (spec.kind) {
-    case "global":
-      return globalWindows();
-    case "fixed":
-      return fixedWindows(spec.size, spec.offset);
-    case "sliding":
-      return slidingWindows(spec.size, spec.period, spec.offset);
-    case "sessions":
-      return sessions(spec.gap);
-  }
-}
 
 function total(accs: Iterable<number>): number {
   let sum = 0;
