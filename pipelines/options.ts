@@ -15,8 +15,8 @@ import { START_FROM, type StartFrom } from "../model/kafka_source_spec";
 export type WindowChoice = Exclude<WindowFnSpec, { kind: "global" }>;
 /** What the aggregation groups by: products (the tutorial's groupBy), or users (its session windows). */
 export type AggregationKey = "product" | "user";
-export type SinkName = "console";
-export const SINK_NAMES: readonly SinkName[] = ["console"];
+export type SinkName = "console" | "postgres" | "parquet";
+export const SINK_NAMES: readonly SinkName[] = ["console", "postgres", "parquet"];
 
 /** Trigger presets: none = Beam's default trigger; early/late = periodic speculative / late panes. */
 export interface TriggerPreset {
@@ -44,9 +44,16 @@ export interface SalesConfig {
   readonly stopWhenIdle: Millis | null;
   readonly maxBufferedRecords: number;
   readonly commitInterval: Millis;
-  readonly sink: SinkName;
-  /** Accepted now for the PostgreSQL sink of a later issue. */
+  /** Where results, late data and dead letters go: a non-empty set, in the order given. */
+  readonly sinks: readonly SinkName[];
+  /** PostgreSQL URL for the postgres sink (never printed with its password). */
   readonly pgUrl: string;
+  /** The schema holding the postgres sink's tables. */
+  readonly pgSchema: string;
+  /** How long the postgres sink retries a failing write (with backoff) before the job fails. */
+  readonly pgRetryBudget: Millis;
+  /** The folder of the parquet sink's files. */
+  readonly parquetDir: string;
 }
 
 /** A usage error: one line, what was wrong and what is valid. */
@@ -59,6 +66,7 @@ export class OptionsError extends Error {
 
 export const ENV_PREFIX = "SALES_";
 const DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/test";
+const SINKS_FORM = `a comma-separated, non-empty subset of ${SINK_NAMES.join(", ")} (e.g. console,postgres)`;
 
 const OPTION_NAMES = [
   "runner",
@@ -76,8 +84,11 @@ const OPTION_NAMES = [
   "stop-when-idle",
   "max-buffered",
   "commit-interval",
-  "sink",
+  "sinks",
   "pg-url",
+  "pg-schema",
+  "pg-retry-budget",
+  "parquet-dir",
 ] as const;
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -173,8 +184,11 @@ function parser(argv: readonly string[]) {
     .option("stop-when-idle", { type: "string", default: "never", describe: "finish once drained and quiet this long" })
     .option("max-buffered", { type: "number", default: 20_000, describe: "records buffered before fetching pauses" })
     .option("commit-interval", { type: "string", default: "5s", describe: "least time between offset commits" })
-    .option("sink", { choices: SINK_NAMES, default: "console" as SinkName, describe: "where results go" })
+    .option("sinks", { type: "string", default: "console", describe: `where results go: ${SINKS_FORM}` })
     .option("pg-url", { type: "string", describe: `PostgreSQL URL (or PGURL; default ${DEFAULT_PG_URL})` })
+    .option("pg-schema", { type: "string", default: "public", describe: "PostgreSQL schema of the sink tables" })
+    .option("pg-retry-budget", { type: "string", default: "60s", describe: "retry failing PostgreSQL writes this long" })
+    .option("parquet-dir", { type: "string", default: "output/parquet", describe: "folder of the Parquet files" })
     .parserConfiguration({ "duplicate-arguments-array": false })
     .strict()
     .exitProcess(false)
@@ -204,6 +218,19 @@ export function wantsHelp(argv: readonly string[]): boolean {
 
 export function helpText(): Promise<string> {
   return parser([]).getHelp();
+}
+
+/** --sinks console,postgres,parquet: a non-empty set of known sinks, each once. */
+export function parseSinks(text: string): SinkName[] {
+  const names = text.split(",").map((n) => n.trim());
+  const sinks: SinkName[] = [];
+  for (const name of names) {
+    if (!(SINK_NAMES as readonly string[]).includes(name) || sinks.includes(name as SinkName)) {
+      throw new OptionsError(`invalid --sinks "${text}": expected ${SINKS_FORM}, each once`);
+    }
+    sinks.push(name as SinkName);
+  }
+  return sinks;
 }
 
 function positiveDuration(text: string, what: string): Millis {
@@ -256,7 +283,10 @@ export function parseOptions(
     stopWhenIdle: stop === "never" || stop === "off" ? null : positiveDuration(stop, "--stop-when-idle"),
     maxBufferedRecords: maxBuffered,
     commitInterval: parseDuration(args["commit-interval"], "--commit-interval"),
-    sink: args.sink,
-    pgUrl: args["pg-url"] ?? env.PGURL ?? DEFAULT_PG_URL,
+    sinks: Object.freeze(parseSinks(args.sinks)),
+    pgUrl: nonEmpty("pg-url", args["pg-url"] ?? env.PGURL ?? DEFAULT_PG_URL),
+    pgSchema: nonEmpty("pg-schema", args["pg-schema"]),
+    pgRetryBudget: parseDuration(args["pg-retry-budget"], "--pg-retry-budget"),
+    parquetDir: nonEmpty("parquet-dir", args["parquet-dir"]),
   });
 }

@@ -110,6 +110,9 @@ export function windowSales(config: SalesAggregationConfig): (events: PCollectio
     allowedLateness: config.allowedLateness,
     // Every pane carries the whole window so far: a sink that upserts by (window, key) ends with the final value.
     accumulation: "ACCUMULATING",
+    // Every window ends with exactly one pane marked isLast, at garbage collection (end + allowed lateness), even
+    // when nothing arrived since its last pane: the PostgreSQL row ends `final`, the Parquet sink writes only these.
+    closingBehavior: "FIRE_ALWAYS",
   });
 }
 

@@ -11,8 +11,10 @@ export interface StackOptions {
   readonly heap: string;
   /** How long `up` waits for the broker to answer a metadata request. */
   readonly startTimeoutMs: number;
-  /** PostgreSQL URL reported by `status` (never started by the stack). */
+  /** PostgreSQL URL: used when it answers, otherwise a server is started on its (local) port. */
   readonly pgUrl: string;
+  /** Data and log of the PostgreSQL the stack starts itself (default .stack/postgres). */
+  readonly pgStateDir: string;
   /** Where Maven copies the broker's jars (default infra/lib). */
   readonly libDir: string;
 }
@@ -24,7 +26,7 @@ export const DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/test";
 
 /**
  * Defaults, overridable by environment (STACK_KAFKA_PORT, STACK_CONTROLLER_PORT, STACK_DIR, STACK_KAFKA_HEAP,
- * STACK_START_TIMEOUT_MS, STACK_LIB_DIR, PGURL) and then by explicit overrides (the CLI's flags).
+ * STACK_START_TIMEOUT_MS, STACK_LIB_DIR, PGURL, STACK_PG_DIR) and then by explicit overrides (the CLI's flags).
  */
 export function stackOptions(
   overrides: Partial<StackOptions> = {},
@@ -39,6 +41,7 @@ export function stackOptions(
     heap: overrides.heap ?? env.STACK_KAFKA_HEAP ?? "512m",
     startTimeoutMs: overrides.startTimeoutMs ?? intFromEnv(env, "STACK_START_TIMEOUT_MS", 90_000),
     pgUrl: overrides.pgUrl ?? env.PGURL ?? DEFAULT_PG_URL,
+    pgStateDir: path.resolve(overrides.pgStateDir ?? env.STACK_PG_DIR ?? path.join(REPO_ROOT, ".stack", "postgres")),
     libDir: path.resolve(overrides.libDir ?? env.STACK_LIB_DIR ?? LIB_DIR),
   });
 }

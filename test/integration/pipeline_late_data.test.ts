@@ -51,6 +51,9 @@ describe("sales pipeline on Kafka: lateness, dead letters, idleness", () => {
     expect(rows(run)).toEqual([
       "[0,60) apples sum=30 count=2 ON_TIME",
       "[0,60) apples sum=37 count=3 LATE",
+      // Garbage collection of [0, 60) (end + allowed lateness, passed when the watermark reached 190 s): the
+      // window's final pane (closing behaviour FIRE_ALWAYS), the same value, marked final.
+      "[0,60) apples sum=37 count=3 LATE final",
       "[180,240) cheese sum=1 count=1 ON_TIME final",
       // The watermark jumped from 80 s past both the end (120 s) and the expiry (180 s) of [60, 120): one pane,
       // on time and final (as Beam's ReduceFnRunner does when both timers are due at once).

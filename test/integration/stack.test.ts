@@ -8,6 +8,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { Kafka, logLevel } from "kafkajs";
+import { Client } from "pg";
 import * as yaml from "js-yaml";
 import { freePort } from "../../infra/stack/ports";
 import { isAlive } from "../../infra/stack/processes";
@@ -38,7 +39,7 @@ function stack(args: string[], env: NodeJS.ProcessEnv = process.env): CliResult 
 
 interface StatusJson {
   kafka: { state: string; pid?: number; owner?: string; answering?: boolean; stalePid?: number; kafka?: boolean };
-  postgres: { ok: boolean; url: string };
+  postgres: { ok: boolean; url: string; state?: string; owner?: string; pid?: number };
 }
 
 function status(args: string[] = []): StatusJson {
@@ -62,11 +63,86 @@ describe("the shared broker (only up and status: other tests are using it)", () 
     expect(after.kafka).toMatchObject({ state: before.kafka.state, pid: before.kafka.pid, owner: before.kafka.owner });
   }, 2 * MINUTE);
 
-  test("status reports PostgreSQL (never started by the stack)", () => {
+  test("status reports PostgreSQL (the one at PGURL answers: it is used, never started or stopped)", () => {
     const s = status();
     expect(s.postgres.url).toBe(process.env.PGURL ?? DEFAULT_PG_URL);
     expect(s.postgres.ok).toBe(true);
   });
+});
+
+describe("a PostgreSQL the stack starts itself, on a free port (even though a system server runs)", () => {
+  let dir: string;
+  let url: string;
+  let flags: string[];
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-pg-"));
+    url = `postgres://postgres@127.0.0.1:${await freePort()}/sales_it`;
+    flags = ["--only", "postgres", "--pg-url", url, "--pg-state-dir", dir];
+  });
+
+  afterAll(() => {
+    stack(["down", ...flags]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 2 * MINUTE);
+
+  async function answers(): Promise<string | undefined> {
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+    try {
+      await client.connect();
+      return (await client.query<{ v: string }>("SELECT current_database() || ' ' || current_setting('server_version') AS v")).rows[0].v;
+    } catch {
+      return undefined;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  test("up starts PostgreSQL 17 with its data in the state dir and the URL's database; up again keeps it", async () => {
+    expect(await answers()).toBeUndefined();
+    const first = stack(["up", ...flags]);
+    expect(first.stderr).toBe("");
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`postgres up on ${url.replace(/[/.]/g, "\\$&")} in [0-9.]+ s`));
+    expect(await answers()).toMatch(/^sales_it 17\./);
+    expect(fs.existsSync(path.join(dir, "data", "PG_VERSION"))).toBe(true);
+    const s = status(flags);
+    expect(s.postgres).toMatchObject({ ok: true, state: "running", owner: "manual" });
+    const again = stack(["up", ...flags]);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain(`using it: postgres: running (pid ${String((s.postgres as { pid?: number }).pid)}`);
+  }, 2 * MINUTE);
+
+  test("down stops it (and only it); up starts it again with the data kept", async () => {
+    const writer = new Client({ connectionString: url });
+    await writer.connect();
+    await writer.query("CREATE TABLE IF NOT EXISTS kept (x int)");
+    await writer.end();
+    const down = stack(["down", ...flags]);
+    expect(down.status).toBe(0);
+    expect(down.stdout).toMatch(/postgres: stopped pid \d+/);
+    expect(await answers()).toBeUndefined();
+    expect(status().postgres.ok).toBe(true); // the machine's server is untouched
+    expect(stack(["up", ...flags]).status).toBe(0);
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    expect((await c.query("SELECT to_regclass('kept') IS NOT NULL AS kept")).rows[0]).toEqual({ kept: true });
+    await c.end();
+  }, 2 * MINUTE);
+
+  test("a URL on another machine that does not answer: one line, exit 1, nothing started", () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), "stack-pg-remote-"));
+    try {
+      const r = stack(["up", "--only", "postgres", "--pg-url", "postgres://u:hunter2@192.0.2.1:5432/db", "--pg-state-dir", other]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toContain("the stack starts one only on this machine");
+      expect(r.stderr).not.toContain("hunter2");
+      expect(fs.readdirSync(other)).toEqual([]);
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  }, MINUTE);
 });
 
 describe("a second broker on its own ports and state dir", () => {

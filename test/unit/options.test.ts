@@ -32,8 +32,11 @@ describe("pipeline options", () => {
       stopWhenIdle: null,
       maxBufferedRecords: 20_000,
       commitInterval: 5_000,
-      sink: "console",
+      sinks: ["console"],
       pgUrl: "postgres://postgres@127.0.0.1:5432/test",
+      pgSchema: "public",
+      pgRetryBudget: 60_000,
+      parquetDir: "output/parquet",
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -97,6 +100,14 @@ describe("pipeline options", () => {
     });
   });
 
+  test("--sinks: any non-empty subset, in the order given; --pg-schema and --parquet-dir", () => {
+    expect(parseOptions(["--sinks", "postgres"]).sinks).toEqual(["postgres"]);
+    expect(parseOptions(["--sinks", "console, postgres,parquet"]).sinks).toEqual(["console", "postgres", "parquet"]);
+    expect(parseOptions([], { SALES_SINKS: "parquet,console" }).sinks).toEqual(["parquet", "console"]);
+    const config = parseOptions(["--pg-schema", "sales", "--parquet-dir", "/tmp/lake"]);
+    expect([config.pgSchema, config.parquetDir]).toEqual(["sales", "/tmp/lake"]);
+  });
+
   test("environment variables with the SALES_ prefix; the command line wins; PGURL for --pg-url", () => {
     const env = { SALES_WINDOW: "session:45s", SALES_TOPIC: "from-env", SALES_STOP_WHEN_IDLE: "10s", PGURL: "postgres://x@h/db" };
     const config = parseOptions(["--topic", "from-argv"], env);
@@ -111,7 +122,10 @@ describe("pipeline options", () => {
     expect(oneLine(() => parseOptions(["--windw", "fixed:1m"]))).toMatch(/Unknown argument: windw.*valid options: --runner, --window/);
     expect(oneLine(() => parseOptions(["--runner", "spark"]))).toMatch(/Choices: "direct", "flink", "dataflow"/);
     expect(oneLine(() => parseOptions(["--from", "beginning"]))).toMatch(/Choices: "earliest", "latest", "committed"/);
-    expect(oneLine(() => parseOptions(["--sink", "kafka"]))).toMatch(/Choices: "console"/);
+    expect(oneLine(() => parseOptions(["--sinks", "kafka"]))).toMatch(/invalid --sinks "kafka": expected a comma-separated, non-empty subset of console, postgres, parquet/);
+    expect(oneLine(() => parseOptions(["--sinks", ""]))).toMatch(/invalid --sinks ""/);
+    expect(oneLine(() => parseOptions(["--sinks", "console,console"]))).toMatch(/each once/);
+    expect(oneLine(() => parseOptions(["--pg-schema", " "]))).toBe("--pg-schema must not be empty");
     expect(oneLine(() => parseOptions(["--watermark-delay", "ten"]))).toMatch(/invalid --watermark-delay "ten"/);
     expect(oneLine(() => parseOptions(["--bootstrap-servers", "localhost"]))).toMatch(/expected host:port/);
     expect(oneLine(() => parseOptions(["--max-buffered", "0"]))).toMatch(/--max-buffered/);
