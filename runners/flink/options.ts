@@ -23,6 +23,12 @@ export interface FlinkRunnerOptions {
    * the direct runner, the same late data); raise it for throughput.
    */
   readonly maxBundleSize?: number;
+  /**
+   * Flink checkpoint interval in ms (Beam's FlinkPipelineOptions.checkpointingInterval); default: no checkpoints.
+   * KafkaIO's offset commits need it (its commit step is @RequiresStableInput), and a job restarted by Flink
+   * resumes from the last completed checkpoint (docs/guarantees.md).
+   */
+  readonly checkpointInterval?: number;
   /** Flink job name (default beam-ts-<time>-<random>; the runner finds the Flink job by it). */
   readonly jobName?: string;
   /** Print the SDK worker's per-bundle debug lines (default false: they are dropped). */

@@ -22,7 +22,9 @@ import {
   type FlinkRunnerOptions,
 } from "./options";
 import { quietSdk } from "./quiet_sdk";
+import { withAwaitingParDos } from "./awaiting_pardo_operator";
 import { findJob, rootCause, type JobSummary } from "./rest";
+import { cancelFlinkJob, stopWithSavepoint, waitForTerminal } from "./job_control";
 
 /** A job that did not finish: `message` is one line with Flink's root cause. */
 export class FlinkJobError extends Error {
@@ -66,11 +68,44 @@ export class FlinkPipelineResult extends PipelineResult {
     throw new FlinkJobError(await this.failureLine(state), JobState_Enum[state]);
   }
 
+  /**
+   * Cancels the Flink job (through the REST API: cancelling the Beam job invocation alone leaves it RUNNING) and
+   * the job invocation.
+   */
   async cancel(): Promise<void> {
     try {
-      await this.portable.cancel();
+      const job = await this.waitForFlinkJob();
+      if (job !== undefined && !isFlinkTerminal(job.state)) await cancelFlinkJob(this.restUrl, job.jid);
+      await this.portable.cancel().catch(() => undefined);
     } finally {
       this.release();
+    }
+  }
+
+  /**
+   * Stops the job with a savepoint under `targetDirectory` and waits until it has finished. `drain`: Flink emits
+   * the maximum watermark first, so every window fires its final pane (the end of input; a job resumed from this
+   * savepoint starts with all windows closed); without it, windows stay open in the savepoint (stop to resume).
+   */
+  async stop(targetDirectory: string, drain: boolean, timeoutMs = 180_000): Promise<string> {
+    try {
+      const job = await this.waitForFlinkJob();
+      if (job === undefined) throw new Error(`the Flink job ${this.jobName} is not on the cluster at ${this.restUrl}`);
+      const savepoint = await stopWithSavepoint(this.restUrl, job.jid, targetDirectory, drain, timeoutMs);
+      await waitForTerminal(this.restUrl, job.jid, timeoutMs);
+      return savepoint;
+    } finally {
+      this.release();
+    }
+  }
+
+  /** The Flink job once the job server has submitted it (a few seconds after runPipeline resolves). */
+  async waitForFlinkJob(timeoutMs = 60_000): Promise<JobSummary | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const job = await this.flinkJobSummary();
+      if (job !== undefined || Date.now() > deadline) return job;
+      await new Promise((r) => setTimeout(r, 500));
     }
   }
 
@@ -129,11 +164,12 @@ export class FlinkRunner extends Runner {
       );
     }
     const environment = o.environment ?? "LOOPBACK";
-    let proto = pipeline;
+    // Async DoFns (sinks) run in our awaiting operator: their writes complete before a bundle is acknowledged.
+    let proto = withAwaitingParDos(pipeline).pipeline;
     if (environment === "EXTERNAL") {
       if (o.workerPool === undefined) throw new Error("the EXTERNAL environment needs --worker-pool host:port");
       hostPort(o.workerPool, "--worker-pool");
-      proto = withExternalWorkers(pipeline, o.workerPool);
+      proto = withExternalWorkers(proto, o.workerPool);
     }
     const jobName = o.jobName ?? `beam-ts-${Date.now()}-${process.pid}-${++jobCounter}`;
     const release = o.verboseSdk ? () => {} : quietSdk();
@@ -144,6 +180,7 @@ export class FlinkRunner extends Runner {
       maxBundleSize: o.maxBundleSize ?? 1,
       ...(environment === "LOOPBACK" ? { environmentType: "LOOPBACK" } : {}),
       ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}),
+      ...(o.checkpointInterval !== undefined ? { checkpointingInterval: o.checkpointInterval } : {}),
     };
     try {
       const portable = (await new PortableRunner(portableOptions as never).runPipeline(proto)) as unknown as PortableResult;
