@@ -22,10 +22,11 @@ export const IDENTITY_WINDOW_MAPPING_FN_URN = "beam:window_mapping_fn:identity:v
 export const ASSIGN_MAX_TIMESTAMP_WINDOW_MAPPING_FN_URN = "beam:window_mapping_fn:assign_max_timestamp:v1";
 
 /**
- * Async DoFns (transforms/async_pardo.ts) carry this PTransform annotation. A portable runner's submission rewrites
- * such a ParDo's URN to AWAITING_PARDO_URN, which our SDK-worker operator (runners/flink/awaiting_pardo_operator.ts)
- * executes: it awaits the promises `process` and `finishBundle` return before the bundle completes (the SDK's
- * own ParDo operator iterates the returned value and cannot await it).
+ * Async DoFns (transforms/async_pardo.ts) carry this PTransform annotation. A portable runner's submission gives
+ * such a ParDo's DoFn spec the URN AWAITING_JS_DOFN_URN (same serialized payload; the transform stays a ParDo:
+ * Beam's Java fuser silently drops leaf transforms with URNs it does not know). Our SDK-worker operator
+ * (runners/flink/awaiting_pardo_operator.ts) executes it: it awaits the promises `process` and `finishBundle`
+ * return before the bundle completes (the SDK's own ParDo operator iterates the returned value, cannot await it).
  */
 export const ASYNC_DOFN_ANNOTATION = "beam-ts:async_dofn";
-export const AWAITING_PARDO_URN = "beam-ts:transform:awaiting_pardo:v1";
+export const AWAITING_JS_DOFN_URN = "beam-ts:dofn:awaiting_serialized_js_dofn_info:v1";

@@ -19,6 +19,7 @@ import { closePools, describePgError, redactPgUrl } from "../transforms/sinks/po
 import { DEFAULT_RETRY_POLICY } from "../transforms/sinks/backoff";
 import { postgresSinkStats } from "../transforms/sinks/postgres_writer";
 import type { DeadLetter } from "../transforms/parse_events";
+import { runOnFlink } from "./flink_job";
 import { OptionsError, helpText, parseOptions, wantsHelp, type SalesConfig } from "./options";
 import { buildPipeline, type LateSale, type SalesIO, type SalesSinks, type SalesWindowResult, type Sink } from "./sales_aggregation";
 
@@ -78,7 +79,14 @@ export function salesIO(config: SalesConfig): SalesIO {
       ...(config.stopWhenIdle === null ? {} : { stopWhenIdle: config.stopWhenIdle }),
       maxBufferedRecords: config.maxBufferedRecords,
       commitInterval: config.commitInterval,
-      target: config.runner === "direct" ? "direct" : "portable",
+      ...(config.runner === "direct"
+        ? { target: "direct" as const }
+        : {
+            target: "portable" as const,
+            expansionService: config.flink.expansionService,
+            // KafkaIO's offset commits run only with checkpoints (Flink refuses the job otherwise).
+            commitOffsets: config.flink.checkpointInterval !== null,
+          }),
     }),
     sinks: salesSinks(config),
   };
@@ -120,9 +128,9 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     }
     throw e;
   }
-  if (config.runner !== "direct") {
+  if (config.runner === "dataflow") {
     process.stderr.write(
-      `pipeline: error: --runner=${config.runner} is not available yet (it comes with its own issue); use --runner=direct\n`,
+      `pipeline: error: --runner=${config.runner} is not available yet (it comes with its own issue); use --runner=direct or flink\n`,
     );
     return 2;
   }
@@ -140,8 +148,20 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
         return 1;
       }
     }
-    const runner = createRunner({ runner: config.runner });
     const io = salesIO(config);
+    if (config.runner === "flink") {
+      const code = await runOnFlink(config, io, (line) => process.stderr.write(line + "\n"));
+      const pg = postgresSinkStats();
+      process.stderr.write(
+        `pipeline: flink run ended after ${((Date.now() - started) / 1000).toFixed(1)} s` +
+          (config.sinks.includes("postgres")
+            ? `; PostgreSQL: ${pg.rowsWritten.results} result rows, ${pg.rowsWritten.late} late rows, ` +
+              `${pg.rowsWritten.deadLetters} dead letters written by this process's workers\n`
+            : "\n"),
+      );
+      return code;
+    }
+    const runner = createRunner({ runner: config.runner });
     const result = (await runner.run((root) => buildPipeline(root, config, io))) as DirectPipelineResult;
     const counters = await result.counters();
     const stats = result.stats();

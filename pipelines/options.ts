@@ -7,6 +7,7 @@
  * over the environment. PGURL is read for --pg-url. Unknown or invalid options are a one-line `OptionsError`
  * listing the valid choices.
  */
+import * as path from "path";
 import yargs from "yargs";
 import type { Millis, TriggerSpec, WindowFnSpec } from "../model/model";
 import { RUNNER_NAMES, type RunnerName } from "../runners";
@@ -54,6 +55,27 @@ export interface SalesConfig {
   readonly pgRetryBudget: Millis;
   /** The folder of the parquet sink's files. */
   readonly parquetDir: string;
+  /** --runner=flink: where the job goes and how it runs (runners/flink/options.ts). */
+  readonly flink: FlinkJobConfig;
+}
+
+export interface FlinkJobConfig {
+  /** The Beam job server, host:port. */
+  readonly jobEndpoint: string;
+  /** The JobManager's REST API, host:port. */
+  readonly flinkMaster: string;
+  /** The Java expansion service that expands KafkaIO, host:port. */
+  readonly expansionService: string;
+  /** Operator parallelism; null: the cluster's default. */
+  readonly parallelism: number | null;
+  /** Checkpoint interval; null: no checkpoints (and no Kafka offset commits). */
+  readonly checkpointInterval: Millis | null;
+  /** Restarts from the last checkpoint after a failure. */
+  readonly restartAttempts: number;
+  /** Savepoint or retained checkpoint to start from; null: a fresh start. */
+  readonly restoreFrom: string | null;
+  /** Where the end-of-input (draining) savepoint of --stop-when-idle goes (a path the cluster can write). */
+  readonly savepointDir: string;
 }
 
 /** A usage error: one line, what was wrong and what is valid. */
@@ -89,6 +111,14 @@ const OPTION_NAMES = [
   "pg-schema",
   "pg-retry-budget",
   "parquet-dir",
+  "job-endpoint",
+  "flink-master",
+  "expansion-service",
+  "parallelism",
+  "checkpoint-interval",
+  "restart-attempts",
+  "restore-from",
+  "savepoint-dir",
 ] as const;
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -189,6 +219,14 @@ function parser(argv: readonly string[]) {
     .option("pg-schema", { type: "string", default: "public", describe: "PostgreSQL schema of the sink tables" })
     .option("pg-retry-budget", { type: "string", default: "60s", describe: "retry failing PostgreSQL writes this long" })
     .option("parquet-dir", { type: "string", default: "output/parquet", describe: "folder of the Parquet files" })
+    .option("job-endpoint", { type: "string", default: "127.0.0.1:8099", describe: "flink: the Beam job server" })
+    .option("flink-master", { type: "string", default: "127.0.0.1:8081", describe: "flink: the JobManager's REST API" })
+    .option("expansion-service", { type: "string", default: "127.0.0.1:8096", describe: "flink: expands KafkaIO" })
+    .option("parallelism", { type: "number", describe: "flink: operator parallelism (default: the cluster's)" })
+    .option("checkpoint-interval", { type: "string", default: "10s", describe: "flink: checkpoint interval, or off" })
+    .option("restart-attempts", { type: "number", default: 3, describe: "flink: restarts from the last checkpoint" })
+    .option("restore-from", { type: "string", describe: "flink: savepoint or retained checkpoint to resume from" })
+    .option("savepoint-dir", { type: "string", default: ".stack/flink/savepoints", describe: "flink: draining savepoints" })
     .parserConfiguration({ "duplicate-arguments-array": false })
     .strict()
     .exitProcess(false)
@@ -267,6 +305,29 @@ export function parseOptions(
   }
   const key: AggregationKey = args.key === "auto" ? (window.kind === "sessions" ? "user" : "product") : args.key;
   const timestampField = args["timestamp-field"];
+  const hostPortOption = (name: string, value: string): string => {
+    if (!/^[^\s:]+:\d{1,5}$/.test(value.trim())) throw new OptionsError(`invalid --${name} "${value}": expected host:port`);
+    return value.trim();
+  };
+  const parallelism = args.parallelism;
+  if (parallelism !== undefined && (!Number.isInteger(parallelism) || parallelism < 1)) {
+    throw new OptionsError(`invalid --parallelism "${String(parallelism)}": expected a whole number >= 1`);
+  }
+  const restarts = args["restart-attempts"];
+  if (!Number.isInteger(restarts) || restarts < 0) {
+    throw new OptionsError(`invalid --restart-attempts "${String(restarts)}": expected a whole number >= 0`);
+  }
+  const checkpoints = args["checkpoint-interval"].trim();
+  const flink: FlinkJobConfig = Object.freeze({
+    jobEndpoint: hostPortOption("job-endpoint", args["job-endpoint"]),
+    flinkMaster: hostPortOption("flink-master", args["flink-master"]),
+    expansionService: hostPortOption("expansion-service", args["expansion-service"]),
+    parallelism: parallelism ?? null,
+    checkpointInterval: checkpoints === "off" ? null : positiveDuration(checkpoints, "--checkpoint-interval"),
+    restartAttempts: restarts,
+    restoreFrom: args["restore-from"] === undefined ? null : nonEmpty("restore-from", args["restore-from"]),
+    savepointDir: path.resolve(nonEmpty("savepoint-dir", args["savepoint-dir"])),
+  });
   return Object.freeze({
     runner: args.runner,
     window: Object.freeze(window),
@@ -288,5 +349,6 @@ export function parseOptions(
     pgSchema: nonEmpty("pg-schema", args["pg-schema"]),
     pgRetryBudget: parseDuration(args["pg-retry-budget"], "--pg-retry-budget"),
     parquetDir: nonEmpty("parquet-dir", args["parquet-dir"]),
+    flink,
   });
 }

@@ -7,12 +7,18 @@
  * processing result before it reads the next, and the worker awaits every operator's `finishBundle` before it
  * reports the bundle done to the runner.
  *
- * So async DoFns (transforms/async_pardo.ts, annotated) are submitted with AWAITING_PARDO_URN (withAwaitingParDos),
- * and this operator, registered in the worker for that URN, returns the promise of `process` (so the element's
- * write finishes before the next element is read) and awaits `finishBundle` (the batch flush): a bundle is
+ * So async DoFns (transforms/async_pardo.ts, annotated) are submitted with the DoFn URN AWAITING_JS_DOFN_URN
+ * (withAwaitingParDos), and this operator returns the promise of `process` (so the element's write finishes
+ * before the next element is read) and awaits `finishBundle` (the batch flush): a bundle is
  * acknowledged to Flink only after its writes completed, and a failed write fails the bundle (Flink then restarts
- * from its last checkpoint, if any). Registered when this module loads: LOOPBACK workers run in the submitting
- * process, which loads it through the Flink runner; an EXTERNAL worker pool must load it too (docs/runners.md).
+ * from its last checkpoint, if any).
+ *
+ * The worker picks an operator by transform URN only, and every ParDo has the same one, so this module registers
+ * its own constructor for ParDo that handles AWAITING_JS_DOFN_URN and hands every other DoFn to the SDK's
+ * constructor. The SDK keeps that constructor in a module-private map; it is captured once, at load, by reading
+ * the map through one createOperator call on a dummy transform (Map.prototype.get observed for that call only).
+ * Registered when this module loads: LOOPBACK workers run in the submitting process, which loads it through the
+ * Flink runner; an EXTERNAL worker pool must load it too (docs/runners.md).
  */
 import "apache-beam";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
@@ -20,6 +26,7 @@ import { deserializeFn } from "apache-beam/internal/serialize";
 import {
   NonPromise,
   ProcessResultBuilder,
+  createOperator,
   registerOperatorConstructor,
   type IOperator,
   type OperatorContext,
@@ -28,7 +35,7 @@ import {
 } from "apache-beam/worker/operators";
 import { ParamProviderImpl, createSideInputInfo, type SideInputInfo } from "apache-beam/worker/pardo_context";
 import type { WindowedValue } from "apache-beam/values";
-import { ASYNC_DOFN_ANNOTATION, AWAITING_PARDO_URN, PAR_DO_URN, SERIALIZED_JS_DOFN_INFO } from "../../model/urns";
+import { ASYNC_DOFN_ANNOTATION, AWAITING_JS_DOFN_URN, PAR_DO_URN } from "../../model/urns";
 
 interface AsyncDoFn {
   process(element: unknown, context: unknown): Promise<Iterable<unknown> | void> | Iterable<unknown> | void;
@@ -38,6 +45,13 @@ interface AsyncDoFn {
 
 function isPromise<T>(v: unknown): v is Promise<T> {
   return typeof (v as { then?: unknown } | null | undefined)?.then === "function";
+}
+
+/** Bundles of async DoFns in this process: in flight, and when the last one finished (LOOPBACK: the sinks). */
+const activity = { inFlight: 0, lastFinishedAt: 0 };
+
+export function awaitingBundleActivity(): { readonly inFlight: number; readonly lastFinishedAt: number } {
+  return { ...activity };
 }
 
 export class AwaitingParDoOperator implements IOperator {
@@ -61,6 +75,7 @@ export class AwaitingParDoOperator implements IOperator {
       this.operatorContext.metricsContainer,
     );
     this.context = this.paramProvider.augmentContext(this.originalContext);
+    activity.inFlight++;
     if (this.doFn.startBundle) await this.doFn.startBundle(this.context);
   }
 
@@ -94,10 +109,15 @@ export class AwaitingParDoOperator implements IOperator {
   }
 
   async finishBundle(): Promise<void> {
-    if (!this.doFn.finishBundle) return;
-    const output = await this.doFn.finishBundle(this.context);
-    if (!output) return;
-    for (const element of output) await awaitResult(this.receiver.receive(element));
+    try {
+      if (!this.doFn.finishBundle) return;
+      const output = await this.doFn.finishBundle(this.context);
+      if (!output) return;
+      for (const element of output) await awaitResult(this.receiver.receive(element));
+    } finally {
+      activity.inFlight--;
+      activity.lastFinishedAt = Date.now();
+    }
   }
 }
 
@@ -111,11 +131,37 @@ function onlyOutput(transform: runnerApi.PTransform): string {
   return outputs[0];
 }
 
-registerOperatorConstructor(AWAITING_PARDO_URN, (transformId: string, transform: runnerApi.PTransform, context: OperatorContext) => {
-  const spec = runnerApi.ParDoPayload.fromBinary(transform.spec!.payload);
-  if (spec.doFn?.urn !== SERIALIZED_JS_DOFN_INFO) {
-    throw new Error(`${transform.uniqueName}: ${AWAITING_PARDO_URN} needs a serialized JavaScript DoFn, got ${spec.doFn?.urn}`);
+type OperatorConstructor = (transformId: string, transform: runnerApi.PTransform, context: OperatorContext) => IOperator;
+
+/** The SDK's ParDo constructor, read from its registry (see the header). */
+function sdkParDoConstructor(): OperatorConstructor {
+  let captured: OperatorConstructor | undefined;
+  const get = Map.prototype.get;
+  Map.prototype.get = function observe(this: Map<unknown, unknown>, key: unknown) {
+    const value = get.call(this, key);
+    if (key === PAR_DO_URN && captured === undefined && typeof value === "function") captured = value as OperatorConstructor;
+    return value;
+  };
+  try {
+    const dummy = runnerApi.PTransform.create({ uniqueName: "probe", spec: { urn: PAR_DO_URN, payload: new Uint8Array() } });
+    createOperator("probe", {
+      descriptor: { transforms: { probe: dummy } },
+      getReceiver: () => undefined,
+    } as unknown as OperatorContext);
+  } catch {
+    // The dummy has no output: the SDK's constructor throws after it was looked up, which is all we need.
+  } finally {
+    Map.prototype.get = get;
   }
+  if (captured === undefined) throw new Error("could not find the SDK worker's ParDo operator (apache-beam version changed?)");
+  return captured;
+}
+
+const sdkParDo = sdkParDoConstructor();
+
+registerOperatorConstructor(PAR_DO_URN, (transformId: string, transform: runnerApi.PTransform, context: OperatorContext) => {
+  const spec = runnerApi.ParDoPayload.fromBinary(transform.spec!.payload);
+  if (spec.doFn?.urn !== AWAITING_JS_DOFN_URN) return sdkParDo(transformId, transform, context);
   const { doFn, context: doFnContext } = deserializeFn(spec.doFn.payload) as { doFn: AsyncDoFn; context: unknown };
   return new AwaitingParDoOperator(
     transformId,
@@ -128,15 +174,17 @@ registerOperatorConstructor(AWAITING_PARDO_URN, (transformId: string, transform:
 });
 
 /**
- * The pipeline as submitted to a portable runner: every ParDo annotated as async gets AWAITING_PARDO_URN (same
- * payload). Returns a copy; the direct runner never sees it.
+ * The pipeline as submitted to a portable runner: every ParDo annotated as async gets AWAITING_JS_DOFN_URN as its
+ * DoFn's URN (same payload). Returns a copy; the direct runner never sees it.
  */
 export function withAwaitingParDos(pipeline: runnerApi.Pipeline): { pipeline: runnerApi.Pipeline; rewritten: number } {
   const copy = runnerApi.Pipeline.clone(pipeline);
   let rewritten = 0;
   for (const transform of Object.values(copy.components!.transforms)) {
     if (transform.spec?.urn === PAR_DO_URN && transform.annotations[ASYNC_DOFN_ANNOTATION] !== undefined) {
-      transform.spec.urn = AWAITING_PARDO_URN;
+      const payload = runnerApi.ParDoPayload.fromBinary(transform.spec.payload);
+      payload.doFn = { urn: AWAITING_JS_DOFN_URN, payload: payload.doFn!.payload };
+      transform.spec.payload = runnerApi.ParDoPayload.toBinary(payload);
       rewritten++;
     }
   }

@@ -83,3 +83,50 @@ export async function checkpointCounts(restUrl: string, jid: string): Promise<Ch
   const latestPath = c.latest?.completed?.external_path;
   return { ...c.counts, ...(latestPath !== undefined ? { latestPath } : {}) };
 }
+
+interface VertexSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly metrics: { readonly "read-records": number; readonly "write-records": number };
+}
+
+/** Records read plus written over all of the job's vertices (Flink's network counters): moves while data flows. */
+export async function recordsMoved(restUrl: string, jid: string): Promise<number> {
+  const job = await getJson<{ vertices: VertexSummary[] }>(`${restUrl}/jobs/${jid}`);
+  return job.vertices.reduce((n, v) => n + v.metrics["read-records"] + v.metrics["write-records"], 0);
+}
+
+/** Flink's Long.MAX_VALUE watermark, as its REST API prints it (≥ this: the end of input reached the vertex). */
+const END_OF_INPUT_WATERMARK = 9_223_372_036_854_775_000;
+
+/**
+ * Whether every vertex fed by another one has an input watermark of at least `atLeast` (ms) on all its subtasks
+ * (Flink's end-of-input watermark is more than any time).
+ */
+export async function allInputWatermarksPast(restUrl: string, jid: string, atLeast: number): Promise<boolean> {
+  const job = await getJson<{ vertices: VertexSummary[] }>(`${restUrl}/jobs/${jid}`);
+  for (const v of job.vertices) {
+    const marks = await getJson<Array<{ id: string; value: string }>>(`${restUrl}/jobs/${jid}/vertices/${v.id}/watermarks`);
+    for (const m of marks) {
+      const value = Number(m.value);
+      if (m.id.endsWith("currentInputWatermark") && value < END_OF_INPUT_WATERMARK && value < atLeast) return false;
+    }
+  }
+  return true;
+}
+
+/** Resolves once `recordsMoved` has not changed for `quietMs` (polled every `pollMs`). */
+export async function waitUntilQuiet(restUrl: string, jid: string, quietMs: number, pollMs = 500): Promise<number> {
+  let last = await recordsMoved(restUrl, jid);
+  let since = Date.now();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, pollMs));
+    const now = await recordsMoved(restUrl, jid);
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) {
+      return since;
+    }
+  }
+}

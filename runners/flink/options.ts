@@ -29,6 +29,14 @@ export interface FlinkRunnerOptions {
    * resumes from the last completed checkpoint (docs/guarantees.md).
    */
   readonly checkpointInterval?: number;
+  /**
+   * Restarts Flink may make after a failure (a TaskManager lost, a failed bundle), from the last completed
+   * checkpoint, `restartDelay` ms apart (Beam's numberOfExecutionRetries / executionRetryDelay). Default: none.
+   */
+  readonly restartAttempts?: number;
+  readonly restartDelay?: number;
+  /** Start from this savepoint or retained checkpoint (Beam's savepointPath): resume a cancelled job. */
+  readonly restoreFrom?: string;
   /** Flink job name (default beam-ts-<time>-<random>; the runner finds the Flink job by it). */
   readonly jobName?: string;
   /** Print the SDK worker's per-bundle debug lines (default false: they are dropped). */

@@ -22,9 +22,15 @@ import {
   type FlinkRunnerOptions,
 } from "./options";
 import { quietSdk } from "./quiet_sdk";
-import { withAwaitingParDos } from "./awaiting_pardo_operator";
+import { awaitingBundleActivity, withAwaitingParDos } from "./awaiting_pardo_operator";
 import { findJob, rootCause, type JobSummary } from "./rest";
-import { cancelFlinkJob, stopWithSavepoint, waitForTerminal } from "./job_control";
+import {
+  allInputWatermarksPast,
+  cancelFlinkJob,
+  stopWithSavepoint,
+  waitForTerminal,
+  waitUntilQuiet,
+} from "./job_control";
 
 /** A job that did not finish: `message` is one line with Flink's root cause. */
 export class FlinkJobError extends Error {
@@ -97,6 +103,37 @@ export class FlinkPipelineResult extends PipelineResult {
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * The end of input, as `--stop-when-idle` on the direct runner: once no record has moved for `idleMs`, Flink is
+   * asked to stop with a draining savepoint (it emits the maximum watermark), and the job is cancelled once every
+   * vertex's input watermark is past the moment the job went quiet (or at the maximum), nothing moved for 3 s and
+   * no sink bundle is in flight: every window that could close has fired its final pane and been written.
+   * Measured on Flink 1.15 with Beam 2.49 and LOOPBACK workers: the savepoint itself never completes (the SDF read
+   * and the grouping step do not acknowledge it) and the drain's watermark stops at KafkaIO's read; KafkaIO's own
+   * watermark, once a partition is caught up, moves to the wall clock, which closes every window whose event time
+   * is in the past. So windows ending in the future (event time ahead of the clock) are not finalised this way.
+   */
+  async finishWhenIdle(idleMs: number, savepointDirectory: string, timeoutMs = 300_000): Promise<void> {
+    const job = await this.waitForFlinkJob();
+    if (job === undefined) throw new Error(`the Flink job ${this.jobName} is not on the cluster at ${this.restUrl}`);
+    const quietSince = await waitUntilQuiet(this.restUrl, job.jid, idleMs);
+    stopWithSavepoint(this.restUrl, job.jid, savepointDirectory, true, timeoutMs).catch(() => undefined);
+    const deadline = Date.now() + timeoutMs;
+    while (!(await allInputWatermarksPast(this.restUrl, job.jid, quietSince))) {
+      if (Date.now() > deadline) throw new Error(`the Flink job ${this.jobName} did not drain in ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await waitUntilQuiet(this.restUrl, job.jid, 3000);
+    // The final panes are written by the sinks, in this process's LOOPBACK workers: wait until none is writing.
+    for (;;) {
+      const a = awaitingBundleActivity();
+      if (a.inFlight === 0 && Date.now() - a.lastFinishedAt >= 3000) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await this.cancel();
+    await waitForTerminal(this.restUrl, job.jid, timeoutMs);
   }
 
   /** The Flink job once the job server has submitted it (a few seconds after runPipeline resolves). */
@@ -180,7 +217,13 @@ export class FlinkRunner extends Runner {
       maxBundleSize: o.maxBundleSize ?? 1,
       ...(environment === "LOOPBACK" ? { environmentType: "LOOPBACK" } : {}),
       ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}),
-      ...(o.checkpointInterval !== undefined ? { checkpointingInterval: o.checkpointInterval } : {}),
+      ...(o.checkpointInterval !== undefined
+        ? { checkpointingInterval: o.checkpointInterval, retainExternalizedCheckpointsOnCancellation: true }
+        : {}),
+      ...(o.restartAttempts !== undefined
+        ? { numberOfExecutionRetries: o.restartAttempts, executionRetryDelay: o.restartDelay ?? 2000 }
+        : {}),
+      ...(o.restoreFrom !== undefined ? { savepointPath: o.restoreFrom } : {}),
     };
     try {
       const portable = (await new PortableRunner(portableOptions as never).runPipeline(proto)) as unknown as PortableResult;
