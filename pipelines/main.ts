@@ -181,10 +181,20 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
   }
 }
 
+function parseOptionsQuietly(): SalesConfig | undefined {
+  try {
+    return parseOptions(process.argv.slice(2), process.env);
+  } catch {
+    return undefined;
+  }
+}
+
 if (require.main === module) {
   main(process.argv.slice(2), process.env).then(
     (code) => {
       process.exitCode = code;
+      // On Flink the SDK's LOOPBACK worker server may outlive a cancelled job: leave once the output is flushed.
+      if (parseOptionsQuietly()?.runner === "flink") setTimeout(() => process.exit(code), 200).unref();
     },
     (e: unknown) => {
       // One line, never the PostgreSQL password (the sink's errors are redacted already; this is a last guard).

@@ -173,13 +173,18 @@ interface WindowAndPane {
   readonly pane: { lookup(): PaneInfo };
 }
 
-/** Attaches each result's window and pane (what sinks write). */
+/** Attaches each result's window and pane (what sinks write); drops empty panes (see inside). */
 export function describeWindows(kind: AggregationKey): PTransform<PCollection<KV<string, SalesStats>>, PCollection<SalesWindowResult>> {
   return withName(
     "describeWindows",
     parDo<KV<string, SalesStats>, SalesWindowResult, WindowAndPane>(
       {
         process: function describeWindow(kv: KV<string, SalesStats>, context: WindowAndPane): SalesWindowResult[] {
+          // An empty pane carries nothing: panes accumulate, and a window exists only once an event is in it. Flink
+          // emits one when the end of a window and its garbage collection fall in one watermark step: an empty
+          // ON_TIME twin of the final pane, with the same pane info (docs/runners.md); it would overwrite the final
+          // row with zeros.
+          if (kv.value.count === 0) return [];
           const window = context.window.lookup() as unknown as { start: Long; end: Long };
           const pane = context.pane.lookup();
           return [
