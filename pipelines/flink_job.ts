@@ -4,14 +4,16 @@
  * in LOOPBACK SDK workers inside this process (so this process must keep running while the job runs).
  *
  * How a run ends:
- *   - `--stop-when-idle D`: once no record moved for D, the job is drained (every window fires its final pane and
- *     is written) and cancelled; exit 0.
+ *   - `--stop-when-idle D`: once no record moved for D (and, with checkpoints, KafkaIO has committed the end offset
+ *     of every partition for the group), the job is drained (every window fires its final pane and is written) and
+ *     cancelled; exit 0. The topic must have records: an empty topic is idle at once.
  *   - Ctrl-C / SIGTERM: the Flink job is cancelled; with checkpoints on, the last one is retained and printed, and
  *     `--restore-from <path>` resumes from it (KafkaIO's offsets and the open windows are in it).
  *   - A failure Flink cannot restart from (after --restart-attempts): Flink's root cause in one line; exit 1.
  */
 import { flinkRunner, type FlinkPipelineResult } from "../runners/flink/runner";
 import { checkpointCounts } from "../runners/flink/job_control";
+import { createKafkaClient } from "../transforms/kafka_client";
 import type { SalesConfig } from "./options";
 import { buildPipeline, type SalesIO } from "./sales_aggregation";
 
@@ -59,7 +61,8 @@ export async function runOnFlink(config: SalesConfig, io: SalesIO, log: (line: s
   process.once("SIGTERM", onSignal);
   try {
     if (config.stopWhenIdle !== null) {
-      const finishing = run.result.finishWhenIdle(config.stopWhenIdle, config.flink.savepointDir);
+      const caughtUp = config.flink.checkpointInterval === null ? undefined : () => groupAtEnd(config);
+      const finishing = run.result.finishWhenIdle(config.stopWhenIdle, config.flink.savepointDir, caughtUp);
       await Promise.race([finishing, run.result.waitUntilFinish()]);
       return 0;
     }
@@ -79,5 +82,17 @@ export async function runOnFlink(config: SalesConfig, io: SalesIO, log: (line: s
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+  }
+}
+
+/** Whether the group's committed offsets (KafkaIO commits them after checkpoints) are at the end of every partition. */
+async function groupAtEnd(config: SalesConfig): Promise<boolean> {
+  const admin = await createKafkaClient({ bootstrapServers: config.bootstrapServers, clientId: "beam-ts-idle-check" }).admin();
+  try {
+    const ends = await admin.topicOffsets(config.topic);
+    const committed = new Map((await admin.committedOffsets(config.groupId, config.topic)).map((c) => [c.partition, c.offset]));
+    return ends.every((p) => p.high === "0" || committed.get(p.partition) === p.high);
+  } finally {
+    await admin.close();
   }
 }

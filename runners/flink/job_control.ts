@@ -90,9 +90,13 @@ interface VertexSummary {
   readonly metrics: { readonly "read-records": number; readonly "write-records": number };
 }
 
-/** Records read plus written over all of the job's vertices (Flink's network counters): moves while data flows. */
+/**
+ * Records read plus written over all of the job's vertices (Flink's network counters): moves while data flows.
+ * NaN while the job or one of its vertices is not RUNNING (restarting after a failure is not idleness).
+ */
 export async function recordsMoved(restUrl: string, jid: string): Promise<number> {
-  const job = await getJson<{ vertices: VertexSummary[] }>(`${restUrl}/jobs/${jid}`);
+  const job = await getJson<{ state: string; vertices: Array<VertexSummary & { status: string }> }>(`${restUrl}/jobs/${jid}`);
+  if (job.state !== "RUNNING" || job.vertices.some((v) => v.status !== "RUNNING")) return NaN;
   return job.vertices.reduce((n, v) => n + v.metrics["read-records"] + v.metrics["write-records"], 0);
 }
 
@@ -122,7 +126,7 @@ export async function waitUntilQuiet(restUrl: string, jid: string, quietMs: numb
   for (;;) {
     await new Promise((r) => setTimeout(r, pollMs));
     const now = await recordsMoved(restUrl, jid);
-    if (now !== last) {
+    if (now !== last || Number.isNaN(now)) {
       last = now;
       since = Date.now();
     } else if (Date.now() - since >= quietMs) {

@@ -106,7 +106,9 @@ export class FlinkPipelineResult extends PipelineResult {
   }
 
   /**
-   * The end of input, as `--stop-when-idle` on the direct runner: once no record has moved for `idleMs`, Flink is
+   * The end of input, as `--stop-when-idle` on the direct runner: once no record has moved for `idleMs` and
+   * `caughtUp` says the source has read everything there is (the pipeline checks Kafka: KafkaIO's committed
+   * offsets at the end of every partition), Flink is
    * asked to stop with a draining savepoint (it emits the maximum watermark), and the job is cancelled once every
    * vertex's input watermark is past the moment the job went quiet (or at the maximum), nothing moved for 3 s and
    * no sink bundle is in flight: every window that could close has fired its final pane and been written.
@@ -115,10 +117,17 @@ export class FlinkPipelineResult extends PipelineResult {
    * watermark, once a partition is caught up, moves to the wall clock, which closes every window whose event time
    * is in the past. So windows ending in the future (event time ahead of the clock) are not finalised this way.
    */
-  async finishWhenIdle(idleMs: number, savepointDirectory: string, timeoutMs = 300_000): Promise<void> {
+  async finishWhenIdle(
+    idleMs: number,
+    savepointDirectory: string,
+    caughtUp: () => Promise<boolean> = async () => true,
+    timeoutMs = 300_000,
+  ): Promise<void> {
     const job = await this.waitForFlinkJob();
     if (job === undefined) throw new Error(`the Flink job ${this.jobName} is not on the cluster at ${this.restUrl}`);
-    const quietSince = await waitUntilQuiet(this.restUrl, job.jid, idleMs);
+    // Flink's record counters lag (a split read reports in bursts): idle also needs the source's own word.
+    let quietSince = await waitUntilQuiet(this.restUrl, job.jid, idleMs);
+    while (!(await caughtUp())) quietSince = await waitUntilQuiet(this.restUrl, job.jid, idleMs);
     stopWithSavepoint(this.restUrl, job.jid, savepointDirectory, true, timeoutMs).catch(() => undefined);
     const deadline = Date.now() + timeoutMs;
     while (!(await allInputWatermarksPast(this.restUrl, job.jid, quietSince))) {
