@@ -63,10 +63,10 @@ export async function runOnFlink(config: SalesConfig, io: SalesIO, log: (line: s
     if (config.stopWhenIdle !== null) {
       const caughtUp = config.flink.checkpointInterval === null ? undefined : () => groupAtEnd(config);
       const finishing = run.result.finishWhenIdle(config.stopWhenIdle, config.flink.savepointDir, caughtUp);
-      await Promise.race([finishing, run.result.waitUntilFinish()]);
+      await Promise.race([finishing, run.result.waitForFlinkEnd()]);
       return 0;
     }
-    await run.result.waitUntilFinish();
+    await run.result.waitForFlinkEnd();
     return 0;
   } catch (e) {
     if (stopping) {

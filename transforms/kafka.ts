@@ -103,6 +103,9 @@ export function portableConsumerConfig(options: ReadFromKafkaOptions): Record<st
     "bootstrap.servers": (options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS).join(","),
     "group.id": options.groupId,
     "auto.offset.reset": from === "latest" ? "latest" : "earliest",
+    // The group's offsets move only when KafkaIO commits them after a checkpoint (commitOffsets), never by the
+    // consumer's periodic auto-commit of what it fetched: a restart then resumes from what the job made durable.
+    "enable.auto.commit": "false",
   };
 }
 

@@ -23,6 +23,7 @@ import {
 } from "./options";
 import { quietSdk } from "./quiet_sdk";
 import { awaitingBundleActivity, withAwaitingParDos } from "./awaiting_pardo_operator";
+import "./worker_control_errors";
 import { findJob, rootCause, type JobSummary } from "./rest";
 import {
   allInputWatermarksPast,
@@ -143,6 +144,20 @@ export class FlinkPipelineResult extends PipelineResult {
     }
     await this.cancel();
     await waitForTerminal(this.restUrl, job.jid, timeoutMs);
+  }
+
+  /**
+   * Waits for the Flink job's own end (through the REST API: the job server's view ends when its client loses the
+   * job, e.g. while Flink restarts it after a TaskManager was lost). FINISHED/CANCELED resolve with the state;
+   * FAILED rejects with a FlinkJobError carrying Flink's root cause.
+   */
+  async waitForFlinkEnd(): Promise<string> {
+    const job = await this.waitForFlinkJob();
+    if (job === undefined) throw new Error(`the Flink job ${this.jobName} is not on the cluster at ${this.restUrl}`);
+    const state = await waitForTerminal(this.restUrl, job.jid, Number.MAX_SAFE_INTEGER);
+    this.flinkJob = undefined;
+    if (state === "FAILED") throw new FlinkJobError(await this.failureLine(JobState_Enum.FAILED), state);
+    return state;
   }
 
   /** The Flink job once the job server has submitted it (a few seconds after runPipeline resolves). */
