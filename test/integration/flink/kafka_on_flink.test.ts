@@ -96,6 +96,7 @@ describe("checkpoints: a TaskManager killed mid-run", () => {
     const input = [
       "--count", "900", "--seed", "23", "--start-time", "2026-01-01T00:00:00Z", "--interval", "1s",
       "--out-of-order-fraction", "0.1", "--late-fraction", "0.03", "--malformed-fraction", "0.03", "--partitions", "3",
+      "--batch-size", "10",
     ];
     const common = ["--topic", killTopic, "--from", "earliest", "--sinks", "postgres", "--allowed-lateness", "5m"];
     // The records at 30/s (30 s in all), the job started meanwhile, so the kill lands while records still arrive.
