@@ -1,3 +1,4 @@
+import * as path from "path";
 import { OptionsError, parseOptions, parseTrigger, parseWindow, triggerOf } from "../../pipelines/options";
 import { main } from "../../pipelines/main";
 
@@ -37,6 +38,16 @@ describe("pipeline options", () => {
       pgSchema: "public",
       pgRetryBudget: 60_000,
       parquetDir: "output/parquet",
+      flink: {
+        jobEndpoint: "127.0.0.1:8099",
+        flinkMaster: "127.0.0.1:8081",
+        expansionService: "127.0.0.1:8096",
+        parallelism: null,
+        checkpointInterval: 10_000,
+        restartAttempts: 3,
+        restoreFrom: null,
+        savepointDir: path.resolve(".stack/flink/savepoints"),
+      },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -133,22 +144,29 @@ describe("pipeline options", () => {
     expect(oneLine(() => parseOptions([], { SALES_WINDOW: "weekly" }))).toMatch(/invalid --window "weekly"/);
   });
 
-  test("--runner flink / dataflow: one line 'not available yet' and exit code 2; a bad flag exits 2 too", async () => {
+  test("flink options: endpoints host:port, checkpoints off or a duration, parallelism and restarts whole numbers", () => {
+    const f = parseOptions(["--runner=flink", "--job-endpoint", "h:1", "--parallelism", "2", "--checkpoint-interval", "off",
+      "--restart-attempts", "0", "--restore-from", "/cp/chk-3"]).flink;
+    expect(f).toMatchObject({ jobEndpoint: "h:1", parallelism: 2, checkpointInterval: null, restartAttempts: 0, restoreFrom: "/cp/chk-3" });
+    expect(oneLine(() => parseOptions(["--flink-master", "nohost"]))).toMatch(/invalid --flink-master "nohost": expected host:port/);
+    expect(oneLine(() => parseOptions(["--parallelism", "0"]))).toMatch(/invalid --parallelism "0"/);
+    expect(oneLine(() => parseOptions(["--checkpoint-interval", "soon"]))).toMatch(/invalid --checkpoint-interval "soon"/);
+  });
+
+  test("--runner dataflow: one line 'not available yet' and exit code 2; a bad flag exits 2 too", async () => {
     const written: string[] = [];
     const spy = jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
       written.push(String(chunk));
       return true;
     });
     try {
-      expect(await main(["--runner", "flink"], {})).toBe(2);
       expect(await main(["--runner=dataflow"], {})).toBe(2);
       expect(await main(["--window", "weekly"], {})).toBe(2);
     } finally {
       spy.mockRestore();
     }
     expect(written).toEqual([
-      "pipeline: error: --runner=flink is not available yet (it comes with its own issue); use --runner=direct\n",
-      "pipeline: error: --runner=dataflow is not available yet (it comes with its own issue); use --runner=direct\n",
+      "pipeline: error: --runner=dataflow is not available yet (it comes with its own issue); use --runner=direct or flink\n",
       expect.stringMatching(/^pipeline: error: invalid --window "weekly": expected fixed:<size>.*\n$/),
     ]);
   });
