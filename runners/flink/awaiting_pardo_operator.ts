@@ -47,11 +47,14 @@ function isPromise<T>(v: unknown): v is Promise<T> {
   return typeof (v as { then?: unknown } | null | undefined)?.then === "function";
 }
 
-/** Bundles of async DoFns in this process: in flight, and when the last one finished (LOOPBACK: the sinks). */
-const activity = { inFlight: 0, lastFinishedAt: 0 };
+/**
+ * When an async DoFn in this process (LOOPBACK: the sinks) last started or finished a bundle or an element. (Not a
+ * count of bundles in flight: a bundle whose TaskManager died never finishes.)
+ */
+const activity = { lastAt: 0 };
 
-export function awaitingBundleActivity(): { readonly inFlight: number; readonly lastFinishedAt: number } {
-  return { ...activity };
+export function awaitingLastActivity(): number {
+  return activity.lastAt;
 }
 
 export class AwaitingParDoOperator implements IOperator {
@@ -75,7 +78,7 @@ export class AwaitingParDoOperator implements IOperator {
       this.operatorContext.metricsContainer,
     );
     this.context = this.paramProvider.augmentContext(this.originalContext);
-    activity.inFlight++;
+    activity.lastAt = Date.now();
     if (this.doFn.startBundle) await this.doFn.startBundle(this.context);
   }
 
@@ -92,6 +95,7 @@ export class AwaitingParDoOperator implements IOperator {
   }
 
   private processNow(wvalue: WindowedValue<unknown>): ProcessResult {
+    activity.lastAt = Date.now();
     const output = this.doFn.process(wvalue.value, this.context);
     if (isPromise<Iterable<unknown> | void>(output)) {
       return output.then((values) => awaitResult(this.emit(values, wvalue)));
@@ -115,8 +119,7 @@ export class AwaitingParDoOperator implements IOperator {
       if (!output) return;
       for (const element of output) await awaitResult(this.receiver.receive(element));
     } finally {
-      activity.inFlight--;
-      activity.lastFinishedAt = Date.now();
+      activity.lastAt = Date.now();
     }
   }
 }

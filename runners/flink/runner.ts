@@ -22,7 +22,7 @@ import {
   type FlinkRunnerOptions,
 } from "./options";
 import { quietSdk } from "./quiet_sdk";
-import { awaitingBundleActivity, withAwaitingParDos } from "./awaiting_pardo_operator";
+import { awaitingLastActivity, withAwaitingParDos } from "./awaiting_pardo_operator";
 import "./worker_control_errors";
 import { findJob, rootCause, type JobSummary } from "./rest";
 import {
@@ -112,7 +112,7 @@ export class FlinkPipelineResult extends PipelineResult {
    * offsets at the end of every partition), Flink is
    * asked to stop with a draining savepoint (it emits the maximum watermark), and the job is cancelled once every
    * vertex's input watermark is past the moment the job went quiet (or at the maximum), nothing moved for 3 s and
-   * no sink bundle is in flight: every window that could close has fired its final pane and been written.
+   * no sink in this process did anything for 3 s: every window that could close has fired its final pane and been written.
    * Measured on Flink 1.15 with Beam 2.49 and LOOPBACK workers: the savepoint itself never completes (the SDF read
    * and the grouping step do not acknowledge it) and the drain's watermark stops at KafkaIO's read; KafkaIO's own
    * watermark, once a partition is caught up, moves to the wall clock, which closes every window whose event time
@@ -136,12 +136,8 @@ export class FlinkPipelineResult extends PipelineResult {
       await new Promise((r) => setTimeout(r, 500));
     }
     await waitUntilQuiet(this.restUrl, job.jid, 3000);
-    // The final panes are written by the sinks, in this process's LOOPBACK workers: wait until none is writing.
-    for (;;) {
-      const a = awaitingBundleActivity();
-      if (a.inFlight === 0 && Date.now() - a.lastFinishedAt >= 3000) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    // The final panes are written by the sinks, in this process's LOOPBACK workers: wait until they are quiet.
+    while (Date.now() - awaitingLastActivity() < 3000) await new Promise((r) => setTimeout(r, 250));
     await this.cancel();
     await waitForTerminal(this.restUrl, job.jid, timeoutMs);
   }
