@@ -5,7 +5,7 @@
  * TOPIC from the beginning with no-op sinks, counts the records entering the pipeline, and prints one JSON line:
  * the time from the first record to the COUNT-th (steady state), events/s, the time before the first record
  * (on Flink: job submission, staging and KafkaIO's start), peak RSS. Flink: LOOPBACK workers in this process,
- * parallelism 2, bundles of up to 1000 elements.
+ * parallelism 2, bundles of up to 1000 elements (BENCH_FLINK_BUNDLE).
  */
 import "apache-beam";
 import type { PCollection, Root } from "apache-beam/pvalue";
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
       expansionService: `${s.host}:${s.expansionPort}`,
     });
     const runner = flinkRunner({
-      jobEndpoint: `${s.host}:${s.jobPort}`, flinkMaster: `${s.host}:${s.restPort}`, parallelism: 2, maxBundleSize: 1000,
+      jobEndpoint: `${s.host}:${s.jobPort}`, flinkMaster: `${s.host}:${s.restPort}`, parallelism: 2, maxBundleSize: Number(process.env.BENCH_FLINK_BUNDLE ?? 1000),
     });
     const result = (await runner.runAsync((root) => buildPipeline(root, config, { source: new CountedSource(source), sinks }))) as unknown as FlinkPipelineResult;
     while (seen.nth === 0) await new Promise((r) => setTimeout(r, 20));
