@@ -20,3 +20,13 @@ export const SERIALIZED_JS_COMBINEFN_INFO = "beam:dofn:serialized_js_combinefn_i
 export const GLOBAL_WINDOW_MAPPING_FN_URN = "beam:window_mapping_fn:global:v1";
 export const IDENTITY_WINDOW_MAPPING_FN_URN = "beam:window_mapping_fn:identity:v1";
 export const ASSIGN_MAX_TIMESTAMP_WINDOW_MAPPING_FN_URN = "beam:window_mapping_fn:assign_max_timestamp:v1";
+
+/**
+ * Async DoFns (transforms/async_pardo.ts) carry this PTransform annotation. A portable runner's submission gives
+ * such a ParDo's DoFn spec the URN AWAITING_JS_DOFN_URN (same serialized payload; the transform stays a ParDo:
+ * Beam's Java fuser silently drops leaf transforms with URNs it does not know). Our SDK-worker operator
+ * (runners/flink/awaiting_pardo_operator.ts) executes it: it awaits the promises `process` and `finishBundle`
+ * return before the bundle completes (the SDK's own ParDo operator iterates the returned value, cannot await it).
+ */
+export const ASYNC_DOFN_ANNOTATION = "beam-ts:async_dofn";
+export const AWAITING_JS_DOFN_URN = "beam-ts:dofn:awaiting_serialized_js_dofn_info:v1";

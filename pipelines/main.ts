@@ -26,6 +26,7 @@ import { closePools, describePgError, redactPgUrl } from "../transforms/sinks/po
 import { DEFAULT_RETRY_POLICY } from "../transforms/sinks/backoff";
 import { postgresSinkStats } from "../transforms/sinks/postgres_writer";
 import type { DeadLetter } from "../transforms/parse_events";
+import { runOnFlink } from "./flink_job";
 import { OptionsError, helpText, parseOptions, wantsHelp, type SalesConfig } from "./options";
 import { buildPipeline, type LateSale, type SalesIO, type SalesSinks, type SalesWindowResult, type Sink } from "./sales_aggregation";
 import { salesSample } from "./sample_source";
@@ -96,7 +97,14 @@ export function salesIO(config: SalesConfig): SalesIO {
       ...(config.stopWhenIdle === null ? {} : { stopWhenIdle: config.stopWhenIdle }),
       maxBufferedRecords: config.maxBufferedRecords,
       commitInterval: config.commitInterval,
-      target: config.runner === "direct" ? "direct" : "portable",
+      ...(config.runner === "direct"
+        ? { target: "direct" as const }
+        : {
+            target: "portable" as const,
+            expansionService: config.flink.expansionService,
+            // KafkaIO's offset commits run only with checkpoints (Flink refuses the job otherwise).
+            commitOffsets: config.flink.checkpointInterval !== null,
+          }),
     }),
     sinks,
   };
@@ -207,6 +215,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
 
 async function run(config: SalesConfig, io: SalesIO, started: number, logger: Logger): Promise<number> {
   let stepErrors = 0;
+  if (config.runner === "flink" && config.source === "kafka") return runFlinkKafka(config, io, started);
   if (config.runner !== "direct") return runPortable(config, io, logger, started);
   const runner = createRunner({
     ...runnerConfig(config),
@@ -285,21 +294,39 @@ async function runPortable(config: SalesConfig, io: SalesIO, logger: Logger, sta
   return 0;
 }
 
+/** The sales job on Flink reading Kafka (pipelines/flink_job.ts: submission, stop when idle, cancel). */
+async function runFlinkKafka(config: SalesConfig, io: SalesIO, started: number): Promise<number> {
+  const code = await runOnFlink(config, io, (line) => process.stderr.write(line + "\n"));
+  const pg = postgresSinkStats();
+  process.stderr.write(
+    `pipeline: flink run ended after ${((Date.now() - started) / 1000).toFixed(1)} s` +
+      (config.sinks.includes("postgres")
+        ? `; PostgreSQL: ${pg.rowsWritten.results} result rows, ${pg.rowsWritten.late} late rows, ` +
+          `${pg.rowsWritten.deadLetters} dead letters written by this process's workers\n`
+        : "\n"),
+  );
+  return code;
+}
+
+function parseOptionsQuietly(): SalesConfig | undefined {
+  try {
+    return parseOptions(process.argv.slice(2), process.env);
+  } catch {
+    return undefined;
+  }
+}
+
 if (require.main === module) {
   main(process.argv.slice(2), process.env).then(
     (code) => {
       process.exitCode = code;
+      // On Flink the SDK's LOOPBACK worker server may outlive a cancelled job: leave once the output is flushed.
+      if (parseOptionsQuietly()?.runner === "flink") setTimeout(() => process.exit(code), 200).unref();
     },
     (e: unknown) => {
       // One line, never the PostgreSQL password (the sink's errors are redacted already; this is a last guard).
       const message = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, " ");
-      const config = (() => {
-        try {
-          return parseOptions(process.argv.slice(2), process.env);
-        } catch {
-          return undefined;
-        }
-      })();
+      const config = parseOptionsQuietly();
       process.stderr.write(`pipeline: error: ${config ? describePgError(message, config.pgUrl) : message}\n`);
       process.exitCode = 1;
     },

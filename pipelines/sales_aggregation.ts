@@ -17,7 +17,7 @@ import "apache-beam";
 import Long from "long";
 import type { PCollection, PValue, Root } from "apache-beam/pvalue";
 import type { PTransform } from "apache-beam/transforms/transform";
-import { withName } from "apache-beam/transforms/transform";
+import { AsyncPTransformClass, withName } from "apache-beam/transforms/transform";
 import { paneInfoParam, parDo, windowParam } from "apache-beam/transforms/pardo";
 import type { CombineFn } from "apache-beam/transforms/group_and_combine";
 import type { PaneInfo, Window as SdkWindow } from "apache-beam/values";
@@ -73,16 +73,29 @@ export interface SalesSinks {
 }
 
 export interface SalesIO {
-  readonly source: PTransform<Root, PCollection<KafkaRecord>>;
+  /** A transform, or an async one (KafkaIO on portable runners: its expansion calls the Java expansion service). */
+  readonly source: PTransform<Root, PCollection<KafkaRecord>> | AsyncPTransformClass<Root, PCollection<KafkaRecord>>;
   readonly sinks: SalesSinks;
 }
 
 /** What the aggregation needs from the configuration. */
 export type SalesAggregationConfig = Pick<SalesConfig, "window" | "key" | "allowedLateness" | "trigger">;
 
-/** The story. */
-export function buildPipeline(root: Root, config: SalesAggregationConfig, io: SalesIO): void {
-  const records = root.apply(io.source);
+/** The story. Returns a promise when the source is async (await it inside runner.run). */
+export function buildPipeline(root: Root, config: SalesAggregationConfig, io: SalesIO): void | Promise<void> {
+  const source = io.source;
+  if (source instanceof AsyncPTransformClass && !isSyncTransform(source)) {
+    return root.applyAsync(source).then((records) => aggregate(records, config, io));
+  }
+  aggregate(root.apply(source as PTransform<Root, PCollection<KafkaRecord>>), config, io);
+}
+
+function isSyncTransform(t: AsyncPTransformClass<Root, PCollection<KafkaRecord>>): boolean {
+  return typeof (t as { expandInternal?: unknown }).expandInternal === "function";
+}
+
+/** parse → window → combine → sinks, from the records on. */
+function aggregate(records: PCollection<KafkaRecord>, config: SalesAggregationConfig, io: SalesIO): void {
   const { events, deadLetters } = records.apply(parseSalesEvents());
   const windowed = events.apply(windowSales(config));
   const { results, late } = windowed.apply(sumCountAvgPer(config.key));
@@ -150,13 +163,18 @@ interface WindowAndPane {
   readonly pane: { lookup(): PaneInfo };
 }
 
-/** Attaches each result's window and pane (what sinks write). */
+/** Attaches each result's window and pane (what sinks write); drops empty panes (see inside). */
 export function describeWindows(kind: AggregationKey): PTransform<PCollection<KV<string, SalesStats>>, PCollection<SalesWindowResult>> {
   return withName(
     "describeWindows",
     parDo<KV<string, SalesStats>, SalesWindowResult, WindowAndPane>(
       {
         process: function describeWindow(kv: KV<string, SalesStats>, context: WindowAndPane): SalesWindowResult[] {
+          // An empty pane carries nothing: panes accumulate, and a window exists only once an event is in it. Flink
+          // emits one when the end of a window and its garbage collection fall in one watermark step: an empty
+          // ON_TIME twin of the final pane, with the same pane info (docs/runners.md); it would overwrite the final
+          // row with zeros.
+          if (kv.value.count === 0) return [];
           const window = context.window.lookup() as unknown as { start: Long; end: Long };
           const pane = context.pane.lookup();
           return [

@@ -11,13 +11,12 @@
  * (kafkajs behind transforms/kafka_client.ts): consumer group, batch fetch, pause/resume backpressure, event-time
  * watermarks with idleness, commits only of what the sinks hold durably (docs/guarantees.md).
  *
- * SWITCH POINT for portable runners (`target: "portable"`, Flink/Dataflow): the transform must expand to Beam's
- * Java KafkaIO through the SDK's cross-language wrapper, `readFromKafkaWithMetadata` of `apache-beam/io/kafka`
- * (an AsyncPTransform: apply it with `await root.applyAsync(...)`, which needs the Java expansion service), with
- * the consumer config built by `portableConsumerConfig` below, followed by a map from Beam's KafkaRecord row to
- * our `KafkaRecord`. Its watermark is KafkaIO's (timestampPolicy CreateTime); idleness and our commit metadata do
- * not exist there (KafkaIO commits in finalize, with Flink checkpoints). The Flink issue wires this; until then
- * `target: "portable"` throws with this explanation.
+ * On portable runners (`target: "portable"`, Flink) it is Beam's Java KafkaIO, expanded by the Java expansion
+ * service at `expansionService` (EMBEDDED environment) with our own payload (kafka_payload.ts), followed by a map
+ * from KafkaIO's record row to our `KafkaRecord` (kafka_portable.ts): an async transform (`root.applyAsync`), which
+ * buildPipeline handles. Event time is the record timestamp (KafkaIO's CreateTime policy; `timestampField` is not
+ * supported there), the watermark is KafkaIO's, offsets are committed by KafkaIO (commitOffsetsInFinalize);
+ * idleness, the watermark delay, stop-when-idle and our commit metadata do not exist there (docs/runners.md).
  */
 import "apache-beam";
 import { GeneralObjectCoder } from "apache-beam/coders/js_coders";
@@ -34,6 +33,7 @@ import {
   type StartFrom,
 } from "../model/kafka_source_spec";
 import { DEFAULT_BOOTSTRAP_SERVERS } from "./kafka_client";
+import { portableKafkaRead, type PortableKafkaRead } from "./kafka_portable";
 
 export type { KafkaRecord, StartFrom } from "../model/kafka_source_spec";
 
@@ -66,6 +66,13 @@ export interface ReadFromKafkaOptions {
   readonly groupWait?: Millis;
   /** Which expansion: our in-process source, or Beam's Java KafkaIO for portable runners. Default "direct". */
   readonly target?: "direct" | "portable";
+  /**
+   * Portable only: KafkaIO commits the offsets of what it read, through a step Flink runs only with checkpoints
+   * (it is @RequiresStableInput: without checkpointing the job is refused). Default false.
+   */
+  readonly commitOffsets?: boolean;
+  /** host:port of the Java expansion service (portable only). Default 127.0.0.1:8096 (what npm run flink:up starts). */
+  readonly expansionService?: string;
   /** Step name. Default "readFromKafka". */
   readonly name?: string;
 }
@@ -106,18 +113,42 @@ export function portableConsumerConfig(options: ReadFromKafkaOptions): Record<st
     "bootstrap.servers": (options.bootstrapServers ?? DEFAULT_BOOTSTRAP_SERVERS).join(","),
     "group.id": options.groupId,
     "auto.offset.reset": from === "latest" ? "latest" : "earliest",
+    // The group's offsets move only when KafkaIO commits them after a checkpoint (commitOffsets), never by the
+    // consumer's periodic auto-commit of what it fetched: a restart then resumes from what the job made durable.
+    "enable.auto.commit": "false",
   };
 }
+
+export const DEFAULT_EXPANSION_SERVICE = "127.0.0.1:8096";
 
 /** What root.apply accepts: a leaf expansion that writes its own proto. */
 export type KafkaReadTransform = (root: Root, pipeline: Pipeline, proto: runnerApi.PTransform) => PCollection<KafkaRecord>;
 
-export function readFromKafka(options: ReadFromKafkaOptions): KafkaReadTransform {
+/** The read for either target: the direct runner's leaf transform, or KafkaIO's expansion (root.applyAsync). */
+export type KafkaSource = KafkaReadTransform | PortableKafkaRead;
+
+export function readFromKafka(options: ReadFromKafkaOptions & { target: "portable" }): PortableKafkaRead;
+export function readFromKafka(options: ReadFromKafkaOptions & { target?: "direct" }): KafkaReadTransform;
+export function readFromKafka(options: ReadFromKafkaOptions): KafkaSource;
+export function readFromKafka(options: ReadFromKafkaOptions): KafkaSource {
   if ((options.target ?? "direct") === "portable") {
-    throw new Error(
-      "readFromKafka: portable runners (Flink, Dataflow) read Kafka with Beam's Java KafkaIO " +
-        "(apache-beam/io/kafka readFromKafkaWithMetadata, applied with root.applyAsync); that wiring comes with " +
-        "the Flink runner issue. Use --runner=direct.",
+    if (options.timestampField !== undefined) {
+      throw new Error(
+        "readFromKafka: on portable runners the event time is the Kafka record timestamp (KafkaIO's CreateTime " +
+          "policy); drop --timestamp-field (the producer sets the record timestamp to the event time)",
+      );
+    }
+    return portableKafkaRead(
+      {
+        consumerConfig: portableConsumerConfig(options),
+        topics: [options.topic],
+        timestampPolicy: "CreateTime",
+        commitOffsetInFinalize: options.commitOffsets ?? false,
+        // earliest ignores committed offsets, as on the direct runner: start at the first record (timestamp ≥ 0).
+        ...((options.from ?? KAFKA_READ_DEFAULTS.from) === "earliest" ? { startReadTime: 0 } : {}),
+      },
+      options.expansionService ?? DEFAULT_EXPANSION_SERVICE,
+      options.name ?? "readFromKafka",
     );
   }
   const payload = encodeKafkaSourceSpec(kafkaSourceSpec(options));

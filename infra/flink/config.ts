@@ -29,6 +29,10 @@ export function flinkConf(o: FlinkStackOptions, rpcPort: number): string {
     "web.tmpdir": p.tmpDir,
     "io.tmp.dirs": p.tmpDir,
     "blob.storage.directory": p.tmpDir,
+    // Checkpoints (and savepoints) as files under the state dir: a job cancelled with --checkpoint-interval keeps
+    // its last checkpoint there, and `npm run pipeline -- --restore-from <path>` resumes from it.
+    "state.checkpoints.dir": `file://${o.stateDir}/checkpoints`,
+    "state.savepoints.dir": `file://${o.stateDir}/savepoints`,
     // The Beam job server starts its jobs as a client of this cluster; one job at a time per test, few restarts.
     "restart-strategy": "none",
     "heartbeat.timeout": 120000,

@@ -290,9 +290,22 @@ function clusterClasspath(cp: Classpaths): string {
   const beamJars = fs
     .readdirSync(jobServerDir)
     .filter((f) => f.endsWith(".jar") && !f.startsWith("flink-") && !f.startsWith("slf4j-"))
-    .sort()
-    .map((f) => path.join(jobServerDir, f));
-  return [cp.cluster, ...beamJars].join(path.delimiter);
+    .sort();
+  // KafkaIO (and kafka-clients) for the EMBEDDED Java harness: it resolves the classes of KafkaIO's coders
+  // (KafkaSourceDescriptor, ...) with the TaskManager's own class loader, not the job's staged jars. Only artifacts
+  // the job server's classpath lacks (by name without version), so no class comes in two versions.
+  const artifact = (jar: string): string => jar.replace(/-\d[^-]*(-[^-]*)?\.jar$/, "");
+  const have = new Set(beamJars.map(artifact));
+  const expansionDir = path.dirname(cp.expansion);
+  const kafkaJars = fs
+    .readdirSync(expansionDir)
+    .filter((f) => f.endsWith(".jar") && !have.has(artifact(f)))
+    .sort();
+  return [
+    cp.cluster,
+    ...beamJars.map((f) => path.join(jobServerDir, f)),
+    ...kafkaJars.map((f) => path.join(expansionDir, f)),
+  ].join(path.delimiter);
 }
 
 /**

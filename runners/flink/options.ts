@@ -23,6 +23,20 @@ export interface FlinkRunnerOptions {
    * the direct runner, the same late data); raise it for throughput.
    */
   readonly maxBundleSize?: number;
+  /**
+   * Flink checkpoint interval in ms (Beam's FlinkPipelineOptions.checkpointingInterval); default: no checkpoints.
+   * KafkaIO's offset commits need it (its commit step is @RequiresStableInput), and a job restarted by Flink
+   * resumes from the last completed checkpoint (docs/guarantees.md).
+   */
+  readonly checkpointInterval?: number;
+  /**
+   * Restarts Flink may make after a failure (a TaskManager lost, a failed bundle), from the last completed
+   * checkpoint, `restartDelay` ms apart (Beam's numberOfExecutionRetries / executionRetryDelay). Default: none.
+   */
+  readonly restartAttempts?: number;
+  readonly restartDelay?: number;
+  /** Start from this savepoint or retained checkpoint (Beam's savepointPath): resume a cancelled job. */
+  readonly restoreFrom?: string;
   /** Flink job name (default beam-ts-<time>-<random>; the runner finds the Flink job by it). */
   readonly jobName?: string;
   /**

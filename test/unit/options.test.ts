@@ -1,3 +1,4 @@
+import * as path from "path";
 import { OptionsError, parseOptions, parseTrigger, parseWindow, triggerOf } from "../../pipelines/options";
 import { main } from "../../pipelines/main";
 
@@ -43,7 +44,17 @@ describe("pipeline options", () => {
       logLevel: "info",
       source: "kafka",
       sampleCount: 500,
-      flink: { flinkMaster: "127.0.0.1:8081", jobEndpoint: "127.0.0.1:8099", parallelism: null, workerPool: null },
+      flink: {
+        flinkMaster: "127.0.0.1:8081",
+        jobEndpoint: "127.0.0.1:8099",
+        parallelism: null,
+        workerPool: null,
+        expansionService: "127.0.0.1:8096",
+        checkpointInterval: 10_000,
+        restartAttempts: 3,
+        restoreFrom: null,
+        savepointDir: path.resolve(".stack/flink/savepoints"),
+      },
       dataflow: { project: null, region: null, tempLocation: null },
       dryRun: null,
     });
@@ -142,16 +153,26 @@ describe("pipeline options", () => {
     expect(oneLine(() => parseOptions([], { SALES_WINDOW: "weekly" }))).toMatch(/invalid --window "weekly"/);
   });
 
-  test("flink and dataflow read the sample (Kafka there is a later issue); --source kafka with them is a usage error", () => {
-    expect(parseOptions(["--runner", "flink"]).source).toBe("sample");
+  test("flink reads Kafka (the sample on request); dataflow reads the sample; --source kafka with dataflow is a usage error", () => {
+    expect(parseOptions(["--runner", "flink"]).source).toBe("kafka");
+    expect(parseOptions(["--runner", "flink", "--source", "sample"]).source).toBe("sample");
     expect(parseOptions(["--runner=dataflow", "--project", "p"]).source).toBe("sample");
-    expect(oneLine(() => parseOptions(["--runner", "flink", "--source", "kafka"]))).toMatch(
-      /^--source kafka runs on the direct runner only for now .*; use --source sample$/,
+    expect(oneLine(() => parseOptions(["--runner", "dataflow", "--source", "kafka"]))).toMatch(
+      /^--source kafka does not run on dataflow here .*; use --source sample$/,
     );
     const flink = parseOptions(["--runner", "flink", "--flink-master", "jm:8081", "--job-endpoint", "js:8099", "--parallelism", "2", "--worker-pool", "w:5000"]);
-    expect(flink.flink).toEqual({ flinkMaster: "jm:8081", jobEndpoint: "js:8099", parallelism: 2, workerPool: "w:5000" });
+    expect(flink.flink).toMatchObject({ flinkMaster: "jm:8081", jobEndpoint: "js:8099", parallelism: 2, workerPool: "w:5000" });
     expect(oneLine(() => parseOptions(["--job-endpoint", "localhost"]))).toMatch(/invalid --job-endpoint "localhost": expected host:port/);
     expect(oneLine(() => parseOptions(["--parallelism", "0"]))).toMatch(/invalid --parallelism "0"/);
+  });
+
+  test("flink options: endpoints host:port, checkpoints off or a duration, parallelism and restarts whole numbers", () => {
+    const f = parseOptions(["--runner=flink", "--job-endpoint", "h:1", "--parallelism", "2", "--checkpoint-interval", "off",
+      "--restart-attempts", "0", "--restore-from", "/cp/chk-3"]).flink;
+    expect(f).toMatchObject({ jobEndpoint: "h:1", parallelism: 2, checkpointInterval: null, restartAttempts: 0, restoreFrom: "/cp/chk-3" });
+    expect(oneLine(() => parseOptions(["--flink-master", "nohost"]))).toMatch(/invalid --flink-master "nohost": expected host:port/);
+    expect(oneLine(() => parseOptions(["--parallelism", "0"]))).toMatch(/invalid --parallelism "0"/);
+    expect(oneLine(() => parseOptions(["--checkpoint-interval", "soon"]))).toMatch(/invalid --checkpoint-interval "soon"/);
   });
 
   test("--runner=dataflow here: one line naming what is missing; a bad flag exits 2", async () => {

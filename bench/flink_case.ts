@@ -1,0 +1,87 @@
+/**
+ * One engine of bench/flink.ts, in its own process (its peak RSS is its own):
+ *   node -r ./tools/register.js bench/flink_case.ts direct|flink TOPIC COUNT
+ * Runs the product's sales pipeline (buildPipeline: parse → fixed 60 s windows → sum/count/avg per product) on
+ * TOPIC from the beginning with no-op sinks, counts the records entering the pipeline, and prints one JSON line:
+ * the time from the first record to the COUNT-th (steady state), events/s, the time before the first record
+ * (on Flink: job submission, staging and KafkaIO's start), peak RSS. Flink: LOOPBACK workers in this process,
+ * parallelism 2, bundles of up to 1000 elements (BENCH_FLINK_BUNDLE).
+ */
+import "apache-beam";
+import type { PCollection, Root } from "apache-beam/pvalue";
+import { parDo } from "apache-beam/transforms/pardo";
+import { AsyncPTransformClass } from "apache-beam/transforms/transform";
+import { requireForSerialization } from "apache-beam/serialization";
+import { directRunner } from "../runners/direct/runner";
+import { flinkRunner, type FlinkPipelineResult } from "../runners/flink/runner";
+import { flinkStackOptions } from "../infra/flink/options";
+import { readFromKafka, type KafkaRecord } from "../transforms/kafka";
+import { buildPipeline } from "../pipelines/sales_aggregation";
+
+const BOOTSTRAP = process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092";
+
+/** Records seen by the first step, in this process (LOOPBACK workers run here too). */
+const seen = { n: 0, first: 0, nth: 0, target: Infinity };
+requireForSerialization(__filename, { seen });
+
+function countRecord(record: KafkaRecord): KafkaRecord {
+  if (seen.n === 0) seen.first = Date.now();
+  seen.n++;
+  if (seen.n === seen.target) seen.nth = Date.now();
+  return record;
+}
+
+class CountedSource extends AsyncPTransformClass<Root, PCollection<KafkaRecord>> {
+  constructor(private readonly inner: AsyncPTransformClass<Root, PCollection<KafkaRecord>>) {
+    super("countedSource");
+  }
+  override async expandAsync(root: Root): Promise<PCollection<KafkaRecord>> {
+    return (await root.applyAsync(this.inner)).map(countRecord);
+  }
+}
+
+async function main(): Promise<void> {
+  const [engine, topic, countText] = process.argv.slice(2);
+  const count = Number(countText);
+  seen.target = count;
+  const noop = parDo<unknown, never>({ process: function discard(): never[] { return []; } });
+  const config = { window: { kind: "fixed" as const, size: 60_000, offset: 0 }, key: "product" as const, trigger: {}, allowedLateness: 0 };
+  const sinks = { results: noop, late: noop, deadLetters: noop };
+  const t0 = Date.now();
+  if (engine === "direct") {
+    const source = readFromKafka({ bootstrapServers: [BOOTSTRAP], topic, groupId: `bench-flink-direct-${Date.now()}`, from: "earliest", stopWhenIdle: 500 });
+    const counted = (root: Root): PCollection<KafkaRecord> => root.apply(source).map(countRecord);
+    const result = await directRunner().runAsync((root) => buildPipeline(root, config, { source: counted, sinks }));
+    while (seen.nth === 0) await new Promise((r) => setTimeout(r, 5));
+    await result.waitUntilFinish();
+  } else {
+    const s = flinkStackOptions();
+    const source = readFromKafka({
+      bootstrapServers: [BOOTSTRAP], topic, groupId: `bench-flink-${Date.now()}`, from: "earliest", target: "portable",
+      expansionService: `${s.host}:${s.expansionPort}`,
+    });
+    const runner = flinkRunner({
+      jobEndpoint: `${s.host}:${s.jobPort}`, flinkMaster: `${s.host}:${s.restPort}`, parallelism: 2, maxBundleSize: Number(process.env.BENCH_FLINK_BUNDLE ?? 1000),
+    });
+    const result = (await runner.runAsync((root) => buildPipeline(root, config, { source: new CountedSource(source), sinks }))) as unknown as FlinkPipelineResult;
+    while (seen.nth === 0) await new Promise((r) => setTimeout(r, 20));
+    await result.cancel();
+  }
+  const seconds = (seen.nth - seen.first) / 1000;
+  process.stdout.write(
+    JSON.stringify({
+      engine,
+      events: count,
+      seconds,
+      eventsPerSecond: count / seconds,
+      beforeFirstRecordSeconds: (seen.first - t0) / 1000,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+    }) + "\n",
+  );
+  setTimeout(() => process.exit(0), 200).unref();
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:flink case: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,98 @@
+/**
+ * `npm run pipeline -- --runner=flink`: the sales job submitted to a Flink cluster through the Beam job server,
+ * reading Kafka with Beam's Java KafkaIO (expanded by the Java expansion service), the TypeScript steps and sinks
+ * in LOOPBACK SDK workers inside this process (so this process must keep running while the job runs).
+ *
+ * How a run ends:
+ *   - `--stop-when-idle D`: once no record moved for D (and, with checkpoints, KafkaIO has committed the end offset
+ *     of every partition for the group), the job is drained (every window fires its final pane and is written) and
+ *     cancelled; exit 0. The topic must have records: an empty topic is idle at once.
+ *   - Ctrl-C / SIGTERM: the Flink job is cancelled; with checkpoints on, the last one is retained and printed, and
+ *     `--restore-from <path>` resumes from it (KafkaIO's offsets and the open windows are in it).
+ *   - A failure Flink cannot restart from (after --restart-attempts): Flink's root cause in one line; exit 1.
+ */
+import { flinkRunner, type FlinkPipelineResult } from "../runners/flink/runner";
+import { checkpointCounts } from "../runners/flink/job_control";
+import { createKafkaClient } from "../transforms/kafka_client";
+import type { SalesConfig } from "./options";
+import { buildPipeline, type SalesIO } from "./sales_aggregation";
+
+export interface FlinkRun {
+  readonly result: FlinkPipelineResult;
+  readonly jid: string;
+  readonly submitSeconds: number;
+}
+
+/** Submits the job and returns once Flink runs it. */
+export async function submitToFlink(config: SalesConfig, io: SalesIO, jobName?: string): Promise<FlinkRun> {
+  const f = config.flink;
+  const t0 = Date.now();
+  const runner = flinkRunner({
+    jobEndpoint: f.jobEndpoint,
+    flinkMaster: f.flinkMaster,
+    ...(f.parallelism !== null ? { parallelism: f.parallelism } : {}),
+    ...(f.checkpointInterval !== null ? { checkpointInterval: f.checkpointInterval } : {}),
+    ...(f.restartAttempts > 0 ? { restartAttempts: f.restartAttempts } : {}),
+    ...(f.restoreFrom !== null ? { restoreFrom: f.restoreFrom } : {}),
+    ...(jobName !== undefined ? { jobName } : {}),
+  });
+  const result = (await runner.runAsync((root) => buildPipeline(root, config, io) ?? undefined)) as unknown as FlinkPipelineResult;
+  const job = await result.waitForFlinkJob();
+  if (job === undefined) {
+    await result.cancel();
+    throw new Error(`the job server accepted ${result.jobName} but it never reached Flink at ${f.flinkMaster}; see .stack/flink/logs/job-server.log`);
+  }
+  return { result, jid: job.jid, submitSeconds: (Date.now() - t0) / 1000 };
+}
+
+/** Runs the job to its end (see the header); resolves with the exit code. */
+export async function runOnFlink(config: SalesConfig, io: SalesIO, log: (line: string) => void): Promise<number> {
+  const run = await submitToFlink(config, io);
+  const rest = `http://${config.flink.flinkMaster}`;
+  log(`flink: job ${run.result.jobName} running (submitted in ${run.submitSeconds.toFixed(1)} s); web UI ${rest}/#/job/${run.jid}/overview`);
+  let stopping = false;
+  const onSignal = (): void => {
+    if (stopping) return;
+    stopping = true;
+    log("flink: stopping: cancelling the Flink job");
+    void run.result.cancel();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    if (config.stopWhenIdle !== null) {
+      const caughtUp = config.flink.checkpointInterval === null ? undefined : () => groupAtEnd(config);
+      const finishing = run.result.finishWhenIdle(config.stopWhenIdle, config.flink.savepointDir, caughtUp);
+      await Promise.race([finishing, run.result.waitForFlinkEnd()]);
+      return 0;
+    }
+    await run.result.waitForFlinkEnd();
+    return 0;
+  } catch (e) {
+    if (stopping) {
+      const c = await checkpointCounts(rest, run.jid).catch(() => undefined);
+      log(
+        c?.latestPath !== undefined
+          ? `flink: cancelled; resume with --restore-from ${c.latestPath}`
+          : "flink: cancelled (no completed checkpoint to resume from)",
+      );
+      return 0;
+    }
+    throw e;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** Whether the group's committed offsets (KafkaIO commits them after checkpoints) are at the end of every partition. */
+async function groupAtEnd(config: SalesConfig): Promise<boolean> {
+  const admin = await createKafkaClient({ bootstrapServers: config.bootstrapServers, clientId: "beam-ts-idle-check" }).admin();
+  try {
+    const ends = await admin.topicOffsets(config.topic);
+    const committed = new Map((await admin.committedOffsets(config.groupId, config.topic)).map((c) => [c.partition, c.offset]));
+    return ends.every((p) => p.high === "0" || committed.get(p.partition) === p.high);
+  } finally {
+    await admin.close();
+  }
+}

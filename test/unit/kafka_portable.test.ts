@@ -1,0 +1,73 @@
+/**
+ * The pieces of Kafka on Flink that need no cluster: the hand-encoded KafkaIO payload (schema and RowCoder bytes),
+ * the record mapping with its content id, and the submission rewrite of async DoFns.
+ */
+import "apache-beam";
+import { ExternalConfigurationPayload } from "apache-beam/proto/external_transforms";
+import * as runnerApi from "apache-beam/proto/beam_runner_api";
+import { Pipeline } from "apache-beam/internal/pipeline";
+import { Root, type PCollection } from "apache-beam/pvalue";
+import { impulse } from "apache-beam/transforms/internal";
+import { kafkaReadPayload } from "../../transforms/kafka_payload";
+import { contentId, kafkaRecordOfKV } from "../../transforms/kafka_portable";
+import { asyncParDo } from "../../transforms/async_pardo";
+import { withAwaitingParDos } from "../../runners/flink/awaiting_pardo_operator";
+import { AWAITING_JS_DOFN_URN, PAR_DO_URN, SERIALIZED_JS_DOFN_INFO } from "../../model/urns";
+
+test("the KafkaIO payload: consumer_config is a map<string,string> field, the row is RowCoder bytes", () => {
+  const payload = ExternalConfigurationPayload.fromBinary(
+    kafkaReadPayload({
+      consumerConfig: { "bootstrap.servers": "h:1", "group.id": "g" },
+      topics: ["t"],
+      timestampPolicy: "CreateTime",
+      commitOffsetInFinalize: true,
+      startReadTime: 300,
+    }),
+  );
+  const fields = payload.schema!.fields;
+  expect(fields.map((f) => f.name)).toEqual([
+    "consumer_config", "topics", "key_deserializer", "value_deserializer", "commit_offset_in_finalize",
+    "timestamp_policy", "start_read_time",
+  ]);
+  expect(fields[0].type!.typeInfo.oneofKind).toBe("mapType");
+  expect(fields[1].type!.typeInfo.oneofKind).toBe("arrayType");
+  expect(payload.schema!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  const row = Buffer.from(payload.payload);
+  // 7 fields, an empty null bitmap, then the map: int32 size 2, "bootstrap.servers" (17 bytes) …
+  expect([...row.subarray(0, 7)]).toEqual([7, 0, 0, 0, 0, 2, 17]);
+  expect(row.subarray(7, 24).toString()).toBe("bootstrap.servers");
+  // … and at the end: boolean true, "CreateTime", varint 300.
+  expect([...row.subarray(row.length - 14)]).toEqual([1, 10, ...Buffer.from("CreateTime"), 0xac, 0x02]);
+});
+
+test("a KafkaIO KV becomes our record: key as text, partition unknown, a stable content id as offset", () => {
+  const value = new TextEncoder().encode('{"x":1}');
+  const a = kafkaRecordOfKV("sales", { key: new TextEncoder().encode("user_1"), value }, 1_700_000_000_000);
+  expect(a).toMatchObject({ topic: "sales", partition: -1, key: "user_1", timestamp: 1_700_000_000_000, value });
+  expect(a.offset).toMatch(/^\d+$/);
+  expect(BigInt(a.offset) < 2n ** 63n).toBe(true);
+  expect(kafkaRecordOfKV("sales", { key: new TextEncoder().encode("user_1"), value }, 1_700_000_000_000).offset).toBe(a.offset);
+  expect(kafkaRecordOfKV("sales", { key: null, value }, 1_700_000_000_000).offset).not.toBe(a.offset);
+  expect(kafkaRecordOfKV("sales", { key: null, value: null }, 5)).toMatchObject({ key: null, value: null });
+  expect(contentId([null])).not.toBe(contentId([new Uint8Array(0)]));
+});
+
+test("submission gives async DoFns the awaiting DoFn URN and leaves other ParDos alone", () => {
+  const p = new Pipeline();
+  const root = new Root(p);
+  const input = root.apply(impulse()) as unknown as PCollection<Uint8Array>;
+  input.apply(asyncParDo<Uint8Array>({ process: async () => undefined }));
+  input.map((x: Uint8Array) => x.length);
+  const { pipeline, rewritten } = withAwaitingParDos(p.getProto());
+  expect(rewritten).toBe(1);
+  const doFnUrns = Object.values(pipeline.components!.transforms)
+    .filter((t) => t.spec?.urn === PAR_DO_URN)
+    .map((t) => runnerApi.ParDoPayload.fromBinary(t.spec!.payload).doFn!.urn)
+    .sort();
+  expect(doFnUrns).toEqual([AWAITING_JS_DOFN_URN, SERIALIZED_JS_DOFN_INFO].sort());
+  // The original proto is untouched (the direct runner runs it).
+  const original = Object.values(p.getProto().components!.transforms)
+    .filter((t) => t.spec?.urn === PAR_DO_URN)
+    .map((t) => runnerApi.ParDoPayload.fromBinary(t.spec!.payload).doFn!.urn);
+  expect(original.every((u) => u === SERIALIZED_JS_DOFN_INFO)).toBe(true);
+});
