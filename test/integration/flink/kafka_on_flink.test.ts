@@ -127,7 +127,7 @@ describeKill("checkpoints: a TaskManager killed mid-run (FLINK_KILL_TEST=1)", ()
     const tmPid = Number(fs.readFileSync(pidFile(STACK, "taskmanager"), "utf8").trim());
     process.kill(tmPid, "SIGKILL");
     const rowsAtKill = await rowsIn(killed);
-    ensureFlinkStack(); // starts the TaskManager again; Flink restarts the job from its last checkpoint
+    await ensureFlinkStack(); // starts the TaskManager again; Flink restarts the job from its last checkpoint
     await producing;
 
     const onFlink = await job;
