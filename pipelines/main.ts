@@ -127,9 +127,10 @@ export function runnerConfig(config: SalesConfig): RunnerConfig {
 }
 
 /** --dry-run: the pipeline proto the runner would receive, as JSON (protobuf's JSON mapping), to inspect or diff. */
-export function writePipelineJson(config: SalesConfig, io: SalesIO, file: string): number {
+export async function writePipelineJson(config: SalesConfig, io: SalesIO, file: string): Promise<number> {
   const pipeline = new Pipeline();
-  buildPipeline(new Root(pipeline), config, io);
+  // Kafka on flink expands KafkaIO through the Java expansion service: the build is asynchronous then.
+  await buildPipeline(new Root(pipeline), config, io);
   const proto = pipeline.getProto();
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(runnerApi.Pipeline.toJson(proto), null, 2) + "\n");
@@ -144,7 +145,7 @@ function describe(config: SalesConfig): string {
   const where = config.runner === "flink" ? ` (job server ${config.flink.jobEndpoint}, Flink ${config.flink.flinkMaster})` : "";
   const input =
     config.source === "sample"
-      ? `a generated sample of ${config.sampleCount} records (Kafka on ${config.runner} comes with its own issue)`
+      ? `a generated sample of ${config.sampleCount} records`
       : `topic ${config.topic} at ${config.bootstrapServers.join(",")} (group ${config.groupId}, from ${config.from})`;
   const sinks = config.sinks
     .map((name) =>
@@ -183,7 +184,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
   }
   const io = salesIO(config);
   if (config.dryRun !== null) {
-    const transforms = writePipelineJson(config, io, config.dryRun);
+    const transforms = await writePipelineJson(config, io, config.dryRun);
     process.stderr.write(`pipeline: wrote the pipeline proto (${transforms} transforms) as JSON to ${config.dryRun}; nothing was run\n`);
     return 0;
   }

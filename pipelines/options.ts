@@ -63,7 +63,7 @@ export interface SalesConfig {
   /** Serve /metrics, /healthz, /readyz and the status page on this port (0: any free port); null: off. */
   readonly metricsPort: number | null;
   readonly logLevel: LogLevel;
-  /** Kafka, or a bounded generated sample (the default on flink and dataflow until Kafka runs there). */
+  /** Kafka, or a bounded generated sample (the default on dataflow). */
   readonly source: SourceName;
   /** Records in the sample (--source sample). */
   readonly sampleCount: number;

@@ -197,7 +197,9 @@ describe("pipeline options", () => {
     const file = require("path").join(require("os").tmpdir(), `dry-run-${runner}-${process.pid}.json`) as string;
     const spy = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
-      expect(await main([`--runner=${runner}`, "--dry-run", file], {})).toBe(0);
+      // The sample source on flink too: Kafka there needs the expansion service (test/integration/flink).
+      const source = runner === "flink" ? ["--source", "sample"] : [];
+      expect(await main([`--runner=${runner}`, ...source, "--dry-run", file], {})).toBe(0);
     } finally {
       spy.mockRestore();
     }
