@@ -3,6 +3,7 @@
  * with an independent reader (hyparquet), schema (logical types) and values checked; roll-over by rows and by time;
  * a replayed final pane is written once.
  */
+import { sinkMetrics } from "../../transforms/sinks/sink_metrics";
 import "apache-beam";
 import * as fs from "fs";
 import { withName } from "apache-beam/transforms/transform";
@@ -57,7 +58,10 @@ test("final results and late records are read back by hyparquet with their logic
   const finals = Array.from({ length: 300 }, (_, i) => windowResult(i, true));
   const early = Array.from({ length: 100 }, (_, i) => windowResult(i, false));
   const late = Array.from({ length: 120 }, (_, i) => lateSale(i));
+  sinkMetrics().reset();
   await runThrough(dir, [...early, ...finals], late, { maxRowsPerFile: 1_000 });
+  // The sink metrics (/metrics, sink="parquet"): the rows made durable, final panes and late records, not the early panes.
+  expect(sinkMetrics().snapshot().find((m) => m.sink === "parquet")).toMatchObject({ rowsWritten: 420, ready: true });
 
   const results = await readDataset(path.join(dir, "results"));
   // Only final panes, each once.

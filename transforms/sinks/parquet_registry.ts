@@ -7,6 +7,7 @@
  * safety net, when the process is about to exit normally (`beforeExit`). A crash leaves them in the staging log;
  * the next open() writes them.
  */
+import { sinkMetrics } from "./sink_metrics";
 import * as path from "path";
 import { requireForSerialization } from "apache-beam/serialization";
 import type { LateSale, SalesWindowResult } from "../../pipelines/sales_aggregation";
@@ -94,12 +95,29 @@ export async function openParquetDataset(spec: DatasetSpec): Promise<void> {
 
 /** Stages one bundle's final results durably (called from the sink's finishBundle). */
 export async function stageParquetResults(spec: DatasetSpec, results: readonly SalesWindowResult[]): Promise<void> {
-  await (await resultsDataset(spec)).stage(results.map(resultRow));
+  await measured(results.length, async () => (await resultsDataset(spec)).stage(results.map(resultRow)));
 }
 
 /** Stages one bundle's late records durably (called from the sink's finishBundle). */
 export async function stageParquetLate(spec: DatasetSpec, late: readonly LateSale[]): Promise<void> {
-  await (await lateDataset(spec)).stage(late.map(lateRow));
+  await measured(late.length, async () => (await lateDataset(spec)).stage(late.map(lateRow)));
+}
+
+/**
+ * Sink metrics (sink="parquet", docs/operations.md): rows made durable (staged and fsynced: they are in the dataset
+ * after the next roll-over, or at restart), how long a bundle's staging took, and readiness.
+ */
+async function measured(rows: number, stage: () => Promise<void>): Promise<void> {
+  const startedAt = process.hrtime.bigint();
+  try {
+    await stage();
+  } catch (error) {
+    sinkMetrics().setReady("parquet", false, error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+  sinkMetrics().rowsWritten("parquet", rows);
+  sinkMetrics().observeBatch("parquet", Number(process.hrtime.bigint() - startedAt) / 1e9);
+  sinkMetrics().setReady("parquet", true);
 }
 
 /** Writes every staged row into committed Parquet files and closes the datasets open in this process. */
