@@ -22,109 +22,93 @@ export const TABLES = {
 
 export type TableKind = Exclude<keyof typeof TABLES, "version">;
 
+/** One column: its DDL type (which information_schema reports as `reported`), nullability and default. */
+interface Column {
+  readonly name: string;
+  readonly type: string;
+  readonly reported: string;
+  readonly nullable: boolean;
+  readonly defaultNow: boolean;
+}
+
+/** A column; `type` is the DDL type, e.g. `numeric(20, 2)` (reported as `numeric`) or `timestamptz`. */
+function column(name: string, type: string, options: { nullable?: boolean; defaultNow?: boolean } = {}): Column {
+  const reported = type === "timestamptz" ? "timestamp with time zone" : type.replace(/\(.*\)$/, "");
+  return { name, type, reported, nullable: options.nullable ?? false, defaultNow: options.defaultNow ?? false };
+}
+
 interface TableShape {
   readonly name: string;
-  /** column → PostgreSQL type as information_schema.columns reports it (data_type). */
-  readonly columns: Readonly<Record<string, string>>;
+  /** Each column once: the DDL and the shape check are both derived from it. */
+  readonly columns: readonly Column[];
   readonly primaryKey: readonly string[];
-  readonly ddl: (qualified: string) => string;
 }
+
+const WRITTEN_AT = column("written_at", "timestamptz", { defaultNow: true });
 
 const SHAPES: readonly TableShape[] = [
   {
     name: TABLES.results,
-    columns: {
-      key_kind: "text",
-      key: "text",
-      window_start: "timestamp with time zone",
-      window_end: "timestamp with time zone",
-      sum: "numeric",
-      count: "bigint",
-      avg: "numeric",
-      pane_timing: "text",
-      pane_index: "integer",
-      final: "boolean",
-      written_at: "timestamp with time zone",
-    },
+    columns: [
+      column("key_kind", "text"),
+      column("key", "text"),
+      column("window_start", "timestamptz"),
+      column("window_end", "timestamptz"),
+      column("sum", "numeric(20, 2)"),
+      column("count", "bigint"),
+      column("avg", "numeric(20, 2)"),
+      column("pane_timing", "text"),
+      column("pane_index", "integer"),
+      column("final", "boolean"),
+      WRITTEN_AT,
+    ],
     primaryKey: ["key_kind", "key", "window_start", "window_end"],
-    ddl: (t) => `CREATE TABLE IF NOT EXISTS ${t} (
-      key_kind text NOT NULL,
-      key text NOT NULL,
-      window_start timestamptz NOT NULL,
-      window_end timestamptz NOT NULL,
-      sum numeric(20, 2) NOT NULL,
-      count bigint NOT NULL,
-      avg numeric(20, 2) NOT NULL,
-      pane_timing text NOT NULL,
-      pane_index integer NOT NULL,
-      final boolean NOT NULL,
-      written_at timestamptz NOT NULL DEFAULT now(),
-      PRIMARY KEY (key_kind, key, window_start, window_end))`,
   },
   {
     name: TABLES.late,
-    columns: {
-      event_id: "text",
-      window_start: "timestamp with time zone",
-      window_end: "timestamp with time zone",
-      key: "text",
-      event_time: "timestamp with time zone",
-      watermark: "timestamp with time zone",
-      reason: "text",
-      event: "jsonb",
-      written_at: "timestamp with time zone",
-    },
+    columns: [
+      column("event_id", "text"),
+      column("window_start", "timestamptz"),
+      column("window_end", "timestamptz"),
+      column("key", "text"),
+      column("event_time", "timestamptz"),
+      column("watermark", "timestamptz"),
+      column("reason", "text"),
+      column("event", "jsonb"),
+      WRITTEN_AT,
+    ],
     primaryKey: ["event_id", "window_start", "window_end"],
-    ddl: (t) => `CREATE TABLE IF NOT EXISTS ${t} (
-      event_id text NOT NULL,
-      window_start timestamptz NOT NULL,
-      window_end timestamptz NOT NULL,
-      key text NOT NULL,
-      event_time timestamptz NOT NULL,
-      watermark timestamptz NOT NULL,
-      reason text NOT NULL,
-      event jsonb NOT NULL,
-      written_at timestamptz NOT NULL DEFAULT now(),
-      PRIMARY KEY (event_id, window_start, window_end))`,
   },
   {
     name: TABLES.deadLetters,
-    columns: {
-      topic: "text",
-      partition: "integer",
-      offset: "bigint",
-      record_key: "text",
-      record_timestamp: "timestamp with time zone",
-      reason: "text",
-      raw_excerpt: "text",
-      raw: "bytea",
-      raw_size: "integer",
-      written_at: "timestamp with time zone",
-    },
+    columns: [
+      column("topic", "text"),
+      column("partition", "integer"),
+      column("offset", "bigint"),
+      column("record_key", "text", { nullable: true }),
+      column("record_timestamp", "timestamptz"),
+      column("reason", "text"),
+      column("raw_excerpt", "text"),
+      column("raw", "bytea", { nullable: true }),
+      column("raw_size", "integer"),
+      WRITTEN_AT,
+    ],
     primaryKey: ["topic", "partition", "offset"],
-    ddl: (t) => `CREATE TABLE IF NOT EXISTS ${t} (
-      topic text NOT NULL,
-      partition integer NOT NULL,
-      "offset" bigint NOT NULL,
-      record_key text,
-      record_timestamp timestamptz NOT NULL,
-      reason text NOT NULL,
-      raw_excerpt text NOT NULL,
-      raw bytea,
-      raw_size integer NOT NULL,
-      written_at timestamptz NOT NULL DEFAULT now(),
-      PRIMARY KEY (topic, partition, "offset"))`,
   },
   {
     name: TABLES.version,
-    columns: { component: "text", version: "integer", created_at: "timestamp with time zone" },
+    columns: [column("component", "text"), column("version", "integer"), column("created_at", "timestamptz", { defaultNow: true })],
     primaryKey: ["component"],
-    ddl: (t) => `CREATE TABLE IF NOT EXISTS ${t} (
-      component text PRIMARY KEY,
-      version integer NOT NULL,
-      created_at timestamptz NOT NULL DEFAULT now())`,
   },
 ];
+
+/** CREATE TABLE IF NOT EXISTS for a shape. */
+function ddl(qualifiedName: string, shape: TableShape): string {
+  const columns = shape.columns.map(
+    (c) => `${ident(c.name)} ${c.type}${c.nullable ? "" : " NOT NULL"}${c.defaultNow ? " DEFAULT now()" : ""}`,
+  );
+  return `CREATE TABLE IF NOT EXISTS ${qualifiedName} (${columns.join(", ")}, PRIMARY KEY (${shape.primaryKey.map(ident).join(", ")}))`;
+}
 
 /** schema.table, quoted. */
 export function qualified(schema: string, table: string): string {
@@ -147,13 +131,13 @@ async function checkShape(client: PoolClient, schema: string, shape: TableShape)
   const actual = new Map(columns.rows.map((r) => [r.column_name, r.data_type]));
   const where = `${schema}.${shape.name}`;
   const fix = `drop or rename it, or choose another --pg-schema`;
-  for (const [column, type] of Object.entries(shape.columns)) {
-    const found = actual.get(column);
+  for (const { name, reported } of shape.columns) {
+    const found = actual.get(name);
     if (found === undefined) {
-      throw new PostgresSchemaError(`table ${where} exists without column ${column} (${type}): ${fix}`);
+      throw new PostgresSchemaError(`table ${where} exists without column ${name} (${reported}): ${fix}`);
     }
-    if (found !== type) {
-      throw new PostgresSchemaError(`table ${where} has column ${column} of type ${found}, expected ${type}: ${fix}`);
+    if (found !== reported) {
+      throw new PostgresSchemaError(`table ${where} has column ${name} of type ${found}, expected ${reported}: ${fix}`);
     }
   }
   const pk = await client.query<{ attname: string }>(
@@ -179,7 +163,7 @@ export async function ensureSchema(target: PostgresTarget): Promise<void> {
     await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`sales-sinks:${target.schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(target.schema)}`);
     for (const shape of SHAPES) {
-      await client.query(shape.ddl(qualified(target.schema, shape.name)));
+      await client.query(ddl(qualified(target.schema, shape.name), shape));
       await checkShape(client, target.schema, shape);
     }
     // The session-merge statements look rows up by key and window start.
