@@ -9,6 +9,7 @@
  * Each has a pid file and a log under .stack/flink/; every JVM carries -Dbeam-ts.stack=<state dir> so a pid file
  * is only trusted when its process is ours.
  */
+import { readOwner, writeOwner, type Owner } from "../stack/owner";
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -31,7 +32,7 @@ const MAIN_CLASS: Record<ServiceName, string> = {
   "expansion-service": "org.apache.beam.sdk.expansion.service.ExpansionService",
 };
 
-export type Owner = "manual" | "auto";
+export type { Owner } from "../stack/owner";
 
 export type ServiceStatus =
   | { readonly name: ServiceName; readonly state: "running"; readonly pid: number; readonly ready: boolean }
@@ -88,14 +89,6 @@ async function isReady(o: FlinkStackOptions, name: ServiceName): Promise<boolean
   return isPortOpen(o.host, servicePort(o, name) ?? 0);
 }
 
-function readOwner(o: FlinkStackOptions): Owner {
-  try {
-    return fs.readFileSync(flinkPaths(o).ownerFile, "utf8").trim() === "auto" ? "auto" : "manual";
-  } catch {
-    return "manual";
-  }
-}
-
 /** Reports without changing anything (stale pid files are removed). */
 export async function flinkStatus(o: FlinkStackOptions): Promise<StackStatus> {
   const services: ServiceStatus[] = [];
@@ -113,7 +106,7 @@ export async function flinkStatus(o: FlinkStackOptions): Promise<StackStatus> {
   const foreign = noneOurs && overview !== undefined && (await isPortOpen(o.host, o.jobPort));
   return {
     services,
-    owner: readOwner(o),
+    owner: readOwner(flinkPaths(o).ownerFile),
     foreign,
     ...(overview !== undefined
       ? {
@@ -168,7 +161,7 @@ export async function flinkUp(o: FlinkStackOptions, owner: Owner, log: (line: st
       fs.writeFileSync(path.join(p.confDir, "flink-conf.yaml"), flinkConf(o, await freePort(o.host)));
       fs.writeFileSync(path.join(p.confDir, "log4j.properties"), log4jProperties());
     }
-    if (before.services.every((s) => s.state === "stopped")) fs.writeFileSync(p.ownerFile, owner + "\n");
+    if (before.services.every((s) => s.state === "stopped")) writeOwner(p.ownerFile, owner);
     for (const name of toStart) {
       const argv = javaArgv(o, name, classpaths);
       const pid = startJvm(o, name, argv);

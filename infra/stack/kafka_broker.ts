@@ -1,3 +1,4 @@
+import { readOwner, writeOwner, type Owner } from "./owner";
 import { spawn, spawnSync } from "child_process";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
@@ -13,7 +14,7 @@ import { log4jProperties, serverProperties } from "./server_properties";
  * Who started the broker: `npm run stack:up` (manual, never stopped by tests) or a test run's global setup (stopped
  * by the last test run to finish). An `up` against a running broker does not change its owner.
  */
-export type Owner = "manual" | "auto";
+export type { Owner } from "./owner";
 
 export type BrokerStatus =
   | { readonly state: "running"; readonly pid: number; readonly owner: Owner; readonly answering: boolean; readonly topics?: number }
@@ -37,18 +38,6 @@ function ownBroker(o: StackOptions): { pid: number } | { stalePid: number } | un
   return ours ? { pid } : { stalePid: pid };
 }
 
-function readOwner(o: StackOptions): Owner {
-  try {
-    return fs.readFileSync(stackPaths(o).ownerFile, "utf8").trim() === "auto" ? "auto" : "manual";
-  } catch {
-    return "manual";
-  }
-}
-
-function writeOwner(o: StackOptions, owner: Owner): void {
-  fs.writeFileSync(stackPaths(o).ownerFile, owner + "\n");
-}
-
 /** Reports without changing anything (a stale pid file is removed). Call under the stack lock or not at all. */
 export async function brokerStatus(o: StackOptions): Promise<BrokerStatus> {
   const own = ownBroker(o);
@@ -57,7 +46,7 @@ export async function brokerStatus(o: StackOptions): Promise<BrokerStatus> {
     return {
       state: "running",
       pid: own.pid,
-      owner: readOwner(o),
+      owner: readOwner(stackPaths(o).ownerFile),
       answering: probe.ok,
       ...(probe.ok ? { topics: probe.topics } : {}),
     };
@@ -118,7 +107,7 @@ export async function brokerUp(o: StackOptions, owner: Owner, log: (line: string
   if (pid === undefined) throw new StackError(`could not start java; see ${p.stdoutLog}`);
   child.unref();
   fs.writeFileSync(p.pidFile, String(pid) + "\n");
-  writeOwner(o, owner);
+  writeOwner(stackPaths(o).ownerFile, owner);
   log(`starting Kafka (pid ${pid}) on ${bootstrapServer(o)}, logs in ${p.serverLog}`);
   await waitUntilAnswering(o, pid, t0);
   return { started: true, status: await brokerStatus(o), seconds: (Date.now() - t0) / 1000 };

@@ -8,6 +8,7 @@
  *
  * Only a server this module started (its pid file in the state dir) is ever stopped: never the machine's own.
  */
+import { readOwner, writeOwner, type Owner } from "./owner";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -18,7 +19,7 @@ import { probePostgres } from "./postgres_probe";
 import { isPortOpen } from "./ports";
 import { isAlive, sleep } from "./processes";
 
-export type PgOwner = "manual" | "auto";
+export type PgOwner = Owner;
 
 export interface PostgresServerOptions {
   /** The URL the pipeline uses; its host must be local for a server to be started, its port is the one used. */
@@ -137,20 +138,12 @@ function ownServerPid(o: PostgresServerOptions): number | undefined {
   }
 }
 
-function readOwner(o: PostgresServerOptions): PgOwner {
-  try {
-    return fs.readFileSync(paths(o).ownerFile, "utf8").trim() === "auto" ? "auto" : "manual";
-  } catch {
-    return "manual";
-  }
-}
-
 /** What runs at the URL: our own server, another one (the machine's), or nothing. Changes nothing. */
 export async function postgresStatus(o: PostgresServerOptions): Promise<PostgresServerStatus> {
   const own = ownServerPid(o);
   const probe = await probePostgres(o.url);
   if (own !== undefined) {
-    return { state: "running", pid: own, owner: readOwner(o), ...(probe.ok ? { version: probe.version } : {}) };
+    return { state: "running", pid: own, owner: readOwner(paths(o).ownerFile), ...(probe.ok ? { version: probe.version } : {}) };
   }
   if (probe.ok) return { state: "external", version: probe.version };
   return { state: "stopped", reason: probe.reason };
@@ -201,7 +194,7 @@ export async function postgresUp(o: PostgresServerOptions, owner: PgOwner, log: 
   const serverFlags = `-p ${t.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c fsync=on`;
   const timeout = Math.ceil((o.startTimeoutMs ?? 60_000) / 1000);
   run(bins.pgCtl, ["start", "-D", p.dataDir, "-l", p.logFile, "-w", "-t", String(timeout), "-o", serverFlags], ids, "pg_ctl start", p.logFile);
-  fs.writeFileSync(p.ownerFile, owner + "\n");
+  writeOwner(p.ownerFile, owner);
   await createDatabase(t);
   const status = await postgresStatus(o);
   if (status.state !== "running") {
