@@ -216,7 +216,7 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
 
 async function run(config: SalesConfig, io: SalesIO, started: number, logger: Logger): Promise<number> {
   let stepErrors = 0;
-  if (config.runner === "flink" && config.source === "kafka") return runFlinkKafka(config, io, started);
+  if (config.runner === "flink" && config.source === "kafka") return runFlinkKafka(config, io, started, logger);
   if (config.runner !== "direct") return runPortable(config, io, logger, started);
   const runner = createRunner({
     ...runnerConfig(config),
@@ -256,10 +256,7 @@ async function run(config: SalesConfig, io: SalesIO, started: number, logger: Lo
   const counters = await result.counters();
   const stats = result.stats();
   const pg = postgresSinkStats();
-  const written = config.sinks.includes("postgres")
-    ? `; PostgreSQL: ${pg.rowsWritten.results} result rows, ${pg.rowsWritten.late} late rows, ` +
-      `${pg.rowsWritten.deadLetters} dead letters written in ${pg.batches} batches (${pg.retries} retries)`
-    : "";
+  const written = postgresWritten(config, `in ${pg.batches} batches (${pg.retries} retries)`);
   logger.info(
     {
       seconds: Math.round((Date.now() - started) / 100) / 10,
@@ -296,17 +293,24 @@ async function runPortable(config: SalesConfig, io: SalesIO, logger: Logger, sta
 }
 
 /** The sales job on Flink reading Kafka (pipelines/flink_job.ts: submission, stop when idle, cancel). */
-async function runFlinkKafka(config: SalesConfig, io: SalesIO, started: number): Promise<number> {
+async function runFlinkKafka(config: SalesConfig, io: SalesIO, started: number, logger: Logger): Promise<number> {
   const code = await runOnFlink(config, io, (line) => process.stderr.write(line + "\n"));
-  const pg = postgresSinkStats();
-  process.stderr.write(
+  logger.info(
+    { seconds: Math.round((Date.now() - started) / 100) / 10 },
     `pipeline: flink run ended after ${((Date.now() - started) / 1000).toFixed(1)} s` +
-      (config.sinks.includes("postgres")
-        ? `; PostgreSQL: ${pg.rowsWritten.results} result rows, ${pg.rowsWritten.late} late rows, ` +
-          `${pg.rowsWritten.deadLetters} dead letters written by this process's workers\n`
-        : "\n"),
+      postgresWritten(config, "by this process's workers"),
   );
   return code;
+}
+
+/** What the PostgreSQL sink wrote, for the closing line ("" without the sink). */
+function postgresWritten(config: SalesConfig, how: string): string {
+  if (!config.sinks.includes("postgres")) return "";
+  const pg = postgresSinkStats();
+  return (
+    `; PostgreSQL: ${pg.rowsWritten.results} result rows, ${pg.rowsWritten.late} late rows, ` +
+    `${pg.rowsWritten.deadLetters} dead letters written ${how}`
+  );
 }
 
 function parseOptionsQuietly(): SalesConfig | undefined {
