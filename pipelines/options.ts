@@ -99,9 +99,6 @@ export interface FlinkConfig {
   readonly savepointDir: string;
 }
 
-/** The old name of FlinkConfig (issue 11's code). */
-export type FlinkJobConfig = FlinkConfig;
-
 export interface DataflowConfig {
   readonly project: string | null;
   readonly region: string | null;
