@@ -116,6 +116,7 @@ export function runnerConfig(config: SalesConfig): RunnerConfig {
   const d = config.dataflow;
   return {
     runner: config.runner,
+    ...(config.stateDir !== null ? { stateDir: config.stateDir } : {}),
     flinkMaster: f.flinkMaster,
     jobEndpoint: f.jobEndpoint,
     ...(f.parallelism !== null ? { parallelism: f.parallelism } : {}),

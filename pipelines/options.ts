@@ -60,6 +60,8 @@ export interface SalesConfig {
   readonly pgRetryBudget: Millis;
   /** The folder of the parquet sink's files. */
   readonly parquetDir: string;
+  /** The direct runner's checkpoints of its state, taken with each offset commit; null: none (--state-dir off). */
+  readonly stateDir: string | null;
   /** Serve /metrics, /healthz, /readyz and the status page on this port (0: any free port); null: off. */
   readonly metricsPort: number | null;
   readonly logLevel: LogLevel;
@@ -142,6 +144,7 @@ const OPTION_NAMES = [
   "pg-schema",
   "pg-retry-budget",
   "parquet-dir",
+  "state-dir",
   "on-step-error",
   "metrics-port",
   "log-level",
@@ -265,6 +268,11 @@ function parser(argv: readonly string[]) {
     .option("pg-schema", { type: "string", default: "public", describe: "PostgreSQL schema of the sink tables" })
     .option("pg-retry-budget", { type: "string", default: "60s", describe: "retry failing PostgreSQL writes this long" })
     .option("parquet-dir", { type: "string", default: "output/parquet", describe: "folder of the Parquet files" })
+    .option("state-dir", {
+      type: "string",
+      default: "output/state",
+      describe: "folder of the direct runner's state checkpoints, taken with each offset commit (off: none)",
+    })
     .option("on-step-error", {
       choices: ON_STEP_ERROR,
       default: "fail" as OnStepError,
@@ -401,6 +409,7 @@ export function parseOptions(
     pgSchema: nonEmpty("pg-schema", args["pg-schema"]),
     pgRetryBudget: parseDuration(args["pg-retry-budget"], "--pg-retry-budget"),
     parquetDir: nonEmpty("parquet-dir", args["parquet-dir"]),
+    stateDir: args["state-dir"] === "off" ? null : nonEmpty("state-dir", args["state-dir"]),
     metricsPort: metricsPort ?? null,
     logLevel: args["log-level"],
     source: sourceOf(args.source, args.runner),

@@ -27,6 +27,7 @@ import { listAggregator, combineFnAggregator } from "./aggregators";
 import { impulseSource } from "./sources/impulse_source";
 import { sourceFactoryFor } from "./sources/registry";
 import type { UnboundedSource } from "./sources/source";
+import { runnerCheckpoints, type RunnerCheckpoints } from "./checkpoint/runner_checkpoint";
 import "./sources/test_stream_source";
 import "./sources/kafka_source"; // registers the source for KAFKA_SOURCE_URN
 import type { OperatorServices, StepOperator } from "./operators/operator";
@@ -66,6 +67,8 @@ export interface ExecutorOptions {
   /** What a step's exception on a source record does (step_errors.ts). Default "fail". */
   readonly onStepError?: OnStepError;
   readonly deadLetter?: (failure: StepFailure) => void;
+  /** Where checkpoints of the runner's state are kept (runners/direct/checkpoint); none when undefined. */
+  readonly stateDir?: string;
 }
 
 interface SourceState {
@@ -290,7 +293,12 @@ export class Executor {
       process.on("SIGTERM", onSignal);
     }
     try {
-      await Promise.all(this.sources.map((s) => s.source.open({ now: () => this.clock.now() })));
+      const checkpoints = this.checkpoints();
+      await Promise.all(
+        this.sources.map((s) =>
+          s.source.open({ now: () => this.clock.now(), checkpoints: s.source === checkpoints?.source ? checkpoints.api : undefined }),
+        ),
+      );
       // A failing loop stops the others (they finish their current read) before the pipeline fails.
       const loops = await Promise.allSettled(
         this.sources.map((s) =>
@@ -314,6 +322,17 @@ export class Executor {
       await Promise.allSettled(this.sources.map((s) => s.durable));
       await Promise.allSettled(this.sources.map((s) => s.source.close()));
     }
+  }
+
+  /** Checkpoints for the run's one committing source, when a state folder is set (none with two such sources). */
+  private checkpoints(): { source: UnboundedSource<unknown>; api: RunnerCheckpoints } | undefined {
+    const dir = this.options.stateDir;
+    if (dir === undefined || this.clock.virtual) return undefined;
+    const committing = this.sources.filter((s) => s.source.onDurable !== undefined);
+    if (committing.length !== 1) return undefined;
+    const grouped = this.grouped.map(({ step, op }) => ({ name: step.name, op }));
+    const others = this.operators.filter((op): op is StepOperator => op !== undefined && !(op instanceof GroupingOperator));
+    return { source: committing[0].source, api: runnerCheckpoints(dir, { grouped, others }) };
   }
 
   private async sourceLoop(state: SourceState): Promise<void> {
@@ -470,7 +489,7 @@ export class Executor {
       // "the records handed so far with a timestamp < before are done" (kafka_source.ts); a deferred call could
       // cover records handed after `before` was computed, and a skipped one leaves newer records uncommitted.
       state.durableBefore = before;
-      const call = onDurable.call(state.source, before);
+      const call = onDurable.call(state.source, before, final);
       state.durable = Promise.all([state.durable, call])
         .then(() => undefined)
         .catch((error: unknown) => this.inFlight.fail(error));

@@ -95,8 +95,8 @@ export class DirectPipelineResult extends PipelineResult {
 
 export class DirectStreamingRunner extends Runner {
   private readonly running = new Set<Executor>();
-  private readonly options: Required<Omit<DirectRunnerOptions, "stopWhenIdleMs" | "deadLetter">> &
-    Pick<DirectRunnerOptions, "stopWhenIdleMs" | "deadLetter">;
+  private readonly options: Required<Omit<DirectRunnerOptions, "stopWhenIdleMs" | "deadLetter" | "stateDir">> &
+    Pick<DirectRunnerOptions, "stopWhenIdleMs" | "deadLetter" | "stateDir">;
 
   constructor(options: DirectRunnerOptions = {}) {
     super();

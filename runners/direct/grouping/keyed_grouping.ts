@@ -35,6 +35,7 @@ import {
 import { nextPane } from "./panes";
 import { planSessionMerge } from "./session_merging";
 import { TimerHeap, type HeapEntry } from "./timer_heap";
+import type { GroupingCheckpoint, WindowCheckpoint } from "./grouping_checkpoint";
 import { compileTrigger } from "../../../model/trigger_machines";
 import type { TriggerContext, TriggerState, TriggerStateMachine } from "../../../model/trigger_state_machine";
 import { validateWindowingSpec } from "../../../model/validation";
@@ -45,7 +46,7 @@ export interface GroupingOutput<K, V, O> {
   late(l: LateElement<K, V>): void;
 }
 
-export interface KeyedGrouping<K, V> {
+export interface KeyedGrouping<K, V, A = unknown> {
   /** Adds an element to its windows (sessions: proto-windows, merged here); may emit panes synchronously. */
   processElement(key: K, value: V, timestamp: Millis, windows: readonly Window[]): void;
   /** On-time panes, watermark-driven firings, final panes and garbage collection. Never moves backwards. */
@@ -63,6 +64,10 @@ export interface KeyedGrouping<K, V> {
   nextProcessingTimeTimer(): Millis | undefined;
   /** Live (key, window) states, including closed windows kept until garbage collection. */
   liveStateCount(): number;
+  /** The reducer's whole state as plain data (for the runner's checkpoints); call between elements and advances. */
+  checkpoint(): GroupingCheckpoint<K, A>;
+  /** Continues from a checkpoint; only on a reducer that has seen nothing yet. */
+  restore(checkpoint: GroupingCheckpoint<K, A>): void;
 }
 
 class KeyState<K, A> {
@@ -125,7 +130,7 @@ function combinedHold<K, A>(st: WindowState<K, A>): number {
   return e < x ? e : x;
 }
 
-class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
+class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, TriggerContext {
   private readonly keys = new Map<string, KeyState<K, A>>();
   /**
    * Heaps with lazy deletion. Each window keeps at most one live entry per heap (the `…Queued` time); when its
@@ -583,6 +588,81 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V>, TriggerContext {
     return this.live;
   }
 
+  // ---- checkpoints ----
+
+  checkpoint(): GroupingCheckpoint<K, A> {
+    const windows: WindowCheckpoint<K, A>[] = [];
+    const index = new Map<WindowState<K, A>, number>();
+    for (const ks of this.keys.values()) {
+      for (const st of ks.states) {
+        if (st.dead) continue;
+        index.set(st, windows.length);
+        windows.push({
+          key: ks.key,
+          window: st.window,
+          acc: st.acc,
+          nonEmpty: st.nonEmpty,
+          elementHold: st.elementHold,
+          extraHold: st.extraHold,
+          minTs: st.minTs,
+          lastPane: st.lastPane,
+          closed: st.closed,
+          eowTimer: st.eowTimer,
+          gcTimer: st.gcTimer,
+          trig: st.trig,
+        });
+      }
+    }
+    const eventTimerOrder: number[] = [];
+    for (const e of this.eventTimers.inOrder(liveEventTimer)) {
+      const i = index.get(e.item);
+      if (i !== undefined) eventTimerOrder.push(i);
+    }
+    const processingTimers: (readonly [Millis, number])[] = [];
+    for (const e of this.processingTimers.inOrder(liveProcessingTimer)) {
+      const i = index.get(e.item);
+      if (i !== undefined) processingTimers.push([e.time, i]);
+    }
+    return {
+      inputWatermark: this.inputWm,
+      outputWatermark: this.outputWm,
+      processingTime: this.procTime,
+      windows,
+      eventTimerOrder,
+      processingTimers,
+    };
+  }
+
+  restore(checkpoint: GroupingCheckpoint<K, A>): void {
+    if (this.keys.size > 0 || this.live > 0) {
+      throw new Error("Internal: a checkpoint can only be restored into a reducer that has seen nothing yet");
+    }
+    this.inputWm = checkpoint.inputWatermark;
+    this.outputWm = checkpoint.outputWatermark;
+    if (checkpoint.processingTime > this.procTime) this.procTime = checkpoint.processingTime;
+    const states: WindowState<K, A>[] = [];
+    for (const w of checkpoint.windows) {
+      const st = this.newState(this.keyState(w.key), w.window);
+      st.acc = w.acc;
+      st.nonEmpty = w.nonEmpty;
+      st.elementHold = w.elementHold;
+      st.extraHold = w.extraHold;
+      st.minTs = w.minTs;
+      st.lastPane = w.lastPane;
+      st.closed = w.closed;
+      st.eowTimer = w.eowTimer;
+      st.gcTimer = w.gcTimer;
+      st.trig = w.trig;
+      this.queueHold(st);
+      this.queueMinTs(st);
+      states.push(st);
+    }
+    // Timers due at the same time fire in the order they were queued: queue them in the checkpoint's order.
+    for (const i of checkpoint.eventTimerOrder) this.scheduleEventTimer(states[i]);
+    for (const st of states) this.scheduleEventTimer(st);
+    for (const [time, i] of checkpoint.processingTimers) this.processingTimers.push(time, states[i], 0);
+  }
+
   // ---- merging windows (sessions) ----
 
   private processMerging(key: K, value: V, timestamp: Millis, windows: readonly Window[]): void {
@@ -736,6 +816,6 @@ export function createKeyedGrouping<K, V, A, O>(
   keyId: (key: K) => string,
   output: GroupingOutput<K, V, O>,
   start?: GroupingStart,
-): KeyedGrouping<K, V> {
+): KeyedGrouping<K, V, A> {
   return new Reducer<K, V, A, O>(spec, aggregator, keyId, output, start);
 }

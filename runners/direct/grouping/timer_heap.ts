@@ -44,6 +44,11 @@ export class TimerHeap<T> {
     a.sort((x, y) => (x.time - y.time) || (x.seq - y.seq));
   }
 
+  /** The entries that pass `keep`, in the order they would surface (time, then insertion). */
+  inOrder(keep: (entry: HeapEntry<T>) => boolean): HeapEntry<T>[] {
+    return this.entries.filter(keep).sort((x, y) => (x.time - y.time) || (x.seq - y.seq));
+  }
+
   peek(): HeapEntry<T> | undefined {
     return this.entries[0];
   }

@@ -19,6 +19,7 @@ import {
 import { DROPPED_DUE_TO_LATENESS, type LateRecord } from "../../../model/late_record";
 import { StepError } from "../step_errors";
 import { createKeyedGrouping, type KeyedGrouping } from "../grouping/keyed_grouping";
+import type { GroupingCheckpoint } from "../grouping/grouping_checkpoint";
 import { isDroppable, isLate } from "../grouping/lateness";
 import { valueText } from "../observability/recent_panes";
 import type { GroupedStepSnapshot } from "../observability/run_snapshot";
@@ -28,6 +29,12 @@ import type { OperatorServices, StepOperator } from "./operator";
 
 export function keyId(key: unknown): string {
   return typeof key === "string" ? key : "\u0000" + JSON.stringify(key);
+}
+
+/** A grouped step's part of a runner checkpoint. */
+export interface GroupedStepCheckpoint {
+  readonly inputWatermark: Millis;
+  readonly grouping: GroupingCheckpoint<unknown, unknown>;
 }
 
 export class GroupingOperator implements StepOperator {
@@ -154,6 +161,17 @@ export class GroupingOperator implements StepOperator {
       lateElements: this.lateElements,
       droppedDueToLateness: this.dropped,
     };
+  }
+
+  /** The step's state for a runner checkpoint (call with no work in flight). */
+  checkpoint(): GroupedStepCheckpoint {
+    return { inputWatermark: this.inputWatermark, grouping: this.grouping.checkpoint() };
+  }
+
+  /** Continues from a checkpoint, before the first element. */
+  restore(checkpoint: GroupedStepCheckpoint): void {
+    this.grouping.restore(checkpoint.grouping);
+    this.inputWatermark = checkpoint.inputWatermark;
   }
 
   hold(): Millis {

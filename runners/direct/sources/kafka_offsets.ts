@@ -37,6 +37,11 @@ export interface CommitMetadata {
   readonly sourceWatermark: Millis;
   readonly partitionWatermark: Millis;
   readonly rules: readonly DurableRule[];
+  /**
+   * The runner checkpoint taken with this commit (runners/direct/checkpoint), and the partition's handed end when
+   * it was taken: the checkpoint reflects every record before `handedEnd`, so a restart that restores it skips them.
+   */
+  readonly checkpoint?: { readonly id: string; readonly handedEnd: number };
 }
 
 /** Rules kept per partition; beyond this the oldest are dropped (safe: more is re-read, nothing is lost). */
@@ -201,6 +206,7 @@ export function encodeCommitMetadata(metadata: CommitMetadata): string {
     wm: finite(metadata.sourceWatermark),
     pw: finite(metadata.partitionWatermark),
     d: metadata.rules.map((r) => [r.handedEnd, finite(r.durableBefore)]),
+    ...(metadata.checkpoint ? { k: metadata.checkpoint.id, h: metadata.checkpoint.handedEnd } : {}),
   });
 }
 
@@ -235,5 +241,9 @@ export function decodeCommitMetadata(
     if (durableBefore === undefined) return undefined;
     rules.push({ handedEnd: entry[0], durableBefore });
   }
-  return { offset: committedOffset, timestampMode, sourceWatermark, partitionWatermark, rules };
+  const checkpoint =
+    typeof o.k === "string" && typeof o.h === "number" && Number.isSafeInteger(o.h) && o.h >= committedOffset
+      ? { id: o.k, handedEnd: o.h }
+      : undefined;
+  return { offset: committedOffset, timestampMode, sourceWatermark, partitionWatermark, rules, ...(checkpoint ? { checkpoint } : {}) };
 }

@@ -8,6 +8,7 @@
  * One pipeline instance per consumer group: partitions are not handed over between live instances (scale-out is
  * the Flink runner's job). Registered for KAFKA_SOURCE_URN when this module is imported.
  */
+import * as path from "path";
 import {
   createKafkaClient,
   probeBrokers,
@@ -34,6 +35,7 @@ import {
 } from "./kafka_offsets";
 import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec, timestampMode, type KafkaRecord, type KafkaSourceSpec } from "../../../model/kafka_source_spec";
 import { registerSource } from "./registry";
+import { checkpointFolder, checkpointId, pruneCheckpoints, readCheckpoint, writeCheckpoint } from "../checkpoint/checkpoint_files";
 import type { SourceBatch, SourceContext, SourceObservation, SourceRecord, UnboundedSource } from "./source";
 
 /** How long open() waits for a previous run to leave the group: its session timeout (10 s) and a margin. */
@@ -85,6 +87,8 @@ interface PartitionInfo {
   lastBatchAt?: Millis;
   /** The metadata of the commit this run resumed from, if any. */
   restored: CommitMetadata | undefined;
+  /** The runner checkpoint this run restored reflects the records below this offset (undefined: none). */
+  checkpointEnd: number | undefined;
   lastCommitted: string | undefined;
   /** Records of this partition handed to the runner (metrics). */
   recordsRead: number;
@@ -125,10 +129,22 @@ interface Chunk {
   next: number;
 }
 
+/** One commit as taken at an onDurable call: per partition its offset, metadata and handed end; maybe a checkpoint. */
+interface CapturedCommit {
+  readonly partitions: readonly { readonly info: PartitionInfo; readonly metadata: CommitMetadata; readonly handedEnd: number }[];
+  readonly checkpoint: { readonly id: string; readonly json: string } | undefined;
+}
+
 /** Statistics, for logs and tests. */
 export interface KafkaSourceStats {
   handed: number;
   skippedAsDurable: number;
+  /** Re-read records not handed because the restored runner checkpoint already reflects them. */
+  inCheckpoint: number;
+  /** The id of the runner checkpoint this run restored (undefined: none). */
+  restoredCheckpoint: string | undefined;
+  /** Runner checkpoints written with a commit. */
+  checkpoints: number;
   duplicatesDropped: number;
   /** Fetches restarted on partitions that had records waiting and delivered none (after rebalances). */
   reseeks: number;
@@ -153,6 +169,9 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   readonly stats: KafkaSourceStats = {
     handed: 0,
     skippedAsDurable: 0,
+    inCheckpoint: 0,
+    restoredCheckpoint: undefined,
+    checkpoints: 0,
     duplicatesDropped: 0,
     futureRejected: 0,
     reseeks: 0,
@@ -203,6 +222,13 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   private sharedSince: number | undefined;
   private commits: Promise<void> = Promise.resolve();
   private commitQueued = false;
+  /** The partitions' handed ends the restored runner checkpoint reflects. */
+  private readonly checkpointEnds = new Map<number, number>();
+  /** Where this source's runner checkpoints go (undefined: none are taken). */
+  private checkpointFolder: string | undefined;
+  private checkpointSequence = 0;
+  /** The final onDurable of a clean shutdown queued its commit: close() has nothing left to commit. */
+  private finalCommitQueued = false;
 
   constructor(readonly spec: KafkaSourceSpec) {
     this.client = createKafkaClient({ bootstrapServers: spec.bootstrapServers, clientId: spec.clientId });
@@ -231,9 +257,13 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         this.restored.set(c.partition, metadata);
         if (metadata.sourceWatermark > floor) floor = metadata.sourceWatermark;
       }
+      await this.restoreCheckpoint(context);
       for (const o of offsets) startAt.set(o.partition, this.committedStart.get(o.partition) ?? Number(o.low));
     } else {
       for (const o of offsets) startAt.set(o.partition, Number(spec.from === "earliest" ? o.low : o.high));
+    }
+    if (context.checkpoints !== undefined) {
+      this.checkpointFolder = checkpointFolder(context.checkpoints.dir, spec.groupId, spec.topic);
     }
     this.policy = createWatermarkPolicy({
       watermarkDelay: spec.watermarkDelayMs,
@@ -252,6 +282,42 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         this.wake?.();
       },
     });
+  }
+
+  /**
+   * Restores the runner checkpoint the last commit names (every committed partition must name the same one): the
+   * runner continues from the state it had, and the records it reflects are not handed again. Without the file
+   * (another machine, a deleted folder) the run rebuilds live windows from re-read records, and says so.
+   */
+  private async restoreCheckpoint(context: SourceContext): Promise<void> {
+    const checkpoints = context.checkpoints;
+    const named = [...this.restored.values()].map((m) => m.checkpoint);
+    if (checkpoints === undefined || named.length === 0 || named.every((c) => c === undefined)) return;
+    const id = named[0]?.id;
+    const folder = checkpointFolder(checkpoints.dir, this.spec.groupId, this.spec.topic);
+    const fallback = (why: string): void =>
+      this.warn(
+        `kafka source: not restoring the runner checkpoint of the last commit (${why}); live windows are rebuilt ` +
+          `by re-reading Kafka, which can change session windows (docs/guarantees.md §3)`,
+      );
+    if (id === undefined || named.some((c) => c?.id !== id) || this.restored.size !== this.committedStart.size) {
+      fallback("the partitions' commits name different checkpoints");
+      return;
+    }
+    const json = await readCheckpoint(folder, id);
+    if (json === undefined) {
+      fallback(`${path.join(folder, `checkpoint-${id}.json`)} is missing; keep --state-dir between runs`);
+      return;
+    }
+    const problem = checkpoints.restore(json);
+    if (problem !== undefined) {
+      fallback(`checkpoint ${id} does not fit this pipeline: ${problem}`);
+      return;
+    }
+    for (const [partition, metadata] of this.restored) {
+      if (metadata.checkpoint) this.checkpointEnds.set(partition, metadata.checkpoint.handedEnd);
+    }
+    this.stats.restoredCheckpoint = id;
   }
 
   /**
@@ -327,6 +393,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
           highWatermark: undefined,
           assigned: true,
           restored,
+          checkpointEnd: this.checkpointEnds.get(tp.partition),
           lastCommitted: undefined,
           sampled: 0,
           disagreed: 0,
@@ -542,6 +609,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       const rejected = record.rejected !== undefined;
       // A refused event time: handed at the watermark (it becomes a dead letter, in no window), moving nothing.
       const eventTime = rejected ? this.lastWatermark : eventTimes === null ? record.timestamp : eventTimes[i];
+      let inCheckpoint = false;
       if (restored) {
         const offset = Number(record.offset);
         if (info.offsets.alreadyDurable(offset, eventTime)) {
@@ -553,11 +621,18 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
           continue;
         }
         if (runStart < 0) runStart = offset;
+        // Reflected in the restored runner state: counted as handed (its offset stays uncommitted until the
+        // state that needs it is durable), but not handed again.
+        inCheckpoint = info.checkpointEnd !== undefined && offset < info.checkpointEnd;
       } else if (runStart < 0) {
         runStart = Number(record.offset);
       }
       if (eventTime > runMax) runMax = eventTime;
       if (!rejected && (hasEventTime === null || hasEventTime[i]) && eventTime > watermarkMax) watermarkMax = eventTime;
+      if (inCheckpoint) {
+        this.stats.inCheckpoint++;
+        continue;
+      }
       const n = out.length;
       let slot = this.slots[n];
       if (slot === undefined) {
@@ -633,16 +708,20 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
    * time, so that a slow broker never delays the runner's next call past its next read. A non-retriable commit
    * failure surfaces at the next read or close.
    */
-  onDurable(durableBefore: Millis): Promise<void> {
+  onDurable(durableBefore: Millis, final = false): Promise<void> {
     for (const info of this.partitions.values()) info.offsets.markDurable(durableBefore);
     const now = this.now();
-    if (now - this.lastCommitAt >= this.spec.commitIntervalMs && !this.commitQueued) {
+    if ((final || now - this.lastCommitAt >= this.spec.commitIntervalMs) && !this.commitQueued) {
       this.lastCommitAt = now;
       this.commitQueued = true;
+      if (final) this.finalCommitQueued = true;
+      // Taken now, with no work in flight: the offsets, the metadata and the runner's state all describe the
+      // records handed so far.
+      const captured = this.captureCommit(true);
       this.commits = this.commits.then(async () => {
         this.commitQueued = false;
         try {
-          await this.commit();
+          await this.commit(captured);
         } catch (e) {
           this.failure ??= e instanceof KafkaClientError ? e : new KafkaClientError(String(e), false, { cause: e });
         }
@@ -657,40 +736,83 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     return this.maxEventTimeHanded;
   }
 
-  private async commit(): Promise<void> {
-    if (this.consumer === undefined) return;
+  /**
+   * What to commit for each assigned partition now, and (with `withState`, only inside onDurable) a checkpoint of
+   * the runner's state when something changed since the last commit.
+   */
+  private captureCommit(withState: boolean): CapturedCommit {
     const sourceWatermark = this.persistedWatermark();
-    const commits: OffsetCommit[] = [];
+    const partitions: CapturedCommit["partitions"][number][] = [];
     for (const info of this.partitions.values()) {
       if (!info.assigned) continue;
       const offset = info.offsets.commitOffset();
-      if (offset === undefined) continue;
-      const metadata = encodeCommitMetadata({
+      const handedEnd = info.offsets.handedEnd();
+      if (offset === undefined || handedEnd === undefined) continue;
+      const metadata: CommitMetadata = {
         offset,
         timestampMode: this.mode,
         sourceWatermark,
         partitionWatermark: this.policy.partitionWatermark(info.key),
         rules: info.offsets.rules(),
-      });
-      const text = `${offset}|${metadata}`;
-      if (text === info.lastCommitted) continue;
-      commits.push({ topic: info.tp.topic, partition: info.tp.partition, offset: String(offset), metadata });
-      info.lastCommitted = text;
+      };
+      partitions.push({ info, metadata, handedEnd });
+    }
+    const changed = partitions.some(
+      (p) => `${p.metadata.offset}|${p.handedEnd}|${encodeCommitMetadata(p.metadata)}` !== p.info.lastCommitted,
+    );
+    const checkpoints = this.context?.checkpoints;
+    // After the end of input (watermark +∞) everything is durable and there is no state worth restoring.
+    const finished = this.lastWatermark === WATERMARK_DONE;
+    if (!withState || !changed || finished || checkpoints === undefined || this.checkpointFolder === undefined) {
+      return { partitions, checkpoint: undefined };
+    }
+    const state = checkpoints.capture();
+    if ("reason" in state) {
+      this.warn(`kafka source: no runner checkpoint with this commit: ${state.reason}; a restart re-reads instead`);
+      return { partitions, checkpoint: undefined };
+    }
+    return { partitions, checkpoint: { id: checkpointId(this.checkpointSequence++), json: state.json } };
+  }
+
+  private async commit(captured: CapturedCommit): Promise<void> {
+    if (this.consumer === undefined) return;
+    let checkpoint = captured.checkpoint;
+    const folder = this.checkpointFolder;
+    if (checkpoint !== undefined && folder !== undefined) {
+      try {
+        await writeCheckpoint(folder, checkpoint.id, checkpoint.json);
+        this.stats.checkpoints++;
+      } catch (error) {
+        this.warn(
+          `kafka source: cannot write a runner checkpoint in ${folder} (${String(error)}); committing without it ` +
+            `(a restart re-reads instead); make the folder writable or pass another --state-dir`,
+        );
+        checkpoint = undefined;
+      }
+    }
+    const commits: OffsetCommit[] = [];
+    const texts = new Map<PartitionInfo, string>();
+    for (const { info, metadata, handedEnd } of captured.partitions) {
+      const withCheckpoint: CommitMetadata =
+        checkpoint === undefined ? metadata : { ...metadata, checkpoint: { id: checkpoint.id, handedEnd } };
+      const encoded = encodeCommitMetadata(withCheckpoint);
+      const text = `${metadata.offset}|${handedEnd}|${encodeCommitMetadata(metadata)}`;
+      if (checkpoint === undefined && text === info.lastCommitted) continue;
+      texts.set(info, text);
+      commits.push({ topic: info.tp.topic, partition: info.tp.partition, offset: String(metadata.offset), metadata: encoded });
     }
     if (commits.length === 0) return;
     try {
       await this.consumer.commit(commits);
       this.stats.commits++;
-      for (const c of commits) {
-        const info = this.partitions.get(`${c.topic}:${c.partition}`);
-        if (info) info.committedOffset = Number(c.offset);
+      for (const [info, text] of texts) {
+        info.lastCommitted = text;
+        info.committedOffset = Number(text.slice(0, text.indexOf("|")));
       }
+      if (checkpoint !== undefined && folder !== undefined) await pruneCheckpoints(folder, checkpoint.id);
     } catch (e) {
       this.stats.commitFailures++;
-      for (const c of commits) {
-        const info = this.partitions.get(`${c.topic}:${c.partition}`);
-        if (info) info.lastCommitted = undefined;
-      }
+      for (const info of texts.keys()) info.lastCommitted = undefined;
       const error = e instanceof KafkaClientError ? e : new KafkaClientError(String(e), false, { cause: e });
       // A rebalance in progress: the next onDurable commits again. Anything else is fatal.
       if (!error.retriable) throw error;
@@ -703,7 +825,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     this.wake?.();
     try {
       await this.commits;
-      if (this.consumer && !this.failure) await this.commit();
+      // A run that ended without a final onDurable (it failed): commit what earlier calls made durable.
+      if (this.consumer && !this.failure && !this.finalCommitQueued) await this.commit(this.captureCommit(false));
     } finally {
       await this.consumer?.stop();
       await this.admin?.close();

@@ -4,6 +4,7 @@
  */
 import type { Millis } from "../../../model/model";
 import type { PartitionSnapshot } from "../observability/run_snapshot";
+import type { RunnerCheckpoints } from "../checkpoint/runner_checkpoint";
 
 export interface SourceRecord<T> {
   readonly value: T;
@@ -24,6 +25,11 @@ export interface SourceBatch<T> {
 export interface SourceContext {
   /** The runner's processing-time clock (virtual under TestStream). */
   now(): Millis;
+  /**
+   * Present when the runner keeps checkpoints (a state folder is set and this is the run's only committing
+   * source): the source may capture the runner's state inside onDurable and restore one in open().
+   */
+  readonly checkpoints?: RunnerCheckpoints;
 }
 
 export interface UnboundedSource<T> {
@@ -48,9 +54,10 @@ export interface UnboundedSource<T> {
   read(maxWaitMs: number): Promise<SourceBatch<T>>;
   /**
    * Everything derived from records with timestamp < durableBefore has been written by every sink and no live
-   * state still needs them: the source may commit its position accordingly.
+   * state still needs them: the source may commit its position accordingly. `final` marks the last call of a run
+   * that ends cleanly (a source should commit then, whatever its commit interval).
    */
-  onDurable?(durableBefore: Millis): Promise<void>;
+  onDurable?(durableBefore: Millis, final?: boolean): Promise<void>;
   /** Where a record came from, for error messages (e.g. "sales_events/1@345"). */
   describeRecord?(value: T): string;
   /** Stop reading and release resources (after a final onDurable). */

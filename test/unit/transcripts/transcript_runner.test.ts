@@ -123,6 +123,10 @@ describe("running transcripts", () => {
       durabilityHold: () => Number.POSITIVE_INFINITY,
       nextProcessingTimeTimer: () => undefined,
       liveStateCount: () => 0,
+      checkpoint: () => {
+        throw new Error("not checkpointed");
+      },
+      restore: () => undefined,
     });
     const t = parseTranscriptFile("t.yaml", lines("name: boom", "transcript:", "  - input: [1]", "  - watermark: 5"))[0];
     const result = runTranscript(t, { createGrouping: throwing });

@@ -1,0 +1,75 @@
+/**
+ * Checkpoint files: one JSON file per checkpoint in a folder per consumer group and topic, written under a
+ * temporary name, fsynced and renamed (a reader never sees a partial file), so that the offset commit naming it is
+ * only made once the file is durable. Ids sort in the order they were taken; files older than the last committed
+ * one are deleted after each commit.
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+const PREFIX = "checkpoint-";
+const SUFFIX = ".json";
+
+/** The folder of one consumer group's checkpoints of one topic. */
+export function checkpointFolder(dir: string, groupId: string, topic: string): string {
+  return path.join(dir, encodeURIComponent(groupId), encodeURIComponent(topic));
+}
+
+/** A new id that sorts after every id taken before it (also across restarts). */
+export function checkpointId(sequence: number): string {
+  return `${Date.now().toString(36).padStart(9, "0")}-${sequence.toString(36).padStart(6, "0")}`;
+}
+
+function fileOf(folder: string, id: string): string {
+  return path.join(folder, `${PREFIX}${id}${SUFFIX}`);
+}
+
+async function fsyncPath(p: string): Promise<void> {
+  const handle = await fs.promises.open(p, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes the checkpoint durably: temp file, fsync, rename, fsync of the folder. */
+export async function writeCheckpoint(folder: string, id: string, json: string): Promise<void> {
+  await fs.promises.mkdir(folder, { recursive: true });
+  const target = fileOf(folder, id);
+  const temp = `${target}.tmp`;
+  const handle = await fs.promises.open(temp, "w");
+  try {
+    await handle.writeFile(json);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.promises.rename(temp, target);
+  await fsyncPath(folder);
+}
+
+/** The checkpoint's JSON text, or undefined when there is no such file. */
+export async function readCheckpoint(folder: string, id: string): Promise<string | undefined> {
+  try {
+    return await fs.promises.readFile(fileOf(folder, id), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** Deletes the checkpoints (and leftover temp files) older than `committedId`. */
+export async function pruneCheckpoints(folder: string, committedId: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(PREFIX)) continue;
+    const id = name.slice(PREFIX.length).replace(/\.json(\.tmp)?$/, "");
+    if (id < committedId) await fs.promises.rm(path.join(folder, name), { force: true });
+  }
+}
