@@ -1,5 +1,6 @@
 /** Runs `npm run pipeline` (pipelines/main.ts) as a child process, collecting its stdout lines and stderr. */
 import { spawn, type ChildProcess } from "child_process";
+import * as os from "os";
 import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -11,11 +12,14 @@ export interface CliJob {
   readonly exited: Promise<number | null>;
 }
 
+/** The runner checkpoints of test jobs (one subfolder per consumer group: each test has its own group). */
+export const TEST_STATE_DIR = path.join(os.tmpdir(), "sales-test-state");
+
 export function startCli(args: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliJob {
   const child = spawn(process.execPath, ["-r", "./tools/register.js", "pipelines/main.ts", ...args], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SALES_WINDOW: undefined, KAFKA_CLIENT_LOG: undefined, ...env },
+    env: { ...process.env, SALES_WINDOW: undefined, KAFKA_CLIENT_LOG: undefined, SALES_STATE_DIR: TEST_STATE_DIR, ...env },
   });
   const stdout: string[] = [];
   let pending = "";

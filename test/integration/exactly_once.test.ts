@@ -64,6 +64,7 @@ function startJob(topic: string, groupId: string, windowing: Windowing, target: 
     `--pg-url=${PG_URL}`,
     `--pg-schema=${target.schema}`,
     `--parquet-dir=${target.parquetDir}`,
+    `--state-dir=${target.parquetDir}-state`,
   ]);
 }
 
@@ -210,19 +211,13 @@ describe("exactly-once results across SIGKILLs (PostgreSQL)", () => {
 
   const cases = [
     { name: "fixed 1-minute windows per product", windowing: { window: "fixed:1m", allowedLateness: "60s" }, knownRunnerBug: false },
-    // KNOWN RUNNER BUG (reported, not the sink's): after a restart the re-read records of a session that was live at
-    // the last commit are classified against the restored watermark one by one, each with its own 30-second window
-    // before merging; the early records of a long session have own windows already behind that watermark, so they
-    // go to the late-data output and the session is never rebuilt (its row keeps its last pre-crash pane, not
-    // final). Whether a run meets it depends on where the kills land: of 5 runs here, 1 had identical tables, 4 not
-    // (with 60 s lateness: 12,489 extra late rows of 1,065 and 88 events fewer counted; with 10 min: 2,519 extra
-    // late rows, 1,095 rows left non-final). So it runs only with EXACTLY_ONCE_SESSIONS=1 (skipped, and reported
-    // as skipped, otherwise) until the runner restores merging windows correctly — then drop the flag.
-    { name: "30-second session windows per user", windowing: { window: "session:30s", allowedLateness: "60s" }, knownRunnerBug: true },
+    // Sessions need the runner checkpoint (--state-dir): re-reading the records of a live session after a restart
+    // judges each against the restored watermark with its own, unmerged window, so rebuilding it from Kafka alone
+    // sent its early records to the late output (12,489 extra late rows, 88 events fewer counted, measured before).
+    { name: "30-second session windows per user", windowing: { window: "session:30s", allowedLateness: "60s" } },
   ] as const;
-  for (const { name, windowing: window, knownRunnerBug } of cases) {
-    const define = knownRunnerBug && process.env.EXACTLY_ONCE_SESSIONS !== "1" ? test.skip : test;
-    define(`${name}${knownRunnerBug ? " [KNOWN RUNNER BUG, EXACTLY_ONCE_SESSIONS=1 to run: merging windows after a restart]" : ""}: killed ${KILLS} times and restarted, the tables equal an uninterrupted run's, row for row`, async () => {
+  for (const { name, windowing: window } of cases) {
+    test(`${name}: killed ${KILLS} times and restarted, the tables equal an uninterrupted run's, row for row`, async () => {
       const t0 = Date.now();
       const clean = target(`eo_clean_${window.window.replace(/\W/g, "")}`);
       const cleanMs = await runToEnd(topic, uniqueName("eo-clean"), window, clean);

@@ -2,6 +2,7 @@
  * The main job and the seeded producer as separate processes, for the sink tests that kill, restart and starve
  * them: `startMainJob(args)` (stderr collected, exit code awaited) and `runProducer(topic, args)`.
  */
+import { TEST_STATE_DIR } from "./cli_helpers";
 import { spawn, type ChildProcess } from "child_process";
 import * as path from "path";
 import { BOOTSTRAP } from "./kafka_test_helpers";
@@ -22,6 +23,7 @@ export function startMainJob(args: readonly string[]): MainJob {
   const child = spawn(process.execPath, ["-r", "./tools/register.js", "pipelines/main.ts", ...args], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, SALES_STATE_DIR: TEST_STATE_DIR },
   });
   const state = { stderr: "" };
   let markStarted: () => void = () => undefined;

@@ -5,7 +5,9 @@
  * keeps finalized windows closed); SIGTERM stops it cleanly with exit code 0 after committing what is safe.
  */
 import type { ChildProcess } from "child_process";
-import { startCli } from "./cli_helpers";
+import * as fs from "fs";
+import * as path from "path";
+import { startCli, TEST_STATE_DIR } from "./cli_helpers";
 import { BOOTSTRAP, committedOffsets, produce } from "./kafka_test_helpers";
 import { APPLES, BREAD, CHEESE, ALICE, BOB, freshTopic, sale, saleRecord, seconds, waitFor } from "./pipeline_test_helpers";
 
@@ -64,6 +66,31 @@ async function waitForCommit(groupId: string, topic: string): Promise<void> {
   });
 }
 
+/**
+ * More than one read (8,192 records) of Bob's purchases in his first 8 s, then one session of Alice, 20 s apart and
+ * 100 s long so far. With the 10 s watermark delay, her first records' own 30 s windows are behind the watermark
+ * when the job is killed; a restart that re-reads them (instead of restoring the checkpoint) meets them in its
+ * second read, against that watermark, and sends them to the late output.
+ */
+async function produceSessionInput(topic: string): Promise<void> {
+  const bob = Array.from({ length: 8200 }, (_, i) => saleRecord(0, sale(BOB, BREAD, 1, seconds(0) + i)));
+  for (let i = 0; i < bob.length; i += 1000) await produce(topic, bob.slice(i, i + 1000));
+  await produce(topic, [0, 20, 40, 60, 80, 100].map((s, i) => saleRecord(0, sale(ALICE, APPLES, i + 1, seconds(s)))));
+}
+
+/**
+ * A commit that names a runner checkpoint, made once the watermark passed 90 s: the own 30 s windows of the
+ * session's first records are behind it then.
+ */
+async function waitForCheckpointCommit(groupId: string, topic: string): Promise<void> {
+  await waitFor("a commit naming a runner checkpoint, watermark ≥ 90 s", async () => {
+    const [c] = await committedOffsets(groupId, topic);
+    if (!c?.metadata) return false;
+    const metadata = JSON.parse(c.metadata) as { k?: string; wm?: number | null };
+    return metadata.k !== undefined && (metadata.wm ?? 0) >= seconds(90);
+  });
+}
+
 describe("sales job restarts", () => {
   test("after SIGKILL it resumes from the committed offsets: nothing lost, nothing counted twice", async () => {
     const { topic, groupId } = await freshTopic(1);
@@ -91,6 +118,46 @@ describe("sales job restarts", () => {
       "[ON_TIME final #0] 2026-01-01 12:03:00–12:04:00Z product cheese sum=1.00 count=1 avg=1.00",
     ]);
     expect(second.lines.filter((l) => l.startsWith("[LATE DATA]"))).toEqual([]);
+  });
+
+  test("session windows: after SIGKILL the open session continues from the runner checkpoint; without it the run says so", async () => {
+    const { topic, groupId } = await freshTopic(1);
+    await produceSessionInput(topic);
+    const sessions = ["--window=session:30s"];
+    const first = startJob(topic, groupId, sessions);
+    try {
+      await waitForCheckpointCommit(groupId, topic);
+    } finally {
+      first.child.kill("SIGKILL");
+    }
+    expect(await first.exited).toBeNull();
+    // The session grows by one more record, then a record of Bob far later closes it.
+    await produce(topic, [saleRecord(0, sale(ALICE, APPLES, 7, seconds(120))), saleRecord(0, sale(BOB, BREAD, 1, seconds(400)))]);
+    const second = startJob(topic, groupId, [...sessions, "--stop-when-idle=1500ms"]);
+    expect(await second.exited).toBe(0);
+    const alice = second.lines.filter((l) => l.includes(`user ${ALICE} `)).map((l) => l.replace(/\s+/g, " "));
+    expect(alice).toEqual([
+      "[ON_TIME final #0] 2026-01-01 12:00:00–12:02:30Z user alice sum=28.00 count=7 avg=4.00",
+    ]);
+    expect(second.lines.filter((l) => l.startsWith("[LATE DATA]"))).toEqual([]);
+
+    // The same kill without the checkpoint file: the restart says it rebuilds from Kafka (and why).
+    const again = await freshTopic(1);
+    await produceSessionInput(again.topic);
+    const stateDir = path.join(TEST_STATE_DIR, `${again.groupId}-moved`);
+    const third = startJob(again.topic, again.groupId, [...sessions, `--state-dir=${stateDir}`]);
+    try {
+      await waitForCheckpointCommit(again.groupId, again.topic);
+    } finally {
+      third.child.kill("SIGKILL");
+    }
+    await third.exited;
+    fs.rmSync(stateDir, { recursive: true, force: true });
+    const fourth = startCli(
+      [`--topic=${again.topic}`, `--group-id=${again.groupId}`, `--bootstrap-servers=${BOOTSTRAP.join(",")}`, ...sessions, `--state-dir=${stateDir}`, "--stop-when-idle=1500ms"],
+    );
+    expect(await fourth.exited).toBe(0);
+    expect(fourth.stderr()).toMatch(/not restoring the runner checkpoint of the last commit \(.*checkpoint-.*\.json is missing; keep --state-dir between runs\)/);
   });
 
   test("SIGTERM stops it cleanly: exit code 0, the safe offset committed, open windows resumed by the next run", async () => {

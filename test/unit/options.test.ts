@@ -39,6 +39,7 @@ describe("pipeline options", () => {
       pgSchema: "public",
       pgRetryBudget: 60_000,
       parquetDir: "output/parquet",
+      stateDir: "output/state",
       onStepError: "fail",
       metricsPort: null,
       logLevel: "info",
@@ -126,6 +127,12 @@ describe("pipeline options", () => {
     expect(parseOptions([], { SALES_SINKS: "parquet,console" }).sinks).toEqual(["parquet", "console"]);
     const config = parseOptions(["--pg-schema", "sales", "--parquet-dir", "/tmp/lake"]);
     expect([config.pgSchema, config.parquetDir]).toEqual(["sales", "/tmp/lake"]);
+  });
+
+  test("--state-dir: a folder for the direct runner's checkpoints, or off", () => {
+    expect(parseOptions(["--state-dir", "/tmp/state"]).stateDir).toBe("/tmp/state");
+    expect(parseOptions(["--state-dir", "off"]).stateDir).toBeNull();
+    expect(() => parseOptions(["--state-dir", ""])).toThrow("--state-dir");
   });
 
   test("environment variables with the SALES_ prefix; the command line wins; PGURL for --pg-url", () => {

@@ -318,6 +318,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       if (metadata.checkpoint) this.checkpointEnds.set(partition, metadata.checkpoint.handedEnd);
     }
     this.stats.restoredCheckpoint = id;
+    this.warn(`kafka source: restored the runner checkpoint ${id} of the last commit: open windows continue where they were`);
   }
 
   /**
