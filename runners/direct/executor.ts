@@ -27,7 +27,7 @@ import { listAggregator, combineFnAggregator } from "./aggregators";
 import { impulseSource } from "./sources/impulse_source";
 import { sourceFactoryFor } from "./sources/registry";
 import type { UnboundedSource } from "./sources/source";
-import { runnerCheckpoints, type RunnerCheckpoints } from "./checkpoint/runner_checkpoint";
+import { runnerCheckpoints, stepFingerprint, type RunnerCheckpoints } from "./checkpoint/runner_checkpoint";
 import "./sources/test_stream_source";
 import "./sources/kafka_source"; // registers the source for KAFKA_SOURCE_URN
 import type { OperatorServices, StepOperator } from "./operators/operator";
@@ -96,7 +96,7 @@ export class Executor {
   private readonly clock: Clock;
   private readonly inFlight: InFlight;
   private readonly operators: Array<StepOperator | undefined> = [];
-  private readonly grouped: Array<{ step: PlannedStep; op: GroupingOperator }> = [];
+  private readonly grouped: Array<{ step: PlannedStep; op: GroupingOperator; fingerprint: string }> = [];
   private readonly sideSteps: Array<{ step: PlannedStep; op: DoFnOperator; sides: SideInputs }> = [];
   private readonly sources: SourceState[] = [];
   private readonly watermarks: Float64Array;
@@ -176,7 +176,8 @@ export class Executor {
           const late = spec.kind === "windowedCombine" ? outputs.get("late") : undefined;
           const op = new GroupingOperator(step.name, windowing, aggregator, results, late, services);
           this.operators[index] = op;
-          this.grouped.push({ step, op });
+          const payload = spec.kind === "groupByKey" ? new Uint8Array(0) : spec.kind === "combinePerKey" ? spec.combineFnPayload : spec.payload;
+          this.grouped.push({ step, op, fingerprint: stepFingerprint(spec.kind, windowing, payload) });
           break;
         }
         case "pardo":
@@ -330,7 +331,7 @@ export class Executor {
     if (dir === undefined || this.clock.virtual) return undefined;
     const committing = this.sources.filter((s) => s.source.onDurable !== undefined);
     if (committing.length !== 1) return undefined;
-    const grouped = this.grouped.map(({ step, op }) => ({ name: step.name, op }));
+    const grouped = this.grouped.map(({ step, op, fingerprint }) => ({ name: step.name, op, fingerprint }));
     const others = this.operators.filter((op): op is StepOperator => op !== undefined && !(op instanceof GroupingOperator));
     return { source: committing[0].source, api: runnerCheckpoints(dir, { grouped, others }) };
   }

@@ -13,8 +13,8 @@
  * runs classify a different set of borderline records as late (measured: 1316, 1403 and 1510 of 4055 late
  * records in three runs over three partitions). One partition makes the input order, and so the answer, unique.
  *
- * For the Parquet comparison (added with the Parquet sink): extend SINKS and compare the datasets of the two
- * runs next to `expectSamePostgresRows` in `expectSameOutputs`.
+ * Both runs also write Parquet: the committed datasets (read back by hyparquet) must hold the same final results
+ * and late records, each once.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -23,6 +23,7 @@ import { BOOTSTRAP, createTopic, uniqueName } from "./kafka_test_helpers";
 import { runProducer, startMainJob, type MainJob } from "./job_processes";
 import { dropSchema, PG_URL, query, uniqueSchema } from "./postgres_test_helpers";
 import { TABLES } from "../../transforms/sinks/postgres_schema";
+import { readDataset } from "./parquet_test_helpers";
 
 const EVENTS = 100_000;
 /**
@@ -33,8 +34,8 @@ const EVENTS = 100_000;
  */
 const LEAD_IN = 60_000;
 const KILLS = 5;
-/** The sinks every run writes to (the lead adds parquet here with the Parquet sink). */
-const SINKS = "postgres";
+/** The sinks every run writes to. */
+const SINKS = "postgres,parquet";
 
 jest.setTimeout(8 * 60_000);
 
@@ -172,12 +173,56 @@ async function expectSamePostgresRows(a: RunTarget, b: RunTarget): Promise<{ res
   return sizes;
 }
 
-/** Everything the two runs wrote is the same (PostgreSQL now; Parquet joins here). */
-async function expectSameOutputs(a: RunTarget, b: RunTarget): Promise<{ results: number; late: number; deadLetters: number }> {
-  return expectSamePostgresRows(a, b);
+/**
+ * The rows of a Parquet dataset as sorted JSON lines, per kind (results have `sum_cents`, late records `event_id`),
+ * without the watermark of a late record (it describes the run that met it first, as in PostgreSQL).
+ */
+async function parquetRows(dir: string): Promise<{ results: string[]; late: string[] }> {
+  const { rows } = await readDataset(dir);
+  const results: string[] = [];
+  const late: string[] = [];
+  for (const row of rows) {
+    if ("event_id" in row) {
+      const { watermark: _watermark, ...rest } = row;
+      late.push(JSON.stringify(rest));
+    } else {
+      results.push(JSON.stringify(row));
+    }
+  }
+  return { results: results.sort(), late: late.sort() };
 }
 
-describe("exactly-once results across SIGKILLs (PostgreSQL)", () => {
+/** The first lines where two sorted lists differ (for a readable failure). */
+function firstDifferences(a: readonly string[], b: readonly string[]): { onlyInA: string[]; onlyInB: string[] } {
+  const inB = new Set(b);
+  const inA = new Set(a);
+  return { onlyInA: a.filter((x) => !inB.has(x)).slice(0, 5), onlyInB: b.filter((x) => !inA.has(x)).slice(0, 5) };
+}
+
+/** The Parquet datasets of two runs hold the same rows, each once. */
+async function expectSameParquetRows(a: RunTarget, b: RunTarget): Promise<{ results: number; late: number }> {
+  const [x, y] = [await parquetRows(a.parquetDir), await parquetRows(b.parquetDir)];
+  for (const kind of ["results", "late"] as const) {
+    expect({ kind, ...firstDifferences(x[kind], y[kind]) }).toEqual({ kind, onlyInA: [], onlyInB: [] });
+    expect({ kind, rows: y[kind].length }).toEqual({ kind, rows: x[kind].length });
+    expect({ kind, duplicates: y[kind].length - new Set(y[kind]).size }).toEqual({ kind, duplicates: 0 });
+  }
+  return { results: x.results.length, late: x.late.length };
+}
+
+/** Everything the two runs wrote is the same: PostgreSQL tables and Parquet datasets. */
+async function expectSameOutputs(
+  a: RunTarget,
+  b: RunTarget,
+): Promise<{ results: number; late: number; deadLetters: number; parquet: { results: number; late: number } }> {
+  const postgres = await expectSamePostgresRows(a, b);
+  const parquet = await expectSameParquetRows(a, b);
+  // Parquet keeps every final result (one per window, as PostgreSQL's rows, all final) and every late record.
+  expect(parquet).toEqual({ results: postgres.results, late: postgres.late });
+  return { ...postgres, parquet };
+}
+
+describe("exactly-once results across SIGKILLs (PostgreSQL and Parquet)", () => {
   let topic: string;
   const targets: RunTarget[] = [];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "exactly-once-"));
@@ -233,7 +278,8 @@ describe("exactly-once results across SIGKILLs (PostgreSQL)", () => {
       process.stdout.write(
         `[exactly-once] ${window.window}: ${EVENTS} events; clean run ${(cleanMs / 1000).toFixed(1)} s; ${runs} runs with ` +
           `SIGKILL at ${kills.join(", ")} (of ${deadLetters} dead letters); identical tables (${sizes.results} ` +
-          `results, ${sizes.late} late rows, ${sizes.deadLetters} dead letters); ${((Date.now() - t0) / 1000).toFixed(1)} s in all\n`,
+          `results, ${sizes.late} late rows, ${sizes.deadLetters} dead letters; the same ${sizes.parquet.results} results and ` +
+          `${sizes.parquet.late} late records in both Parquet datasets); ${((Date.now() - t0) / 1000).toFixed(1)} s in all\n`,
       );
     });
   }

@@ -9,7 +9,8 @@
  */
 import type { GroupedStepCheckpoint, GroupingOperator } from "../operators/grouping_operator";
 import type { StepOperator } from "../operators/operator";
-import { WATERMARK_DONE } from "../../../model/model";
+import { createHash } from "crypto";
+import { WATERMARK_DONE, type WindowingSpec } from "../../../model/model";
 import { decodeState, encodeState, NotCheckpointable } from "./state_codec";
 
 const VERSION = 1;
@@ -29,11 +30,21 @@ export interface RunnerCheckpoints {
 
 interface CheckpointFile {
   readonly v: number;
-  readonly steps: Record<string, unknown>;
+  /** Per grouped step: its fingerprint and its encoded state. */
+  readonly steps: Record<string, { readonly f: string; readonly s: unknown }>;
+}
+
+/**
+ * What a grouped step's state depends on besides its name: its kind, windowing strategy and CombineFn. A
+ * checkpoint of a step with another fingerprint (the job was changed: another window, trigger or combine) is not
+ * restored.
+ */
+export function stepFingerprint(kind: string, windowing: WindowingSpec, payload: Uint8Array): string {
+  return createHash("sha256").update(kind).update(JSON.stringify(windowing)).update(payload).digest("hex").slice(0, 16);
 }
 
 export interface CheckpointedSteps {
-  readonly grouped: readonly { readonly name: string; readonly op: GroupingOperator }[];
+  readonly grouped: readonly { readonly name: string; readonly op: GroupingOperator; readonly fingerprint: string }[];
   /** The other operators: a checkpoint is only possible when none of them holds elements back. */
   readonly others: readonly StepOperator[];
 }
@@ -45,9 +56,9 @@ export function runnerCheckpoints(dir: string, steps: CheckpointedSteps): Runner
       for (const op of steps.others) {
         if (op.hold() < WATERMARK_DONE) return { reason: "a step holds elements back (waiting for a side input)" };
       }
-      const encoded: Record<string, unknown> = {};
+      const encoded: CheckpointFile["steps"] = {};
       try {
-        for (const { name, op } of steps.grouped) encoded[name] = encodeState(op.checkpoint(), name);
+        for (const { name, op, fingerprint } of steps.grouped) encoded[name] = { f: fingerprint, s: encodeState(op.checkpoint(), name) };
       } catch (error) {
         if (error instanceof NotCheckpointable) return { reason: error.message };
         throw error;
@@ -66,14 +77,16 @@ export function runnerCheckpoints(dir: string, steps: CheckpointedSteps): Runner
       if (file === null || typeof file !== "object" || file.v !== VERSION || typeof file.steps !== "object") {
         return `it is not a version ${VERSION} checkpoint`;
       }
-      const saved = file.steps as Record<string, unknown>;
+      const saved = file.steps as CheckpointFile["steps"];
       const names = steps.grouped.map((g) => g.name);
       const missing = names.filter((n) => !(n in saved));
       const extra = Object.keys(saved).filter((n) => !names.includes(n));
       if (missing.length > 0 || extra.length > 0) {
         return `the pipeline's grouped steps changed (checkpoint: ${Object.keys(saved).join(", ") || "none"}; now: ${names.join(", ") || "none"})`;
       }
-      for (const { name, op } of steps.grouped) op.restore(decodeState(saved[name]) as GroupedStepCheckpoint);
+      const changed = steps.grouped.filter(({ name, fingerprint }) => saved[name]?.f !== fingerprint).map((g) => g.name);
+      if (changed.length > 0) return `the windowing or combine of ${changed.join(", ")} changed`;
+      for (const { name, op } of steps.grouped) op.restore(decodeState(saved[name].s) as GroupedStepCheckpoint);
       return undefined;
     },
   };
