@@ -34,6 +34,9 @@ interface Result {
   readonly peakRssMb: number;
   readonly outputs: number;
   readonly cpuMs: number;
+  readonly checkpoints?: number;
+  readonly checkpointCaptureMs?: number;
+  readonly checkpointBytes?: number;
 }
 
 async function ensureBroker(): Promise<void> {
@@ -150,6 +153,10 @@ async function main(): Promise<void> {
   console.log(
     `metrics on/off (c)/(a): ${cost.toFixed(3)}× — ${fmt(metered.eventsPerSecond)} vs ${fmt(ours.eventsPerSecond)} events/s ` +
       `(target ≥ 0.95×: within 5 %)`,
+  );
+  console.log(
+    `runner checkpoints in (a) (one per commit, every 5 s): ${ours.checkpoints ?? 0}, ` +
+      `${(ours.checkpointCaptureMs ?? 0).toFixed(1)} ms capturing in all, last ${fmt(ours.checkpointBytes ?? 0)} bytes`,
   );
   if (ours.outputs !== loop.outputs) {
     console.log(`WARNING: the pipeline emitted ${ours.outputs} results, the loop ${loop.outputs}`);

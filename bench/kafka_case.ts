@@ -8,6 +8,9 @@
  * record to the last one processed (the group join before is the same for both and not counted), events/s,
  * peak RSS, windows emitted.
  */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as kafkajs from "kafkajs";
 import { directRunner, type DirectPipelineResult } from "../runners/direct/runner";
 import { registerSource } from "../runners/direct/sources/registry";
@@ -33,6 +36,10 @@ const DELAY = 10_000;
 interface Result {
   readonly engine: string;
   readonly starvedMs?: number;
+  /** Runner checkpoints taken (the product's default: with each commit) and their synchronous capture time. */
+  readonly checkpoints?: number;
+  readonly checkpointCaptureMs?: number;
+  readonly checkpointBytes?: number;
   readonly pauses?: number;
   readonly deadLetters?: number;
   readonly events: number;
@@ -97,7 +104,9 @@ async function pipeline(topic: string, count: number, withMetrics = false): Prom
       return [];
     },
   });
-  const result = (await directRunner().runAsync((root) =>
+  // As the product runs (--state-dir): a runner checkpoint with every offset commit.
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-kafka-state-"));
+  const result = (await directRunner({ stateDir }).runAsync((root) =>
     buildPipeline(
       root,
       { window: { kind: "fixed", size: WINDOW, offset: 0 }, key: "product", trigger: {}, allowedLateness: 0 },
@@ -146,6 +155,7 @@ async function pipeline(topic: string, count: number, withMetrics = false): Prom
     await client.query(`DROP SCHEMA IF EXISTS bench_kafka_${process.pid} CASCADE`);
     await client.end();
   }
+  fs.rmSync(stateDir, { recursive: true, force: true });
   const start = source?.stats.firstHandedAt ?? 0;
   const seconds = (end - start) / 1000;
   return {
@@ -157,6 +167,9 @@ async function pipeline(topic: string, count: number, withMetrics = false): Prom
     outputs: outputs.n,
     cpuMs: cpuEnd - cpuStart,
     starvedMs: source?.stats.starvedMs,
+    checkpoints: source?.stats.checkpoints,
+    checkpointCaptureMs: source?.stats.checkpointCaptureMs,
+    checkpointBytes: source?.stats.checkpointBytes,
     pauses: source?.stats.pauses,
   };
 }

@@ -145,6 +145,10 @@ export interface KafkaSourceStats {
   restoredCheckpoint: string | undefined;
   /** Runner checkpoints written with a commit. */
   checkpoints: number;
+  /** Time spent capturing checkpoints, synchronously, while the runner waits (ms, all of them). */
+  checkpointCaptureMs: number;
+  /** Size of the last checkpoint written (bytes of JSON). */
+  checkpointBytes: number;
   duplicatesDropped: number;
   /** Fetches restarted on partitions that had records waiting and delivered none (after rebalances). */
   reseeks: number;
@@ -172,6 +176,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     inCheckpoint: 0,
     restoredCheckpoint: undefined,
     checkpoints: 0,
+    checkpointCaptureMs: 0,
+    checkpointBytes: 0,
     duplicatesDropped: 0,
     futureRejected: 0,
     reseeks: 0,
@@ -767,7 +773,9 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     if (!withState || !changed || finished || checkpoints === undefined || this.checkpointFolder === undefined) {
       return { partitions, checkpoint: undefined };
     }
+    const startedAt = performance.now();
     const state = checkpoints.capture();
+    this.stats.checkpointCaptureMs += performance.now() - startedAt;
     if ("reason" in state) {
       this.warn(`kafka source: no runner checkpoint with this commit: ${state.reason}; a restart re-reads instead`);
       return { partitions, checkpoint: undefined };
@@ -783,6 +791,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       try {
         await writeCheckpoint(folder, checkpoint.id, checkpoint.json);
         this.stats.checkpoints++;
+        this.stats.checkpointBytes = checkpoint.json.length;
       } catch (error) {
         this.warn(
           `kafka source: cannot write a runner checkpoint in ${folder} (${String(error)}); committing without it ` +
