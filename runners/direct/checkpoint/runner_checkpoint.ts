@@ -7,11 +7,12 @@
  * (checkpoint_files.ts), then commits offsets whose metadata names it. A restart that finds the named file restores
  * it and skips the records it already reflects; one that does not falls back to re-reading.
  */
-import type { GroupedStepCheckpoint, GroupingOperator } from "../operators/grouping_operator";
+import type { GroupingOperator } from "../operators/grouping_operator";
 import type { StepOperator } from "../operators/operator";
 import { createHash } from "crypto";
 import { WATERMARK_DONE, type WindowingSpec } from "../../../model/model";
-import { decodeState, encodeState, NotCheckpointable } from "./state_codec";
+import { NotCheckpointable } from "./state_codec";
+import { decodeGroupedStep, encodeGroupedStep } from "./grouped_step_codec";
 
 const VERSION = 1;
 
@@ -58,7 +59,7 @@ export function runnerCheckpoints(dir: string, steps: CheckpointedSteps): Runner
       }
       const encoded: CheckpointFile["steps"] = {};
       try {
-        for (const { name, op, fingerprint } of steps.grouped) encoded[name] = { f: fingerprint, s: encodeState(op.checkpoint(), name) };
+        for (const { name, op, fingerprint } of steps.grouped) encoded[name] = { f: fingerprint, s: encodeGroupedStep(op.checkpoint(), name) };
       } catch (error) {
         if (error instanceof NotCheckpointable) return { reason: error.message };
         throw error;
@@ -86,7 +87,7 @@ export function runnerCheckpoints(dir: string, steps: CheckpointedSteps): Runner
       }
       const changed = steps.grouped.filter(({ name, fingerprint }) => saved[name]?.f !== fingerprint).map((g) => g.name);
       if (changed.length > 0) return `the windowing or combine of ${changed.join(", ")} changed`;
-      for (const { name, op } of steps.grouped) op.restore(decodeState(saved[name].s) as GroupedStepCheckpoint);
+      for (const { name, op } of steps.grouped) op.restore(decodeGroupedStep(saved[name].s));
       return undefined;
     },
   };

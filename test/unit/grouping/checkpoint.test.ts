@@ -7,6 +7,7 @@
 import { createKeyedGrouping, type KeyedGrouping } from "../../../runners/direct/grouping/keyed_grouping";
 import type { GroupingCheckpoint } from "../../../runners/direct/grouping/grouping_checkpoint";
 import { decodeState, encodeState, NotCheckpointable } from "../../../runners/direct/checkpoint/state_codec";
+import { decodeGroupedStep, encodeGroupedStep } from "../../../runners/direct/checkpoint/grouped_step_codec";
 import type { Firing, LateElement, Millis, TriggerSpec, WindowingSpec } from "../../../model/model";
 import { WATERMARK_DONE } from "../../../model/model";
 import { assignWindows } from "../../../model/window_fns";
@@ -84,9 +85,10 @@ function apply(run: Run, ws: WindowingSpec, step: Step): void {
   run.out.push(`holds ${g.watermarkHold()} ${g.durabilityHold()} live ${g.liveStateCount()}`);
 }
 
-/** Through JSON text, as a checkpoint file holds it. */
+/** Through JSON text, as a checkpoint file holds it (the runner's compact form). */
 function roundTrip(checkpoint: GroupingCheckpoint<string, Acc>): GroupingCheckpoint<string, Acc> {
-  return decodeState(JSON.parse(JSON.stringify(encodeState(checkpoint)))) as GroupingCheckpoint<string, Acc>;
+  const text = JSON.stringify(encodeGroupedStep({ inputWatermark: checkpoint.inputWatermark, grouping: checkpoint }, "step"));
+  return decodeGroupedStep(JSON.parse(text)).grouping as GroupingCheckpoint<string, Acc>;
 }
 
 const afterDelay: TriggerSpec = {
