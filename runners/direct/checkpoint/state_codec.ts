@@ -8,6 +8,12 @@
 /** A value the codec cannot restore as it was; the message names where it is and what it is. */
 export class NotCheckpointable extends Error {}
 
+/** Thrown inside the walk (no message yet: paths are only built when something is refused). */
+class Refused {
+  readonly path: string[] = [];
+  constructor(readonly what: string) {}
+}
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const TAG = "$";
@@ -20,6 +26,17 @@ function describeType(value: object): string {
 
 /** Encodes a value for JSON; throws NotCheckpointable for values it cannot restore as they were. */
 export function encodeState(value: unknown, where = "state"): Json {
+  try {
+    return encode(value);
+  } catch (error) {
+    if (error instanceof Refused) {
+      throw new NotCheckpointable(`${where}${error.path.reverse().join("")} is a ${error.what}, which a checkpoint cannot restore`);
+    }
+    throw error;
+  }
+}
+
+function encode(value: unknown): Json {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -35,7 +52,14 @@ export function encodeState(value: unknown, where = "state"): Json {
       if (value === null) return null;
       if (Array.isArray(value)) {
         const out: Json[] = new Array<Json>(value.length);
-        for (let i = 0; i < value.length; i++) out[i] = encodeState(value[i], `${where}[${i}]`);
+        for (let i = 0; i < value.length; i++) {
+          try {
+            out[i] = encode(value[i]);
+          } catch (error) {
+            if (error instanceof Refused) error.path.push(`[${i}]`);
+            throw error;
+          }
+        }
         return out;
       }
       if (value instanceof Uint8Array && value.constructor === Uint8Array) {
@@ -43,19 +67,23 @@ export function encodeState(value: unknown, where = "state"): Json {
       }
       if (value instanceof Date) return { [TAG + "d"]: value.getTime() };
       const proto: unknown = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) {
-        throw new NotCheckpointable(`${where} is a ${describeType(value)}, which a checkpoint cannot restore`);
-      }
+      if (proto !== Object.prototype && proto !== null) throw new Refused(describeType(value));
       const out: { [key: string]: Json } = {};
       let tagged = false;
-      for (const [k, v] of Object.entries(value)) {
+      for (const k in value) {
+        if (!Object.prototype.hasOwnProperty.call(value, k)) continue;
         if (k.startsWith(TAG)) tagged = true;
-        out[k] = encodeState(v, `${where}.${k}`);
+        try {
+          out[k] = encode((value as Record<string, unknown>)[k]);
+        } catch (error) {
+          if (error instanceof Refused) error.path.push(`.${k}`);
+          throw error;
+        }
       }
       return tagged ? { [TAG + "o"]: out } : out;
     }
     default:
-      throw new NotCheckpointable(`${where} is a ${typeof value}, which a checkpoint cannot restore`);
+      throw new Refused(typeof value);
   }
 }
 
