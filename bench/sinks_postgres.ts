@@ -1,8 +1,9 @@
 /**
  * npm run bench:sinks (PostgreSQL half) — the PostgreSQL sink's writer against raw COPY of the same rows, in the
  * same run, into tables of the same shape (fresh schemas on the server at PGURL, dropped afterwards):
- *   (a) the sink's writer: window results added row by row, written in batches of 5,000 rows with its
- *       `INSERT … SELECT FROM unnest(…) ON CONFLICT DO UPDATE` (one transaction per batch);
+ *   (a) the sink's writer as the product runs it: window results added row by row, split by key over 2 lanes
+ *       (connections), each writing batches of 5,000 rows with its `INSERT … SELECT FROM unnest(…) ON CONFLICT
+ *       DO UPDATE` (one transaction per batch), one after another;
  *   (b) raw `COPY … FROM STDIN` (CSV, pg-copy-streams) of the same rows, one COPY per batch of 5,000.
  * BENCH_SINK_ROWS rows (default 200,000: 1,000 products × 200 one-minute windows), BENCH_ROUNDS rounds (default 3),
  * alternating; the best of each counts (the machine is shared). Prints rows/s and `ratio postgres: X×`.
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
     console.log(`\nbench:sinks postgres — ${fmt(ROWS)} window results into ${redactPgUrl(URL)}, batches of ${fmt(BATCH)}; best of ${ROUNDS} alternating rounds`);
     console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? "unknown cpu"} × ${os.cpus().length}`);
     console.log("writer                                                  rows/s   seconds");
-    console.log(`(a) PostgreSQL sink (unnest upsert, ON CONFLICT)   ${fmt(ROWS / sink).padStart(11)}   ${sink.toFixed(2).padStart(7)}`);
+    console.log(`(a) PostgreSQL sink (unnest upsert, 2 lanes)       ${fmt(ROWS / sink).padStart(11)}   ${sink.toFixed(2).padStart(7)}`);
     console.log(`(b) raw COPY FROM STDIN (csv)                      ${fmt(ROWS / copy).padStart(11)}   ${copy.toFixed(2).padStart(7)}`);
     console.log(`ratio postgres: ${(copy / sink).toFixed(2)}× (target ≥ 0.7×)`);
     if (written[0] !== ROWS || written[1] !== ROWS) console.log(`WARNING: rows written: sink ${written[0]}, copy ${written[1]}, expected ${ROWS}`);

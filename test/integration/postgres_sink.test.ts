@@ -221,6 +221,37 @@ describe("the pane rules of the upsert", () => {
   });
 });
 
+test("large flushes are split by key over lanes: each key's writes stay in order, small flushes wait for every lane", async () => {
+  const target = { url: PG_URL, schema: schema("sink_lanes"), mergingWindows: true, maxBatchRows: 500, lanes: 3 };
+  const writer = new PostgresTableWriter<SalesWindowResult>("results", target);
+  const users = Array.from({ length: 1500 }, (_, i) => `user_${i}`);
+  const session = (user: string, end: number, sumCents: number, index: number, isLast: boolean): SalesWindowResult => ({
+    key: user,
+    keyKind: "user",
+    window: { start: s(0), end: s(end) },
+    sumCents,
+    sum: sumCents / 100,
+    count: index + 1,
+    avgCents: sumCents,
+    avg: sumCents / 100,
+    pane: { timing: index === 0 ? "ON_TIME" : "LATE", index, nonSpeculativeIndex: index, isFirst: index === 0, isLast },
+  });
+  // Three large flushes (split over the lanes): each session grows, so every pane absorbs the one before; then a
+  // small flush (written whole) with the final panes of a few users.
+  for (const [round, end] of [[0, 30], [1, 40], [2, 50]] as const) {
+    for (const user of users) writer.add(session(user, end, 1000 * (round + 1), round, false));
+    await writer.flush();
+  }
+  for (const user of users.slice(0, 10)) writer.add(session(user, 50, 3000, 3, true));
+  await writer.flush();
+  const rows = await query<{ n: string; ends: string; finals: string }>(
+    `SELECT count(*) AS n, count(DISTINCT window_end) AS ends, count(*) FILTER (WHERE final) AS finals FROM "${target.schema}".${TABLES.results}`,
+  );
+  // One row per user, the last session (every absorbed one deleted), the final panes of the small flush applied.
+  expect(rows).toEqual([{ n: "1500", ends: "1", finals: "10" }]);
+  expect(await query(`SELECT DISTINCT sum::text AS sum FROM "${target.schema}".${TABLES.results}`)).toEqual([{ sum: "30.00" }]);
+});
+
 describe("session windows", () => {
   const config: SalesAggregationConfig = { window: { kind: "sessions", gap: 30_000 }, key: "user", allowedLateness: 300_000, trigger: {} };
 

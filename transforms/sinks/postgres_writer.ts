@@ -1,7 +1,9 @@
 /**
  * The PostgreSQL sink's batched, idempotent writer. Rows are buffered by `add` and written set-based by `flush`
  * (one multi-row `INSERT … SELECT FROM unnest(…) ON CONFLICT …` per table and batch, in one transaction; never a
- * statement per row). Flushes of a table run one after another, in order.
+ * statement per row). Writes of one key stay in order: a large flush is split by key over `lanes` connections
+ * (default 2), each lane writing its batches one after another, so PostgreSQL works on two batches at once; a small
+ * flush waits for every lane and is written whole (one transaction instead of one per lane).
  *
  * Idempotence (a replayed pane, late record or dead letter never makes a second row):
  *   - results are keyed by (key_kind, key, window_start, window_end). A pane replaces the row when it is final, or
@@ -43,7 +45,12 @@ export interface PostgresSinkOptions extends PostgresTarget {
   readonly retry?: RetryPolicy;
   /** Session windows: a pane replaces the rows of the windows it absorbed (see above). */
   readonly mergingWindows?: boolean;
+  /** Connections writing one table at once, each for its own share of the keys. Default 2. */
+  readonly lanes?: number;
 }
+
+/** A flush smaller than this is written whole, after every lane (splitting it would only add commits). */
+const LANE_SPLIT_MIN_ROWS = 1000;
 
 /** Counters of this process's PostgreSQL writes (for logs and metrics; never holds the URL's password). */
 export interface PostgresSinkStats {
@@ -78,6 +85,29 @@ const EPOCH = "timestamptz 'epoch'";
 const at = (ms: string): string => `(${EPOCH} + ${ms} * interval '1 millisecond')`;
 
 type Row = SalesWindowResult | LateSale | DeadLetter;
+
+/** The identity whose writes must stay in order: a result's key, a late record's event, a dead letter's record. */
+function orderKey(kind: TableKind, row: Row): string {
+  switch (kind) {
+    case "results": {
+      const r = row as SalesWindowResult;
+      return `${r.keyKind}\u0000${r.key}`;
+    }
+    case "late":
+      return (row as LateSale).value.event_id;
+    case "deadLetters": {
+      const d = row as DeadLetter;
+      return `${d.topic}\u0000${d.partition}\u0000${d.offset}`;
+    }
+  }
+}
+
+/** A small string hash (FNV-1a) to pick a key's lane. */
+function laneOf(key: string, lanes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % lanes;
+}
 
 /** Within one batch, the pane that should win for a (key kind, key, window): final first, then newest. */
 function better(a: SalesWindowResult, b: SalesWindowResult): SalesWindowResult {
@@ -223,7 +253,8 @@ const prepared = new Map<string, Promise<void>>();
 /** The buffered writer of one table of one target. */
 export class PostgresTableWriter<R extends Row> {
   private buffer: R[] = [];
-  private tail: Promise<void> = Promise.resolve();
+  /** Per lane, the promise of its last write (a lane's writes run one after another). */
+  private lanes: Promise<void>[];
   private pending = 0;
   private readonly maxBatchRows: number;
   private readonly retry: RetryPolicy;
@@ -235,6 +266,7 @@ export class PostgresTableWriter<R extends Row> {
   ) {
     this.maxBatchRows = options.maxBatchRows ?? 5000;
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.lanes = new Array<Promise<void>>(Math.max(1, options.lanes ?? 2)).fill(Promise.resolve());
   }
 
   /**
@@ -245,19 +277,37 @@ export class PostgresTableWriter<R extends Row> {
    */
   add(row: R): void {
     this.buffer.push(row);
-    if (this.buffer.length >= this.maxBatchRows) this.flush()?.catch(() => undefined); // surfaced by finishBundle's flush()
+    // A batch of up to maxBatchRows per lane.
+    if (this.buffer.length >= this.maxBatchRows * this.lanes.length) this.flush()?.catch(() => undefined); // surfaced by finishBundle's flush()
   }
 
   /** Writes what is buffered (after the writes before it); undefined when there is nothing to write or wait for. */
   flush(): Promise<void> | undefined {
-    if (this.buffer.length === 0) return this.pending > 0 ? this.tail : undefined;
+    if (this.buffer.length === 0) return this.pending > 0 ? this.allLanes() : undefined;
     const rows = this.buffer;
     this.buffer = [];
+    const lanes = this.lanes.length;
+    if (lanes === 1 || rows.length < LANE_SPLIT_MIN_ROWS) {
+      // Whole, after every lane: it may hold keys of any lane.
+      const whole = this.track(this.allLanes().then(() => this.write(rows)));
+      this.lanes = this.lanes.map(() => whole);
+    } else {
+      const parts: R[][] = Array.from({ length: lanes }, () => []);
+      for (const row of rows) parts[laneOf(orderKey(this.kind, row), lanes)].push(row);
+      this.lanes = this.lanes.map((tail, i) => (parts[i].length === 0 ? tail : this.track(tail.then(() => this.write(parts[i])))));
+    }
+    return this.allLanes();
+  }
+
+  private allLanes(): Promise<void> {
+    return Promise.all(this.lanes).then(() => undefined);
+  }
+
+  private track(write: Promise<void>): Promise<void> {
     this.pending += 1;
-    this.tail = this.tail.then(() => this.write(rows)).finally(() => {
+    return write.finally(() => {
       this.pending -= 1;
     });
-    return this.tail;
   }
 
   private where(): string {
