@@ -87,7 +87,14 @@ export function runnerCheckpoints(dir: string, steps: CheckpointedSteps): Runner
       }
       const changed = steps.grouped.filter(({ name, fingerprint }) => saved[name]?.f !== fingerprint).map((g) => g.name);
       if (changed.length > 0) return `the windowing or combine of ${changed.join(", ")} changed`;
-      for (const { name, op } of steps.grouped) op.restore(decodeGroupedStep(saved[name].s));
+      // Decode every step before touching any: a damaged file restores nothing.
+      let decoded: ReturnType<typeof decodeGroupedStep>[];
+      try {
+        decoded = steps.grouped.map(({ name }) => decodeGroupedStep(saved[name].s));
+      } catch (error) {
+        return `it is damaged (${error instanceof Error ? error.message : String(error)})`;
+      }
+      steps.grouped.forEach(({ op }, i) => op.restore(decoded[i]));
       return undefined;
     },
   };

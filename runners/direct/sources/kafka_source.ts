@@ -233,6 +233,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   /** Where this source's runner checkpoints go (undefined: none are taken). */
   private checkpointFolder: string | undefined;
   private checkpointSequence = 0;
+  /** The last checkpoint write failed (warned once). */
+  private checkpointFailing = false;
   /** The final onDurable of a clean shutdown queued its commit: close() has nothing left to commit. */
   private finalCommitQueued = false;
 
@@ -792,11 +794,17 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         await writeCheckpoint(folder, checkpoint.id, checkpoint.json);
         this.stats.checkpoints++;
         this.stats.checkpointBytes = checkpoint.json.length;
+        if (this.checkpointFailing) this.warn(`kafka source: runner checkpoints are written again in ${folder}`);
+        this.checkpointFailing = false;
       } catch (error) {
-        this.warn(
-          `kafka source: cannot write a runner checkpoint in ${folder} (${String(error)}); committing without it ` +
-            `(a restart re-reads instead); make the folder writable or pass another --state-dir`,
-        );
+        // Said once (not at every commit) until it works again.
+        if (!this.checkpointFailing) {
+          this.warn(
+            `kafka source: cannot write a runner checkpoint in ${folder} (${String(error)}); committing without it ` +
+              `(a restart re-reads instead); make the folder writable or pass another --state-dir`,
+          );
+        }
+        this.checkpointFailing = true;
         checkpoint = undefined;
       }
     }

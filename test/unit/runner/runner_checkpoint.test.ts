@@ -100,6 +100,12 @@ describe("runner checkpoints", () => {
     const renamed = runnerCheckpoints("/unused", { grouped: [{ name: "total", op: operator([]), fingerprint }], others: holdingNothing });
     expect(renamed.restore(captured.json)).toMatch(/grouped steps changed \(checkpoint: sum per key; now: total\)/);
     expect(renamed.restore("{not json")).toBe("it is not valid JSON");
+    // Valid JSON of the right version and fingerprint, but not a state: nothing restored, the reason given.
+    const fresh = operator([]);
+    const damaged = runnerCheckpoints("/unused", { grouped: [{ name: "sum per key", op: fresh, fingerprint }], others: holdingNothing });
+    const text = JSON.stringify({ v: 1, steps: { "sum per key": { f: fingerprint, s: { iw: 5, w: [["alice", "x"]] } } } });
+    expect(damaged.restore(text)).toMatch(/^it is damaged \(/);
+    expect(fresh.liveStateCount()).toBe(0);
   });
 
   test("refused while a step holds elements back, or when a state value cannot be restored as it was", () => {
