@@ -29,16 +29,28 @@ export type KafkaIOKV = KV<Uint8Array | null, Uint8Array | null>;
 /** The partition of a record read through KafkaIO on a portable runner (unknown there). */
 const UNKNOWN_PARTITION_ID = -1;
 
-/** 63 bits of 64-bit FNV-1a over the byte arrays (each prefixed by its length), as a decimal string. */
+/**
+ * 63 bits of 64-bit FNV-1a over the byte arrays (each prefixed by its length, 4 bytes little-endian; null: 0xffffffff
+ * and no bytes), as a decimal string. Computed on two 32-bit halves (one BigInt per call, for the decimal string):
+ * it runs once per record on Flink, and a BigInt per byte cost a quarter of the worker's CPU (docs/benchmarks.md).
+ */
 export function contentId(parts: ReadonlyArray<Uint8Array | null>): string {
   // No inner closures: this runs inside a serialized DoFn (ts-closure-transform).
-  let h = 0xcbf29ce484222325n;
+  // h = hi·2³² + lo; h·prime mod 2⁶⁴ with prime = 2⁴⁰ + 0x1b3: lo·0x1b3 < 2⁴¹ and the hi sum < 2⁴² stay exact.
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
   for (const part of parts) {
     const n = part === null ? 0xffffffff : part.length;
-    const bytes = [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff, ...(part ?? [])];
-    for (const b of bytes) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+    const total = 4 + (part === null ? 0 : part.length);
+    for (let i = 0; i < total; i++) {
+      const b = i < 4 ? (n >>> (8 * i)) & 0xff : part![i - 4];
+      lo = (lo ^ b) >>> 0;
+      const low = lo * 0x1b3;
+      hi = (hi * 0x1b3 + Math.floor(low / 0x100000000) + ((lo << 8) >>> 0)) >>> 0;
+      lo = low >>> 0;
+    }
   }
-  return (h & 0x7fffffffffffffffn).toString();
+  return ((BigInt(hi & 0x7fffffff) << 32n) | BigInt(lo)).toString();
 }
 
 /** KafkaIO's KV and the element's timestamp → our record (see the header for partition and offset). */
