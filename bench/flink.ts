@@ -20,6 +20,11 @@ interface CaseResult {
   readonly eventsPerSecond: number;
   readonly beforeFirstRecordSeconds: number;
   readonly peakRssMb: number;
+  /** From the first record until the final panes held every event. */
+  readonly allFinalSeconds: number;
+  readonly finalRows: number;
+  readonly finalEvents: number;
+  readonly resultsDigest: string;
 }
 
 function run(args: readonly string[], timeoutMs: number): string {
@@ -55,10 +60,18 @@ function main(): void {
     console.log(
       `${engine.padEnd(6)} ${r.eventsPerSecond.toFixed(0).padStart(8)} events/s  (${r.events} events in ${r.seconds.toFixed(1)} s; ` +
         `${r.beforeFirstRecordSeconds.toFixed(1)} s before the first record${engine === "flink" ? ": submission, staging, KafkaIO start" : ""}; ` +
-        `peak RSS ${r.peakRssMb.toFixed(0)} MB)`,
+        `peak RSS ${r.peakRssMb.toFixed(0)} MB; all final panes out ${r.allFinalSeconds.toFixed(1)} s after the first record)`,
     );
   }
   const [direct, flink] = results;
+  const same = direct.resultsDigest === flink.resultsDigest && direct.finalRows === flink.finalRows;
+  console.log(
+    same
+      ? `results: identical final panes on both engines (${direct.finalRows} keys×windows, ${direct.finalEvents} events, digest ${direct.resultsDigest})`
+      : `results: DIFFER: direct ${direct.finalRows} keys×windows / ${direct.finalEvents} events (${direct.resultsDigest}), ` +
+          `flink ${flink.finalRows} / ${flink.finalEvents} (${flink.resultsDigest})`,
+  );
+  if (!same) process.exitCode = 1;
   console.log(`ratio flink/direct: ${(flink.eventsPerSecond / direct.eventsPerSecond).toFixed(2)}× (steady state; target ≥ 0.3×)`);
   const jvms = SERVICES.map((name) => {
     const pid = Number(fs.readFileSync(pidFile(stack, name), "utf8").trim());
