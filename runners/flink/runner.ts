@@ -26,6 +26,7 @@ import { quietSdk } from "./quiet_sdk";
 import { deepestCause, findJob, rootCause, type JobSummary } from "./rest";
 import { awaitingLastActivity, withAwaitingParDos } from "./awaiting_pardo_operator";
 import { withLiftedCombines } from "./lifted_combines";
+import "./precombine_operator";
 import "./worker_control_errors";
 import {
   allInputWatermarksPast,

@@ -50,6 +50,9 @@ test("a KafkaIO KV becomes our record: key as text, partition unknown, a stable 
   expect(kafkaRecordOfKV("sales", { key: null, value }, 1_700_000_000_000).offset).not.toBe(a.offset);
   expect(kafkaRecordOfKV("sales", { key: null, value: null }, 5)).toMatchObject({ key: null, value: null });
   expect(contentId([null])).not.toBe(contentId([new Uint8Array(0)]));
+  // The id is over the timestamp's decimal digits, the key and the value (as first written).
+  const key = new TextEncoder().encode("user_1");
+  expect(a.offset).toBe(contentIdReference([new TextEncoder().encode("1700000000000"), key, value]));
 });
 
 /** The content id as first written (a BigInt per byte): the fast one must give the same ids (rows written before). */
