@@ -28,9 +28,11 @@ import { CROISSANT, ESPRESSO, runSalesScenario, sale, type Sale } from "../scena
 
 const o = flinkStackOptions();
 
-/** A Flink runner on this file's stack (its ports follow FLINK_*, as the stack's do). */
+/** This file's stack (its ports follow FLINK_*, as the stack's do). */
+const ON_STACK: FlinkRunnerOptions = { jobEndpoint: `${o.host}:${o.jobPort}`, flinkMaster: `${o.host}:${o.restPort}` };
+
 function flinkRunner(options: FlinkRunnerOptions = {}) {
-  return flinkRunnerAt({ jobEndpoint: `${o.host}:${o.jobPort}`, flinkMaster: `${o.host}:${o.restPort}`, ...options });
+  return flinkRunnerAt({ ...ON_STACK, ...options });
 }
 let startedHere = false;
 
@@ -61,7 +63,7 @@ const KNOWN_DIFFERENCES = ["sessions_late_merge_into_fired_session"];
 
 test("every transcript Flink can run gives the panes the direct runner gives; the others are skipped with a reason", async () => {
   const transcripts = allTranscripts();
-  const onFlink = await runTranscriptsAsPipelines(transcripts, { runner: "flink" });
+  const onFlink = await runTranscriptsAsPipelines(transcripts, { runner: "flink", flink: ON_STACK });
   const onDirect = await runTranscriptsAsPipelines(transcripts, { runner: "direct" });
   const names = (status: string) => transcripts.filter((_, i) => onFlink[i].status === status).map((t) => t.name);
   const failures = onFlink.flatMap((x, i) => (x.status === "failed" ? [`${transcripts[i].name}: ${x.failure}`] : []));
@@ -153,7 +155,9 @@ test("a job that fails reports Flink's root cause in one line", async () => {
     (e: unknown) => e,
   )) as FlinkJobError;
   expect(error).toBeInstanceOf(FlinkJobError);
-  expect(error.message).toMatch(/^the Flink job beam-ts-\S+ ended FAILED: .*two is not allowed here.* \(details: http:\/\/127\.0\.0\.1:8081\/#\/job\/\w+\/exceptions\)$/);
+  expect(error.message).toMatch(
+    new RegExp(`^the Flink job beam-ts-\\S+ ended FAILED: .*two is not allowed here.* \\(details: http://127\\.0\\.0\\.1:${o.restPort}/#/job/\\w+/exceptions\\)$`),
+  );
   expect(error.message).not.toContain("\n");
 }, 120_000);
 
