@@ -21,7 +21,7 @@
  *     default trigger or a repeated afterWatermark with allowed lateness > 0 fires a LATE pane per late element;
  *     lifted, several late elements of one key and window in one bundle would be one pane).
  * What differs (docs/runners.md): `droppedDueToLateness` counts dropped accumulators (each ≥ 1 element) instead of
- * elements. Lifting is applied only with bundles of more than one element (FlinkRunnerOptions.maxBundleSize), where
+ * elements, and an early pane by processing time no longer holds elements still in an unfinished bundle. Lifting is applied only with bundles of more than one element (FlinkRunnerOptions.maxBundleSize), where
  * late data already differs from the direct runner; with bundles of one, an accumulator is one element and the
  * lift would only add work, so the pipeline is submitted as built.
  */
