@@ -1,10 +1,13 @@
 /**
  * npm run bench:flink: the same Kafka input through the product's sales pipeline on the direct runner and on Flink
- * (LOOPBACK workers, parallelism 2), in one run. Prints events/s of both on the steady state (first record to the
- * last), Flink's time before its first record separately (submission, staging, KafkaIO's start), the ratio
- * flink/direct, and the peak memory of every process (this one, each engine's process, the four Flink JVMs).
+ * (LOOPBACK workers, parallelism 2), in one run, in alternating rounds. Prints events/s of both on the steady state
+ * (first record to the last), Flink's time before its first record separately (submission, staging, KafkaIO's
+ * start), whether every run's final panes are identical, the ratio flink/direct of the best rounds, and the peak
+ * memory of every process (this one, each engine's process, the four Flink JVMs).
  *
- *   BENCH_EVENTS=1000000 npm run bench:flink        (default 1,000,000; the Flink stack must be up: npm run flink:up)
+ *   BENCH_EVENTS=1000000 BENCH_ROUNDS=3 npm run bench:flink   (the defaults; the Flink stack must be up: npm run flink:up)
+ *   BENCH_TOPIC=bench-flink-… (reuse a topic an earlier run produced, same BENCH_EVENTS),
+ *   BENCH_FLINK_BUNDLE=N (elements per bundle on Flink), BENCH_FLINK_LIFT=0 (no combiner lifting): bench/flink_case.ts
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -12,6 +15,7 @@ import { flinkStackOptions } from "../infra/flink/options";
 import { pidFile, SERVICES } from "../infra/flink/services";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 interface CaseResult {
   readonly engine: string;
@@ -20,6 +24,11 @@ interface CaseResult {
   readonly eventsPerSecond: number;
   readonly beforeFirstRecordSeconds: number;
   readonly peakRssMb: number;
+  /** From the first record until the final panes held every event. */
+  readonly allFinalSeconds: number;
+  readonly finalRows: number;
+  readonly finalEvents: number;
+  readonly resultsDigest: string;
 }
 
 function run(args: readonly string[], timeoutMs: number): string {
@@ -40,32 +49,55 @@ function peakMb(pid: number): number | undefined {
 
 function main(): void {
   const stack = flinkStackOptions();
-  const topic = `bench-flink-${Date.now()}`;
-  const t0 = Date.now();
-  run(["pipelines/produce.ts", "--topic", topic, "--count", String(EVENTS), "--rate", "0", "--seed", "5",
-    "--start-time", "2026-01-01T00:00:00Z", "--partitions", "2"], 1_800_000);
-  console.log(`bench:flink: ${EVENTS} events produced to ${topic} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const results: CaseResult[] = [];
-  for (const engine of ["direct", "flink"]) {
-    const out = run(["bench/flink_case.ts", engine, topic, String(EVENTS)], 3_600_000);
-    const line = out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
-    if (line === undefined) throw new Error(`${engine}: no result line in: ${out.slice(-400)}`);
-    const r = JSON.parse(line) as CaseResult;
-    results.push(r);
-    console.log(
-      `${engine.padEnd(6)} ${r.eventsPerSecond.toFixed(0).padStart(8)} events/s  (${r.events} events in ${r.seconds.toFixed(1)} s; ` +
-        `${r.beforeFirstRecordSeconds.toFixed(1)} s before the first record${engine === "flink" ? ": submission, staging, KafkaIO start" : ""}; ` +
-        `peak RSS ${r.peakRssMb.toFixed(0)} MB)`,
-    );
+  // BENCH_TOPIC: a topic an earlier run produced (the same BENCH_EVENTS), to compare settings on one input.
+  const topic = process.env.BENCH_TOPIC ?? `bench-flink-${Date.now()}`;
+  if (process.env.BENCH_TOPIC === undefined) {
+    const t0 = Date.now();
+    run(["pipelines/produce.ts", "--topic", topic, "--count", String(EVENTS), "--rate", "0", "--seed", "5",
+      "--start-time", "2026-01-01T00:00:00Z", "--partitions", "2"], 1_800_000);
+    console.log(`bench:flink: ${EVENTS} events produced to ${topic} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  const [direct, flink] = results;
-  console.log(`ratio flink/direct: ${(flink.eventsPerSecond / direct.eventsPerSecond).toFixed(2)}× (steady state; target ≥ 0.3×)`);
+  const byEngine: Record<string, CaseResult[]> = { direct: [], flink: [] };
+  // Alternating rounds (direct, flink, direct, flink, …): the machine is shared, its load drifts.
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const engine of ["direct", "flink"]) {
+      const out = run(["bench/flink_case.ts", engine, topic, String(EVENTS)], 3_600_000);
+      const line = out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+      if (line === undefined) throw new Error(`${engine}: no result line in: ${out.slice(-400)}`);
+      const r = JSON.parse(line) as CaseResult;
+      byEngine[engine].push(r);
+      console.log(
+        `round ${round} ${engine.padEnd(6)} ${r.eventsPerSecond.toFixed(0).padStart(8)} events/s  (${r.events} events in ${r.seconds.toFixed(1)} s; ` +
+          `${r.beforeFirstRecordSeconds.toFixed(1)} s before the first record${engine === "flink" ? ": submission, staging, KafkaIO start" : ""}; ` +
+          `peak RSS ${r.peakRssMb.toFixed(0)} MB; all final panes out ${r.allFinalSeconds.toFixed(1)} s after the first record)`,
+      );
+    }
+  }
+  const reference = byEngine.direct[0];
+  const differing = [...byEngine.direct, ...byEngine.flink].filter(
+    (r) => r.resultsDigest !== reference.resultsDigest || r.finalRows !== reference.finalRows || r.finalEvents !== EVENTS,
+  );
+  console.log(
+    differing.length === 0
+      ? `results: identical final panes in every run (${reference.finalRows} keys×windows, ${reference.finalEvents} events, digest ${reference.resultsDigest})`
+      : `results: DIFFER: direct round 1 ${reference.finalRows} keys×windows / ${reference.finalEvents} events (${reference.resultsDigest}); ` +
+          differing.map((r) => `${r.engine} ${r.finalRows} / ${r.finalEvents} (${r.resultsDigest})`).join(", "),
+  );
+  if (differing.length > 0) process.exitCode = 1;
+  const best = (rs: CaseResult[]) => Math.max(...rs.map((r) => r.eventsPerSecond));
+  const spread = (rs: CaseResult[]) => `${Math.min(...rs.map((r) => r.eventsPerSecond)).toFixed(0)}–${best(rs).toFixed(0)}`;
+  const direct = byEngine.direct;
+  const flink = byEngine.flink;
+  console.log(`best of ${ROUNDS}: direct ${best(direct).toFixed(0)} events/s (spread ${spread(direct)}), flink ${best(flink).toFixed(0)} events/s (spread ${spread(flink)})`);
+  const perRound = flink.map((f, i) => (f.eventsPerSecond / direct[i].eventsPerSecond).toFixed(2)).join(", ");
+  console.log(`ratio flink/direct: ${(best(flink) / best(direct)).toFixed(2)}× (steady state, best of ${ROUNDS} each; per round ${perRound}; target ≥ 0.3×)`);
+  const peak = (rs: CaseResult[]) => Math.max(...rs.map((r) => r.peakRssMb)).toFixed(0);
   const jvms = SERVICES.map((name) => {
     const pid = Number(fs.readFileSync(pidFile(stack, name), "utf8").trim());
     return `${name} ${peakMb(pid)?.toFixed(0) ?? "?"} MB`;
   });
-  console.log(`peak memory: bench ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, direct case ${direct.peakRssMb.toFixed(0)} MB, ` +
-    `flink case (LOOPBACK workers) ${flink.peakRssMb.toFixed(0)} MB; JVMs since they started: ${jvms.join(", ")}`);
+  console.log(`peak memory: bench ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, direct case ${peak(direct)} MB, ` +
+    `flink case (LOOPBACK workers) ${peak(flink)} MB; JVMs since they started: ${jvms.join(", ")}`);
 }
 
 main();

@@ -4,10 +4,14 @@
  * Runs the product's sales pipeline (buildPipeline: parse → fixed 60 s windows → sum/count/avg per product) on
  * TOPIC from the beginning with no-op sinks, counts the records entering the pipeline, and prints one JSON line:
  * the time from the first record to the COUNT-th (steady state), events/s, the time before the first record
- * (on Flink: job submission, staging and KafkaIO's start), peak RSS. Flink: LOOPBACK workers in this process,
- * parallelism 2, bundles of up to 1000 elements (BENCH_FLINK_BUNDLE).
+ * (on Flink: job submission, staging and KafkaIO's start), peak RSS, and the final results (the last pane of every
+ * key and window: their count, the events in them and a digest, which bench/flink.ts compares between the engines;
+ * on Flink the job is cancelled once the final panes hold all COUNT events). Flink: LOOPBACK workers in this
+ * process, parallelism 2, bundles of up to 1000 elements (BENCH_FLINK_BUNDLE), combiner lifting unless
+ * BENCH_FLINK_LIFT=0 (runners/flink/lifted_combines.ts).
  */
 import "apache-beam";
+import { createHash } from "crypto";
 import type { PCollection, Root } from "apache-beam/pvalue";
 import { parDo } from "apache-beam/transforms/pardo";
 import { AsyncPTransformClass } from "apache-beam/transforms/transform";
@@ -16,13 +20,30 @@ import { directRunner } from "../runners/direct/runner";
 import { flinkRunner, type FlinkPipelineResult } from "../runners/flink/runner";
 import { flinkStackOptions } from "../infra/flink/options";
 import { readFromKafka, type KafkaRecord } from "../transforms/kafka";
-import { buildPipeline } from "../pipelines/sales_aggregation";
+import { buildPipeline, type SalesWindowResult } from "../pipelines/sales_aggregation";
 
 const BOOTSTRAP = process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092";
 
 /** Records seen by the first step, in this process (LOOPBACK workers run here too). */
 const seen = { n: 0, first: 0, nth: 0, target: Infinity };
-requireForSerialization(__filename, { seen });
+/** The last pane of every key and window ("key start" → "sumCents/count"), in this process (LOOPBACK too). */
+const finals = new Map<string, string>();
+requireForSerialization(__filename, { seen, finals });
+
+function keepFinal(result: SalesWindowResult): void {
+  if (result.pane.isLast) finals.set(`${result.key} ${result.window.start}`, `${result.sumCents}/${result.count}`);
+}
+
+function eventsInFinals(): number {
+  let n = 0;
+  for (const v of finals.values()) n += Number(v.split("/")[1]);
+  return n;
+}
+
+function finalsDigest(): string {
+  const rows = [...finals].map(([k, v]) => `${k}=${v}`).sort();
+  return createHash("sha256").update(rows.join("\n")).digest("hex").slice(0, 16);
+}
 
 function countRecord(record: KafkaRecord): KafkaRecord {
   if (seen.n === 0) seen.first = Date.now();
@@ -46,14 +67,22 @@ async function main(): Promise<void> {
   seen.target = count;
   const noop = parDo<unknown, never>({ process: function discard(): never[] { return []; } });
   const config = { window: { kind: "fixed" as const, size: 60_000, offset: 0 }, key: "product" as const, trigger: {}, allowedLateness: 0 };
-  const sinks = { results: noop, late: noop, deadLetters: noop };
+  const results = parDo<SalesWindowResult, never>({
+    process: function keepFinalPanes(result: SalesWindowResult): never[] {
+      keepFinal(result);
+      return [];
+    },
+  });
+  const sinks = { results, late: noop, deadLetters: noop };
   const t0 = Date.now();
+  let allFinal = 0;
   if (engine === "direct") {
     const source = readFromKafka({ bootstrapServers: [BOOTSTRAP], topic, groupId: `bench-flink-direct-${Date.now()}`, from: "earliest", stopWhenIdle: 500 });
     const counted = (root: Root): PCollection<KafkaRecord> => root.apply(source).map(countRecord);
     const result = await directRunner().runAsync((root) => buildPipeline(root, config, { source: counted, sinks }));
     while (seen.nth === 0) await new Promise((r) => setTimeout(r, 5));
     await result.waitUntilFinish();
+    allFinal = Date.now();
   } else {
     const s = flinkStackOptions();
     const source = readFromKafka({
@@ -62,9 +91,14 @@ async function main(): Promise<void> {
     });
     const runner = flinkRunner({
       jobEndpoint: `${s.host}:${s.jobPort}`, flinkMaster: `${s.host}:${s.restPort}`, parallelism: 2, maxBundleSize: Number(process.env.BENCH_FLINK_BUNDLE ?? 1000),
+      liftCombines: process.env.BENCH_FLINK_LIFT !== "0",
     });
     const result = (await runner.runAsync((root) => buildPipeline(root, config, { source: new CountedSource(source), sinks }))) as unknown as FlinkPipelineResult;
     while (seen.nth === 0) await new Promise((r) => setTimeout(r, 20));
+    // KafkaIO's watermark moves to the wall clock once it has caught up: every window (event time in the past) closes.
+    const deadline = Date.now() + 300_000;
+    while (eventsInFinals() < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    allFinal = Date.now();
     await result.cancel();
   }
   const seconds = (seen.nth - seen.first) / 1000;
@@ -76,6 +110,10 @@ async function main(): Promise<void> {
       eventsPerSecond: count / seconds,
       beforeFirstRecordSeconds: (seen.first - t0) / 1000,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
+      allFinalSeconds: (allFinal - seen.first) / 1000,
+      finalRows: finals.size,
+      finalEvents: eventsInFinals(),
+      resultsDigest: finalsDigest(),
     }) + "\n",
   );
   setTimeout(() => process.exit(0), 200).unref();

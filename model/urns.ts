@@ -5,6 +5,8 @@ export const FLATTEN_URN = "beam:transform:flatten:v1";
 export const GROUP_BY_KEY_URN = "beam:transform:group_by_key:v1";
 export const COMBINE_PER_KEY_URN = "beam:transform:combine_per_key:v1";
 export const TEST_STREAM_URN = "beam:transform:teststream:v1";
+/** Beam's Reshuffle: Flink's portable translator runs it as a rebalance (round-robin to the next operator). */
+export const RESHUFFLE_URN = "beam:transform:reshuffle:v1";
 /** Our windowed combine composite: one grouped step with a results output and a late-data output. */
 export const WINDOWED_COMBINE_URN = "beam-ts:transform:windowed_combine_per_key:v1";
 

@@ -18,9 +18,12 @@ import Long from "long";
 import type { PCollection, Root } from "apache-beam/pvalue";
 import { timestampParam } from "apache-beam/transforms/pardo";
 import { rawExternalTransform } from "apache-beam/transforms/external";
-import { AsyncPTransformClass } from "apache-beam/transforms/transform";
+import { AsyncPTransformClass, withName } from "apache-beam/transforms/transform";
+import type { Pipeline } from "apache-beam/internal/pipeline";
+import type * as runnerApi from "apache-beam/proto/beam_runner_api";
 import type { KV } from "apache-beam/values";
 import type { KafkaRecord } from "../model/kafka_source_spec";
+import { RESHUFFLE_URN } from "../model/urns";
 import { kafkaReadPayload, KAFKA_READ_WITHOUT_METADATA_URN, type KafkaReadConfiguration } from "./kafka_payload";
 
 /** What KafkaIO's read without metadata outputs. */
@@ -29,16 +32,35 @@ export type KafkaIOKV = KV<Uint8Array | null, Uint8Array | null>;
 /** The partition of a record read through KafkaIO on a portable runner (unknown there). */
 const UNKNOWN_PARTITION_ID = -1;
 
-/** 63 bits of 64-bit FNV-1a over the byte arrays (each prefixed by its length), as a decimal string. */
+/**
+ * 63 bits of 64-bit FNV-1a over the byte arrays (each prefixed by its length, 4 bytes little-endian; null: 0xffffffff
+ * and no bytes), as a decimal string. Computed on two 32-bit halves (one BigInt per call, for the decimal string):
+ * it runs once per record on Flink, and a BigInt per byte cost a quarter of the worker's CPU (docs/benchmarks.md).
+ */
 export function contentId(parts: ReadonlyArray<Uint8Array | null>): string {
   // No inner closures: this runs inside a serialized DoFn (ts-closure-transform).
-  let h = 0xcbf29ce484222325n;
+  // h = hi·2³² + lo; h·prime mod 2⁶⁴ with prime = 2⁴⁰ + 0x1b3: lo·0x1b3 < 2⁴¹ and the hi sum < 2⁴² stay exact.
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
   for (const part of parts) {
     const n = part === null ? 0xffffffff : part.length;
-    const bytes = [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff, ...(part ?? [])];
-    for (const b of bytes) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+    const total = 4 + (part === null ? 0 : part.length);
+    for (let i = 0; i < total; i++) {
+      const b = i < 4 ? (n >>> (8 * i)) & 0xff : part![i - 4];
+      lo = (lo ^ b) >>> 0;
+      const low = lo * 0x1b3;
+      hi = (hi * 0x1b3 + Math.floor(low / 0x100000000) + ((lo << 8) >>> 0)) >>> 0;
+      lo = low >>> 0;
+    }
   }
-  return (h & 0x7fffffffffffffffn).toString();
+  return ((BigInt(hi & 0x7fffffff) << 32n) | BigInt(lo)).toString();
+}
+
+/** A string of ASCII characters (a number's digits) as its UTF-8 bytes, without a TextEncoder per record. */
+function asciiBytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
 }
 
 /** KafkaIO's KV and the element's timestamp → our record (see the header for partition and offset). */
@@ -46,7 +68,7 @@ export function kafkaRecordOfKV(topic: string, kv: KafkaIOKV, timestamp: number)
   return {
     topic,
     partition: UNKNOWN_PARTITION_ID,
-    offset: contentId([new TextEncoder().encode(String(timestamp)), kv.key, kv.value]),
+    offset: contentId([asciiBytes(String(timestamp)), kv.key, kv.value]),
     timestamp,
     key: kv.key === null ? null : new TextDecoder().decode(kv.key),
     value: kv.value,
@@ -66,7 +88,7 @@ export class PortableKafkaRead extends AsyncPTransformClass<Root, PCollection<Ka
   override async expandAsync(root: Root): Promise<PCollection<KafkaRecord>> {
     const kvs = await expandKafkaRead(root, kafkaReadPayload(this.configuration), this.expansionService);
     const topic = this.configuration.topics.join(",");
-    return kvs.map(
+    return kvs.apply(rebalance<KafkaIOKV>()).map(
       function toKafkaRecord(kv: KafkaIOKV, context: { timestamp: { lookup(): unknown } }): KafkaRecord {
         const ts = context.timestamp.lookup() as Long | number;
         return kafkaRecordOfKV(topic, kv, Long.fromValue(ts).toNumber());
@@ -74,6 +96,26 @@ export class PortableKafkaRead extends AsyncPTransformClass<Root, PCollection<Ka
       { timestamp: timestampParam() },
     );
   }
+}
+
+/**
+ * Beam's Reshuffle, which Flink runs as a rebalance: KafkaIO's read runs on the subtasks its splits were hashed to
+ * (measured: both partitions of a 2-partition topic on one subtask of 2 about half the time, depending on the topic
+ * name), and the TypeScript steps after it would run there too, chained to the read in one thread. Rebalanced, the
+ * records go round-robin to every subtask of the next step, whose thread is not the read's. Java moves KafkaIO's
+ * own KV<bytes, bytes> (the output keeps the input's coder); the identity map inside is only the composite's
+ * expansion (Flink replaces the composite). Watermarks pass as before (Flink broadcasts them after the records).
+ */
+function rebalance<T>(): (input: PCollection<T>, pipeline: Pipeline, proto: runnerApi.PTransform) => PCollection<T> {
+  return withName("rebalance", (input: PCollection<T>, pipeline: Pipeline, proto: runnerApi.PTransform): PCollection<T> => {
+    proto.spec = { urn: RESHUFFLE_URN, payload: new Uint8Array() };
+    const output = input.map(withName("identity", function identity(x: T): T {
+      return x;
+    }));
+    const pcollections = pipeline.getProto().components!.pcollections;
+    pcollections[output.getId()].coderId = pcollections[input.getId()].coderId;
+    return output;
+  });
 }
 
 /**

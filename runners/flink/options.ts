@@ -24,6 +24,12 @@ export interface FlinkRunnerOptions {
    */
   readonly maxBundleSize?: number;
   /**
+   * With maxBundleSize > 1: combine per key and window within each bundle in the TypeScript worker before Flink's
+   * GroupByKey, so only accumulators cross to it (runners/flink/lifted_combines.ts says where it applies and what
+   * differs: droppedDueToLateness counts dropped accumulators). Default true; ignored with bundles of one element.
+   */
+  readonly liftCombines?: boolean;
+  /**
    * Flink checkpoint interval in ms (Beam's FlinkPipelineOptions.checkpointingInterval); default: no checkpoints.
    * KafkaIO's offset commits need it (its commit step is @RequiresStableInput), and a job restarted by Flink
    * resumes from the last completed checkpoint (docs/guarantees.md).

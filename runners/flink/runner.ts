@@ -25,6 +25,8 @@ import {
 import { quietSdk } from "./quiet_sdk";
 import { deepestCause, findJob, rootCause, type JobSummary } from "./rest";
 import { awaitingLastActivity, withAwaitingParDos } from "./awaiting_pardo_operator";
+import { withLiftedCombines } from "./lifted_combines";
+import "./precombine_operator";
 import "./worker_control_errors";
 import {
   allInputWatermarksPast,
@@ -61,6 +63,8 @@ export class FlinkPipelineResult extends PipelineResult {
     readonly jobName: string,
     private readonly restUrl: string,
     private readonly release: () => void,
+    /** The combines submitted lifted (lifted_combines.ts), by unique name. */
+    readonly liftedCombines: readonly string[] = [],
   ) {
     super();
   }
@@ -264,6 +268,9 @@ export class FlinkRunner extends Runner {
     const environment = o.environment ?? "LOOPBACK";
     // Async DoFns (sinks) run in our awaiting operator: their writes complete before a bundle is acknowledged.
     let proto = withAwaitingParDos(pipeline).pipeline;
+    // Partial combines before Flink's GroupByKey (lifted_combines.ts): only with bundles of more than one element.
+    let liftedCombines: string[] = [];
+    if ((o.maxBundleSize ?? 1) > 1 && o.liftCombines !== false) ({ pipeline: proto, lifted: liftedCombines } = withLiftedCombines(proto));
     if (environment === "EXTERNAL") {
       if (o.workerPool === undefined) throw new Error("the EXTERNAL environment needs --worker-pool host:port");
       hostPort(o.workerPool, "--worker-pool");
@@ -289,7 +296,7 @@ export class FlinkRunner extends Runner {
     };
     try {
       const portable = (await new PortableRunner(portableOptions as never).runPipeline(proto)) as unknown as PortableResult;
-      return new FlinkPipelineResult(portable, jobName, `http://${flinkMaster}`, release);
+      return new FlinkPipelineResult(portable, jobName, `http://${flinkMaster}`, release, liftedCombines);
     } catch (e) {
       release();
       throw new Error(`the job server at ${jobEndpoint} did not accept the job: ${oneLine(e)}`);

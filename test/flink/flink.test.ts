@@ -9,7 +9,8 @@ import { withLock } from "../../infra/stack/lock";
 import { flinkPaths, flinkStackOptions } from "../../infra/flink/options";
 import { flinkDown, flinkStatus, flinkUp } from "../../infra/flink/services";
 import { directRunner } from "../../runners/direct/runner";
-import { flinkRunner, FlinkJobError } from "../../runners/flink/runner";
+import { flinkRunner as flinkRunnerAt, FlinkJobError } from "../../runners/flink/runner";
+import type { FlinkRunnerOptions } from "../../runners/flink/options";
 import { parseTranscriptFile } from "../../tools/transcripts/transcript_parser";
 import { runTranscriptsAsPipelines } from "../../tools/transcripts/pipeline_runner";
 import { nodeIo } from "../../tools/transcripts/cli";
@@ -26,6 +27,13 @@ import type { CapturedElement } from "../../transforms/testing";
 import { CROISSANT, ESPRESSO, runSalesScenario, sale, type Sale } from "../scenarios/support";
 
 const o = flinkStackOptions();
+
+/** This file's stack (its ports follow FLINK_*, as the stack's do). */
+const ON_STACK: FlinkRunnerOptions = { jobEndpoint: `${o.host}:${o.jobPort}`, flinkMaster: `${o.host}:${o.restPort}` };
+
+function flinkRunner(options: FlinkRunnerOptions = {}) {
+  return flinkRunnerAt({ ...ON_STACK, ...options });
+}
 let startedHere = false;
 
 beforeAll(async () => {
@@ -55,7 +63,7 @@ const KNOWN_DIFFERENCES = ["sessions_late_merge_into_fired_session"];
 
 test("every transcript Flink can run gives the panes the direct runner gives; the others are skipped with a reason", async () => {
   const transcripts = allTranscripts();
-  const onFlink = await runTranscriptsAsPipelines(transcripts, { runner: "flink" });
+  const onFlink = await runTranscriptsAsPipelines(transcripts, { runner: "flink", flink: ON_STACK });
   const onDirect = await runTranscriptsAsPipelines(transcripts, { runner: "direct" });
   const names = (status: string) => transcripts.filter((_, i) => onFlink[i].status === status).map((t) => t.name);
   const failures = onFlink.flatMap((x, i) => (x.status === "failed" ? [`${transcripts[i].name}: ${x.failure}`] : []));
@@ -72,13 +80,13 @@ test("every transcript Flink can run gives the panes the direct runner gives; th
 
 const SALES: SalesAggregationConfig = { window: { kind: "fixed", size: 60_000, offset: 0 }, key: "product", allowedLateness: 30_000, trigger: {} };
 
-async function runSales(runner: Runner) {
+async function runSales(runner: Runner, config: SalesAggregationConfig = SALES, watermarkDelay = 10_000) {
   const results = paneCapture<SalesWindowResult>("results");
   const late = paneCapture<LateSale>("late");
   const deadLetters = paneCapture<DeadLetter>("deadLetters");
   const result = await runner.run((root) =>
-    buildPipeline(root, SALES, {
-      source: salesSample({ count: 400, seed: 7, watermarkDelay: 10_000 }),
+    buildPipeline(root, config, {
+      source: salesSample({ count: 400, seed: 7, watermarkDelay }),
       sinks: { results: results.capture(), late: late.capture(), deadLetters: deadLetters.capture() },
     }),
   );
@@ -88,6 +96,7 @@ async function runSales(runner: Runner) {
     late: late.elements().length,
     deadLetters: deadLetters.elements().map((e) => e.value.reason).sort(),
     counters: await result.counters(),
+    liftedCombines: (result as { liftedCombines?: readonly string[] }).liftedCombines ?? [],
   };
 }
 
@@ -119,6 +128,19 @@ test("the sales pipeline on Flink: the same panes (plus Flink's empty twins) and
   expect(flink.counters.droppedDueToLateness).toBe(direct.late);
 }, 180_000);
 
+test("bundles of 1000: the combine is lifted (partial combines before Flink's GroupByKey) and the panes are the direct runner's", async () => {
+  // Nothing late (the watermark trails by 10 min, the sample's late records are 3 min late), lateness 0: liftable.
+  const config: SalesAggregationConfig = { ...SALES, allowedLateness: 0 };
+  const direct = await runSales(directRunner(), config, 600_000);
+  const flink = await runSales(flinkRunner({ maxBundleSize: 1000 }), config, 600_000);
+  expect(flink.liftedCombines).toHaveLength(1);
+  expect(direct.results.length).toBeGreaterThan(50);
+  expect(withoutEmptyTwins(flink.results, direct.results)).toEqual(direct.results);
+  expect(flink.deadLetters).toEqual(direct.deadLetters);
+  expect(direct.late).toBe(0);
+  expect(flink.counters.droppedDueToLateness ?? 0).toBe(0);
+}, 180_000);
+
 test("a job that fails reports Flink's root cause in one line", async () => {
   const run = flinkRunner().run((root) =>
     root
@@ -133,7 +155,9 @@ test("a job that fails reports Flink's root cause in one line", async () => {
     (e: unknown) => e,
   )) as FlinkJobError;
   expect(error).toBeInstanceOf(FlinkJobError);
-  expect(error.message).toMatch(/^the Flink job beam-ts-\S+ ended FAILED: .*two is not allowed here.* \(details: http:\/\/127\.0\.0\.1:8081\/#\/job\/\w+\/exceptions\)$/);
+  expect(error.message).toMatch(
+    new RegExp(`^the Flink job beam-ts-\\S+ ended FAILED: .*two is not allowed here.* \\(details: http://127\\.0\\.0\\.1:${o.restPort}/#/job/\\w+/exceptions\\)$`),
+  );
   expect(error.message).not.toContain("\n");
 }, 120_000);
 

@@ -59,7 +59,8 @@ test("status of a stack that is not running: every service stopped, stale pid fi
 });
 
 test("flink-conf.yaml: everything on 127.0.0.1, temporary files under the state dir, Beam parent-first", () => {
-  const o = flinkStackOptions({ stateDir: "/x/.stack/flink" });
+  // The defaults, whatever FLINK_* the shell running the tests has (a second stack on other ports).
+  const o = flinkStackOptions({ stateDir: "/x/.stack/flink" }, {});
   const conf = flinkConf(o, 6123);
   expect(conf).toContain("rest.port: 8081\n");
   expect(conf).toContain("rest.bind-address: 127.0.0.1\n");

@@ -50,6 +50,34 @@ test("a KafkaIO KV becomes our record: key as text, partition unknown, a stable 
   expect(kafkaRecordOfKV("sales", { key: null, value }, 1_700_000_000_000).offset).not.toBe(a.offset);
   expect(kafkaRecordOfKV("sales", { key: null, value: null }, 5)).toMatchObject({ key: null, value: null });
   expect(contentId([null])).not.toBe(contentId([new Uint8Array(0)]));
+  // The id is over the timestamp's decimal digits, the key and the value (as first written).
+  const key = new TextEncoder().encode("user_1");
+  expect(a.offset).toBe(contentIdReference([new TextEncoder().encode("1700000000000"), key, value]));
+});
+
+/** The content id as first written (a BigInt per byte): the fast one must give the same ids (rows written before). */
+function contentIdReference(parts: ReadonlyArray<Uint8Array | null>): string {
+  let h = 0xcbf29ce484222325n;
+  for (const part of parts) {
+    const n = part === null ? 0xffffffff : part.length;
+    const bytes = [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff, ...(part ?? [])];
+    for (const b of bytes) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return (h & 0x7fffffffffffffffn).toString();
+}
+
+test("the content id is 64-bit FNV-1a as first written, for every byte value, length and null", () => {
+  let seed = 12345;
+  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648);
+  const lengths = [0, 1, 3, 4, 5, 255, 256, 1000];
+  for (const len of lengths) {
+    for (const withNull of [false, true]) {
+      const parts = [Uint8Array.from({ length: len }, next).map((x) => x & 0xff), withNull ? null : new Uint8Array([255, 0, 128]), new Uint8Array(0)];
+      expect(contentId(parts)).toBe(contentIdReference(parts));
+    }
+  }
+  expect(contentId([null])).toBe(contentIdReference([null]));
+  expect(contentId([])).toBe(contentIdReference([]));
 });
 
 test("submission gives async DoFns the awaiting DoFn URN and leaves other ParDos alone", () => {
