@@ -167,9 +167,9 @@ async function pipeline(topic: string, count: number, withMetrics = false): Prom
     outputs: outputs.n,
     cpuMs: cpuEnd - cpuStart,
     starvedMs: source?.stats.starvedMs,
-    checkpoints: source?.stats.checkpoints,
-    checkpointCaptureMs: source?.stats.checkpointCaptureMs,
-    checkpointBytes: source?.stats.checkpointBytes,
+    checkpoints: source?.checkpointStats().written,
+    checkpointCaptureMs: source?.checkpointStats().captureMs,
+    checkpointBytes: source?.checkpointStats().bytes,
     pauses: source?.stats.pauses,
   };
 }

@@ -8,7 +8,6 @@
  * One pipeline instance per consumer group: partitions are not handed over between live instances (scale-out is
  * the Flink runner's job). Registered for KAFKA_SOURCE_URN when this module is imported.
  */
-import * as path from "path";
 import {
   createKafkaClient,
   probeBrokers,
@@ -35,7 +34,7 @@ import {
 } from "./kafka_offsets";
 import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec, timestampMode, type KafkaRecord, type KafkaSourceSpec } from "../../../model/kafka_source_spec";
 import { registerSource } from "./registry";
-import { checkpointFolder, checkpointId, pruneCheckpoints, readCheckpoint, writeCheckpoint } from "../checkpoint/checkpoint_files";
+import { KafkaCheckpoints, type TakenCheckpoint } from "./kafka_checkpoints";
 import type { SourceBatch, SourceContext, SourceObservation, SourceRecord, UnboundedSource } from "./source";
 
 /** How long open() waits for a previous run to leave the group: its session timeout (10 s) and a margin. */
@@ -132,7 +131,7 @@ interface Chunk {
 /** One commit as taken at an onDurable call: per partition its offset, metadata and handed end; maybe a checkpoint. */
 interface CapturedCommit {
   readonly partitions: readonly { readonly info: PartitionInfo; readonly metadata: CommitMetadata; readonly handedEnd: number }[];
-  readonly checkpoint: { readonly id: string; readonly json: string } | undefined;
+  readonly checkpoint: TakenCheckpoint | undefined;
 }
 
 /** Statistics, for logs and tests. */
@@ -143,12 +142,6 @@ export interface KafkaSourceStats {
   inCheckpoint: number;
   /** The id of the runner checkpoint this run restored (undefined: none). */
   restoredCheckpoint: string | undefined;
-  /** Runner checkpoints written with a commit. */
-  checkpoints: number;
-  /** Time spent capturing checkpoints, synchronously, while the runner waits (ms, all of them). */
-  checkpointCaptureMs: number;
-  /** Size of the last checkpoint written (bytes of JSON). */
-  checkpointBytes: number;
   duplicatesDropped: number;
   /** Fetches restarted on partitions that had records waiting and delivered none (after rebalances). */
   reseeks: number;
@@ -175,9 +168,6 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     skippedAsDurable: 0,
     inCheckpoint: 0,
     restoredCheckpoint: undefined,
-    checkpoints: 0,
-    checkpointCaptureMs: 0,
-    checkpointBytes: 0,
     duplicatesDropped: 0,
     futureRejected: 0,
     reseeks: 0,
@@ -229,12 +219,9 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   private commits: Promise<void> = Promise.resolve();
   private commitQueued = false;
   /** The partitions' handed ends the restored runner checkpoint reflects. */
-  private readonly checkpointEnds = new Map<number, number>();
-  /** Where this source's runner checkpoints go (undefined: none are taken). */
-  private checkpointFolder: string | undefined;
-  private checkpointSequence = 0;
-  /** The last checkpoint write failed (warned once). */
-  private checkpointFailing = false;
+  private checkpointEnds: ReadonlyMap<number, number> = new Map();
+  /** This source's runner checkpoints (undefined: none are taken). */
+  private checkpoints: KafkaCheckpoints | undefined;
   /** The final onDurable of a clean shutdown queued its commit: close() has nothing left to commit. */
   private finalCommitQueued = false;
 
@@ -255,6 +242,9 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     await this.waitForGroupToBeFree(admin);
     const startAt = new Map<number, number>();
     let floor = Number.NEGATIVE_INFINITY;
+    if (context.checkpoints !== undefined) {
+      this.checkpoints = new KafkaCheckpoints(context.checkpoints, spec.groupId, spec.topic, this.warn);
+    }
     if (spec.from === "committed") {
       for (const c of await admin.committedOffsets(spec.groupId, spec.topic)) {
         if (c.offset === null) continue;
@@ -265,13 +255,14 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         this.restored.set(c.partition, metadata);
         if (metadata.sourceWatermark > floor) floor = metadata.sourceWatermark;
       }
-      await this.restoreCheckpoint(context);
+      const resumed = await this.checkpoints?.restore(this.restored, this.committedStart.size);
+      if (resumed) {
+        this.checkpointEnds = resumed.handedEnds;
+        this.stats.restoredCheckpoint = resumed.id;
+      }
       for (const o of offsets) startAt.set(o.partition, this.committedStart.get(o.partition) ?? Number(o.low));
     } else {
       for (const o of offsets) startAt.set(o.partition, Number(spec.from === "earliest" ? o.low : o.high));
-    }
-    if (context.checkpoints !== undefined) {
-      this.checkpointFolder = checkpointFolder(context.checkpoints.dir, spec.groupId, spec.topic);
     }
     this.policy = createWatermarkPolicy({
       watermarkDelay: spec.watermarkDelayMs,
@@ -290,43 +281,6 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         this.wake?.();
       },
     });
-  }
-
-  /**
-   * Restores the runner checkpoint the last commit names (every committed partition must name the same one): the
-   * runner continues from the state it had, and the records it reflects are not handed again. Without the file
-   * (another machine, a deleted folder) the run rebuilds live windows from re-read records, and says so.
-   */
-  private async restoreCheckpoint(context: SourceContext): Promise<void> {
-    const checkpoints = context.checkpoints;
-    const named = [...this.restored.values()].map((m) => m.checkpoint);
-    if (checkpoints === undefined || named.length === 0 || named.every((c) => c === undefined)) return;
-    const id = named[0]?.id;
-    const folder = checkpointFolder(checkpoints.dir, this.spec.groupId, this.spec.topic);
-    const fallback = (why: string): void =>
-      this.warn(
-        `kafka source: not restoring the runner checkpoint of the last commit (${why}); live windows are rebuilt ` +
-          `by re-reading Kafka, which can change session windows (docs/guarantees.md §3)`,
-      );
-    if (id === undefined || named.some((c) => c?.id !== id) || this.restored.size !== this.committedStart.size) {
-      fallback("the partitions' commits name different checkpoints");
-      return;
-    }
-    const json = await readCheckpoint(folder, id);
-    if (json === undefined) {
-      fallback(`${path.join(folder, `checkpoint-${id}.json`)} is missing; keep --state-dir between runs`);
-      return;
-    }
-    const problem = checkpoints.restore(json);
-    if (problem !== undefined) {
-      fallback(`checkpoint ${id} does not fit this pipeline: ${problem}`);
-      return;
-    }
-    for (const [partition, metadata] of this.restored) {
-      if (metadata.checkpoint) this.checkpointEnds.set(partition, metadata.checkpoint.handedEnd);
-    }
-    this.stats.restoredCheckpoint = id;
-    this.warn(`kafka source: restored the runner checkpoint ${id} of the last commit: open windows continue where they were`);
   }
 
   /**
@@ -769,45 +723,16 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const changed = partitions.some(
       (p) => `${p.metadata.offset}|${p.handedEnd}|${encodeCommitMetadata(p.metadata)}` !== p.info.lastCommitted,
     );
-    const checkpoints = this.context?.checkpoints;
     // After the end of input (watermark +∞) everything is durable and there is no state worth restoring.
     const finished = this.lastWatermark === WATERMARK_DONE;
-    if (!withState || !changed || finished || checkpoints === undefined || this.checkpointFolder === undefined) {
-      return { partitions, checkpoint: undefined };
-    }
-    const startedAt = performance.now();
-    const state = checkpoints.capture();
-    this.stats.checkpointCaptureMs += performance.now() - startedAt;
-    if ("reason" in state) {
-      this.warn(`kafka source: no runner checkpoint with this commit: ${state.reason}; a restart re-reads instead`);
-      return { partitions, checkpoint: undefined };
-    }
-    return { partitions, checkpoint: { id: checkpointId(this.checkpointSequence++), json: state.json } };
+    const take = withState && changed && !finished && this.checkpoints !== undefined;
+    return { partitions, checkpoint: take ? this.checkpoints?.take() : undefined };
   }
 
   private async commit(captured: CapturedCommit): Promise<void> {
     if (this.consumer === undefined) return;
     let checkpoint = captured.checkpoint;
-    const folder = this.checkpointFolder;
-    if (checkpoint !== undefined && folder !== undefined) {
-      try {
-        await writeCheckpoint(folder, checkpoint.id, checkpoint.json);
-        this.stats.checkpoints++;
-        this.stats.checkpointBytes = checkpoint.json.length;
-        if (this.checkpointFailing) this.warn(`kafka source: runner checkpoints are written again in ${folder}`);
-        this.checkpointFailing = false;
-      } catch (error) {
-        // Said once (not at every commit) until it works again.
-        if (!this.checkpointFailing) {
-          this.warn(
-            `kafka source: cannot write a runner checkpoint in ${folder} (${String(error)}); committing without it ` +
-              `(a restart re-reads instead); make the folder writable or pass another --state-dir`,
-          );
-        }
-        this.checkpointFailing = true;
-        checkpoint = undefined;
-      }
-    }
+    if (checkpoint !== undefined && !(await this.checkpoints?.write(checkpoint))) checkpoint = undefined;
     const commits: OffsetCommit[] = [];
     const texts = new Map<PartitionInfo, string>();
     for (const { info, metadata, handedEnd } of captured.partitions) {
@@ -827,7 +752,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         info.lastCommitted = text;
         info.committedOffset = Number(text.slice(0, text.indexOf("|")));
       }
-      if (checkpoint !== undefined && folder !== undefined) await pruneCheckpoints(folder, checkpoint.id);
+      if (checkpoint !== undefined) await this.checkpoints?.committed(checkpoint);
     } catch (e) {
       this.stats.commitFailures++;
       for (const info of texts.keys()) info.lastCommitted = undefined;
@@ -849,6 +774,11 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       await this.consumer?.stop();
       await this.admin?.close();
     }
+  }
+
+  /** Runner checkpoints written with commits, the time spent taking them (ms, while the runner waited), the last size. */
+  checkpointStats(): { readonly written: number; readonly captureMs: number; readonly bytes: number } {
+    return this.checkpoints?.stats ?? { written: 0, captureMs: 0, bytes: 0 };
   }
 
   describeRecord(record: KafkaRecord): string {

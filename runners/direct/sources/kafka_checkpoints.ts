@@ -1,0 +1,107 @@
+/**
+ * The Kafka source's side of the runner checkpoints (docs/guarantees.md §3a): restoring the one the last commit
+ * names, and taking, writing and pruning them around each commit. The offsets and their metadata stay in
+ * kafka_source.ts / kafka_offsets.ts; this file only decides what happens to the runner's state.
+ */
+import * as path from "path";
+import type { RunnerCheckpoints } from "../checkpoint/runner_checkpoint";
+import { checkpointFolder, checkpointId, pruneCheckpoints, readCheckpoint, writeCheckpoint } from "../checkpoint/checkpoint_files";
+import type { CommitMetadata } from "./kafka_offsets";
+
+/** A checkpoint taken at an onDurable call, to write before the commit that names it. */
+export interface TakenCheckpoint {
+  readonly id: string;
+  readonly json: string;
+}
+
+/** What a restored checkpoint means for reading: per partition, the records below this offset are reflected. */
+export interface RestoredCheckpoint {
+  readonly id: string;
+  readonly handedEnds: ReadonlyMap<number, number>;
+}
+
+export class KafkaCheckpoints {
+  private readonly folder: string;
+  private sequence = 0;
+  /** The last write failed (said once, until a write works again). */
+  private failing = false;
+  /** Checkpoints written, the time spent capturing them (ms, while the runner waits) and the last one's size. */
+  readonly stats = { written: 0, captureMs: 0, bytes: 0 };
+
+  constructor(
+    private readonly runner: RunnerCheckpoints,
+    groupId: string,
+    topic: string,
+    private readonly warn: (line: string) => void,
+  ) {
+    this.folder = checkpointFolder(runner.dir, groupId, topic);
+  }
+
+  /**
+   * Restores the runner checkpoint the last commit names — every committed partition (`committedPartitions` of
+   * them) must name the same one — into the runner. Without the file (another machine, a deleted folder) or when
+   * it does not fit the pipeline, says why in one line and returns undefined: the run then rebuilds open windows
+   * from re-read records.
+   */
+  async restore(restored: ReadonlyMap<number, CommitMetadata>, committedPartitions: number): Promise<RestoredCheckpoint | undefined> {
+    const named = [...restored.values()].map((m) => m.checkpoint);
+    if (named.length === 0 || named.every((c) => c === undefined)) return undefined;
+    const fallback = (why: string): undefined => {
+      this.warn(
+        `kafka source: not restoring the runner checkpoint of the last commit (${why}); live windows are rebuilt ` +
+          `by re-reading Kafka, which can change session windows (docs/guarantees.md §3)`,
+      );
+      return undefined;
+    };
+    const id = named[0]?.id;
+    if (id === undefined || named.some((c) => c?.id !== id) || restored.size !== committedPartitions) {
+      return fallback("the partitions' commits name different checkpoints");
+    }
+    const json = await readCheckpoint(this.folder, id);
+    if (json === undefined) return fallback(`${path.join(this.folder, `checkpoint-${id}.json`)} is missing; keep --state-dir between runs`);
+    const problem = this.runner.restore(json);
+    if (problem !== undefined) return fallback(`checkpoint ${id} does not fit this pipeline: ${problem}`);
+    const handedEnds = new Map<number, number>();
+    for (const [partition, metadata] of restored) if (metadata.checkpoint) handedEnds.set(partition, metadata.checkpoint.handedEnd);
+    this.warn(`kafka source: restored the runner checkpoint ${id} of the last commit: open windows continue where they were`);
+    return { id, handedEnds };
+  }
+
+  /** Takes a checkpoint of the runner now; only inside onDurable (no work in flight). Undefined when it cannot. */
+  take(): TakenCheckpoint | undefined {
+    const startedAt = performance.now();
+    const state = this.runner.capture();
+    this.stats.captureMs += performance.now() - startedAt;
+    if ("reason" in state) {
+      this.warn(`kafka source: no runner checkpoint with this commit: ${state.reason}; a restart re-reads instead`);
+      return undefined;
+    }
+    return { id: checkpointId(this.sequence++), json: state.json };
+  }
+
+  /** Writes it durably; false (said once) when the folder cannot take it: the commit then goes without it. */
+  async write(checkpoint: TakenCheckpoint): Promise<boolean> {
+    try {
+      await writeCheckpoint(this.folder, checkpoint.id, checkpoint.json);
+    } catch (error) {
+      if (!this.failing) {
+        this.warn(
+          `kafka source: cannot write a runner checkpoint in ${this.folder} (${String(error)}); committing without ` +
+            `it (a restart re-reads instead); make the folder writable or pass another --state-dir`,
+        );
+      }
+      this.failing = true;
+      return false;
+    }
+    if (this.failing) this.warn(`kafka source: runner checkpoints are written again in ${this.folder}`);
+    this.failing = false;
+    this.stats.written++;
+    this.stats.bytes = checkpoint.json.length;
+    return true;
+  }
+
+  /** After the commit that names it: the older checkpoints are of no use any more. */
+  committed(checkpoint: TakenCheckpoint): Promise<void> {
+    return pruneCheckpoints(this.folder, checkpoint.id);
+  }
+}
