@@ -168,7 +168,10 @@ describe("group commit", () => {
     const rows = (from: number, to: number): ResultRow[] => Array.from({ length: to - from }, (_, i) => resultRow(windowResult(from + i, true)));
     await Promise.all([dataset.stage(rows(0, 10)), dataset.stage(rows(10, 20)), dataset.stage(rows(20, 30))]);
     const staged = fs.readFileSync(path.join(root, "_sink", "staged-00000001.jsonl"), "utf8").trim().split("\n");
-    expect(staged.map((line) => (JSON.parse(line) as { rows: unknown[] }).rows.length)).toEqual([10, 10, 10]);
+    // One line per bundle, its rows as columns under one list of field names.
+    const lines = staged.map((line) => JSON.parse(line) as { f: string[]; v: unknown[][] });
+    expect(lines.map((line) => line.v.length)).toEqual([10, 10, 10]);
+    expect(lines[0].f).toEqual(Object.keys(rows(0, 1)[0]));
     await dataset.close();
     expect(dataset.stats.committedRows).toBe(30);
     // After close every waiting bundle fails with the same one-line error.

@@ -52,8 +52,36 @@ export interface ManifestEntry {
   readonly keys: readonly string[];
 }
 
-interface StagedLine<R> {
-  readonly rows: R[];
+/**
+ * One staged bundle: its rows as columns of values under one list of field names (`f`, `v`: rows of one shape, the
+ * usual case, written without repeating every field name in every row), or as objects (`rows`).
+ */
+type StagedLine<R> = { readonly rows: R[] } | { readonly f: string[]; readonly v: unknown[][] };
+
+function stagedLine<R extends object>(rows: readonly R[]): StagedLine<R> {
+  const fields = Object.keys(rows[0]);
+  const values: unknown[][] = new Array<unknown[]>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as Record<string, unknown>;
+    const v = new Array<unknown>(fields.length);
+    let n = 0;
+    for (const k in row) {
+      if (k !== fields[n]) return { rows: [...rows] };
+      v[n++] = row[k];
+    }
+    if (n !== fields.length) return { rows: [...rows] };
+    values[i] = v;
+  }
+  return { f: fields, v: values };
+}
+
+function stagedRows<R>(line: StagedLine<R>): R[] {
+  if ("rows" in line) return line.rows;
+  return line.v.map((values) => {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < line.f.length; i++) row[line.f[i]] = values[i];
+    return row as R;
+  });
 }
 
 export interface DatasetStats {
@@ -271,7 +299,7 @@ export class ParquetDataset<R extends object> {
         continue;
       }
       const lines = await fsStep(root, file, () => readJsonLines<StagedLine<R>>(file, `the Parquet staging log ${file}`));
-      for (const line of lines) for (const row of line.rows) this.pending.push(row);
+      for (const line of lines) for (const row of stagedRows(line)) this.pending.push(row);
       last = Math.max(last, n);
     }
     this.segment = last === consumed ? consumed + 1 : last;
@@ -291,7 +319,7 @@ export class ParquetDataset<R extends object> {
       await fsStep(root, this.meta, () => syncDirectory(this.meta));
     }
     const handle = this.segmentHandle;
-    await fsStep(root, file, () => appendJsonLines(handle, bundles.map((rows) => ({ rows }))));
+    await fsStep(root, file, () => appendJsonLines(handle, bundles.map((rows) => stagedLine(rows))));
     for (const rows of bundles) {
       for (const row of rows) this.pending.push(row);
       this.stats.stagedRows += rows.length;
