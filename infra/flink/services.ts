@@ -223,7 +223,7 @@ function javaArgv(o: FlinkStackOptions, name: ServiceName, cp: Classpaths): stri
         ...common,
         "-Xmx1g",
         "-cp",
-        [cp.jobServer, cp.extensions].join(path.delimiter),
+        [cp.jobServer, cp.extensions, ...kafkaJars(cp)].join(path.delimiter),
         MAIN_CLASS[name],
         `--flink-master=${o.host}:${o.restPort}`,
         "--job-host",
@@ -246,9 +246,17 @@ function javaArgv(o: FlinkStackOptions, name: ServiceName, cp: Classpaths): stri
         MAIN_CLASS[name],
         String(o.expansionPort),
         "--defaultEnvironmentType=EMBEDDED",
+        // KafkaIO's read as Beam's primitive Read of its UnboundedSource, which Flink runs as a native source
+        // (checkpoints at any time, offsets committed when a checkpoint completes), not as the SDF read: KafkaIO
+        // 2.49's SDF keeps polling inside one bundle while records keep coming, and Beam's Flink runner never asks
+        // it to split, so no checkpoint completed until the input paused (docs/runners.md, "Checkpoints").
+        USE_DEPRECATED_READ,
       ];
   }
 }
+
+/** The expansion service's experiment that makes KafkaIO expand to the primitive Read (Flink's native source). */
+export const USE_DEPRECATED_READ = "--experiments=use_deprecated_read";
 
 const EXTENSIONS_SOURCE = path.join(FLINK_INFRA_DIR, "job-server", "src", "main", "java", "local", "beamts", "NoStagingDetectorFactory.java");
 
@@ -284,21 +292,25 @@ function clusterClasspath(cp: Classpaths): string {
     .readdirSync(jobServerDir)
     .filter((f) => f.endsWith(".jar") && !f.startsWith("flink-") && !f.startsWith("slf4j-"))
     .sort();
-  // KafkaIO (and kafka-clients) for the EMBEDDED Java harness: it resolves the classes of KafkaIO's coders
-  // (KafkaSourceDescriptor, ...) with the TaskManager's own class loader, not the job's staged jars. Only artifacts
-  // the job server's classpath lacks (by name without version), so no class comes in two versions.
+  return [cp.cluster, ...beamJars.map((f) => path.join(jobServerDir, f)), ...kafkaJars(cp)].join(path.delimiter);
+}
+
+/**
+ * KafkaIO (and kafka-clients) from the expansion service's classpath, for the JVMs that load KafkaIO's classes:
+ * the TaskManager (the EMBEDDED Java harness resolves KafkaIO's coders, KafkaSourceDescriptor …, with its own
+ * class loader; Flink's native source runs KafkaIO's reader) and the job server (it deserializes KafkaIO's
+ * UnboundedSource when it translates the read into a Flink source). Only artifacts the job server's classpath
+ * lacks (by name without version), so no class comes in two versions.
+ */
+function kafkaJars(cp: Classpaths): string[] {
   const artifact = (jar: string): string => jar.replace(/-\d[^-]*(-[^-]*)?\.jar$/, "");
-  const have = new Set(beamJars.map(artifact));
+  const have = new Set(fs.readdirSync(path.dirname(cp.jobServer)).filter((f) => f.endsWith(".jar")).map(artifact));
   const expansionDir = path.dirname(cp.expansion);
-  const kafkaJars = fs
+  return fs
     .readdirSync(expansionDir)
     .filter((f) => f.endsWith(".jar") && !have.has(artifact(f)))
-    .sort();
-  return [
-    cp.cluster,
-    ...beamJars.map((f) => path.join(jobServerDir, f)),
-    ...kafkaJars.map((f) => path.join(expansionDir, f)),
-  ].join(path.delimiter);
+    .sort()
+    .map((f) => path.join(expansionDir, f));
 }
 
 /**
