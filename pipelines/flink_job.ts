@@ -50,32 +50,31 @@ export async function runOnFlink(config: SalesConfig, io: SalesIO, log: (line: s
   const run = await submitToFlink(config, io);
   const rest = `http://${config.flink.flinkMaster}`;
   log(`flink: job ${run.result.jobName} running (submitted in ${run.submitSeconds.toFixed(1)} s); web UI ${rest}/#/job/${run.jid}/overview`);
-  let stopping = false;
+  let suspending: Promise<void> | undefined;
   const onSignal = (): void => {
-    if (stopping) return;
-    stopping = true;
-    log("flink: stopping: cancelling the Flink job");
-    void run.result.cancel();
+    if (suspending === undefined) {
+      log("flink: stopping: taking a savepoint of the Flink job (a second Ctrl-C cancels it without one)");
+      suspending = suspendJob(run, rest, config.flink.savepointDir, log);
+    } else {
+      log("flink: cancelling the Flink job without a savepoint");
+      void run.result.cancel();
+    }
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     if (config.stopWhenIdle !== null) {
       const caughtUp = config.flink.checkpointInterval === null ? undefined : () => groupAtEnd(config);
       const finishing = run.result.finishWhenIdle(config.stopWhenIdle, config.flink.savepointDir, caughtUp);
       await Promise.race([finishing, run.result.waitForFlinkEnd()]);
-      return 0;
+    } else {
+      await run.result.waitForFlinkEnd();
     }
-    await run.result.waitForFlinkEnd();
+    if (suspending !== undefined) await suspending;
     return 0;
   } catch (e) {
-    if (stopping) {
-      const c = await checkpointCounts(rest, run.jid).catch(() => undefined);
-      log(
-        c?.latestPath !== undefined
-          ? `flink: cancelled; resume with --restore-from ${c.latestPath}`
-          : "flink: cancelled (no completed checkpoint to resume from)",
-      );
+    if (suspending !== undefined) {
+      await suspending;
       return 0;
     }
     throw e;
@@ -83,6 +82,31 @@ export async function runOnFlink(config: SalesConfig, io: SalesIO, log: (line: s
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** How long a stop with a savepoint may take before the job is cancelled without one. */
+const SAVEPOINT_TIMEOUT_MS = 60_000;
+
+/**
+ * Ctrl-C / SIGTERM: stops the job with a savepoint in `savepointDir` (no drain: open windows stay open in it) and
+ * prints how to resume from it. If Flink cannot take it within a minute, the job is cancelled and the newest
+ * retained checkpoint, if any, is printed instead.
+ */
+async function suspendJob(run: FlinkRun, rest: string, savepointDir: string, log: (line: string) => void): Promise<void> {
+  try {
+    const savepoint = await run.result.stop(savepointDir, false, SAVEPOINT_TIMEOUT_MS);
+    log(`flink: stopped with a savepoint; resume with --restore-from ${savepoint}`);
+    return;
+  } catch (e) {
+    log(`flink: no savepoint (${e instanceof Error ? e.message : String(e)}); cancelling the job`);
+  }
+  await run.result.cancel().catch(() => undefined);
+  const c = await checkpointCounts(rest, run.jid).catch(() => undefined);
+  log(
+    c?.latestPath !== undefined
+      ? `flink: cancelled; resume with --restore-from ${c.latestPath}`
+      : "flink: cancelled (no completed checkpoint to resume from)",
+  );
 }
 
 /** Whether the group's committed offsets (KafkaIO commits them after checkpoints) are at the end of every partition. */

@@ -73,15 +73,22 @@ export interface CheckpointCounts {
   readonly restored: number;
   /** The newest completed checkpoint's path, if any. */
   readonly latestPath?: string;
+  /** The savepoint or checkpoint the job last restored from (at its start with --restore-from, or after a failure). */
+  readonly restoredFrom?: string;
 }
 
 export async function checkpointCounts(restUrl: string, jid: string): Promise<CheckpointCounts> {
   const c = await getJson<{
     counts: { completed: number; failed: number; restored: number };
-    latest?: { completed?: { external_path?: string } | null };
+    latest?: { completed?: { external_path?: string } | null; restored?: { external_path?: string } | null };
   }>(`${restUrl}/jobs/${jid}/checkpoints`);
   const latestPath = c.latest?.completed?.external_path;
-  return { ...c.counts, ...(latestPath !== undefined ? { latestPath } : {}) };
+  const restoredFrom = c.latest?.restored?.external_path;
+  return {
+    ...c.counts,
+    ...(latestPath !== undefined ? { latestPath } : {}),
+    ...(restoredFrom !== undefined ? { restoredFrom } : {}),
+  };
 }
 
 interface VertexSummary {
