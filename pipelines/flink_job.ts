@@ -53,7 +53,7 @@ export async function runOnFlink(config: SalesConfig, io: SalesIO, log: (line: s
   let suspending: Promise<void> | undefined;
   const onSignal = (): void => {
     if (suspending === undefined) {
-      log("flink: stopping: taking a savepoint of the Flink job (a second Ctrl-C cancels it without one)");
+      log("flink: stopping: taking a savepoint of the Flink job, then cancelling it (a second Ctrl-C cancels at once)");
       suspending = suspendJob(run, rest, config.flink.savepointDir, log);
     } else {
       log("flink: cancelling the Flink job without a savepoint");
@@ -88,14 +88,14 @@ export async function runOnFlink(config: SalesConfig, io: SalesIO, log: (line: s
 const SAVEPOINT_TIMEOUT_MS = 60_000;
 
 /**
- * Ctrl-C / SIGTERM: stops the job with a savepoint in `savepointDir` (no drain: open windows stay open in it) and
- * prints how to resume from it. If Flink cannot take it within a minute, the job is cancelled and the newest
+ * Ctrl-C / SIGTERM: takes a savepoint in `savepointDir` (open windows stay open in it), cancels the job
+ * (FlinkPipelineResult.suspend) and prints how to resume from it. If Flink cannot take it within a minute, the job is cancelled and the newest
  * retained checkpoint, if any, is printed instead.
  */
 async function suspendJob(run: FlinkRun, rest: string, savepointDir: string, log: (line: string) => void): Promise<void> {
   try {
-    const savepoint = await run.result.stop(savepointDir, false, SAVEPOINT_TIMEOUT_MS);
-    log(`flink: stopped with a savepoint; resume with --restore-from ${savepoint}`);
+    const savepoint = await run.result.suspend(savepointDir, SAVEPOINT_TIMEOUT_MS);
+    log(`flink: stopped after a savepoint; resume with --restore-from ${savepoint}`);
     return;
   } catch (e) {
     log(`flink: no savepoint (${e instanceof Error ? e.message : String(e)}); cancelling the job`);
