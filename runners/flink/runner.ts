@@ -325,8 +325,8 @@ export class FlinkRunner extends Runner {
         ? {
             checkpointingInterval: o.checkpointInterval,
             retainExternalizedCheckpointsOnCancellation: true,
-            // A bundle's outputs go downstream before the barrier, not into the operator's state to be emitted
-            // after the checkpoint (Beam's default), which lost records across a stop with a savepoint (measured).
+            // A bundle finishes before the barrier, so its outputs go downstream with the checkpoint rather than
+            // into the operator's state to be emitted after it (Beam's default); bundles are one element here.
             finishBundleBeforeCheckpointing: true,
           }
         : {}),
