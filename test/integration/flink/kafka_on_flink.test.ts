@@ -11,13 +11,14 @@
  */
 import * as fs from "fs";
 import { pidFile } from "../../../infra/flink/services";
-import { checkpointCounts, flinkJobState } from "../../../runners/flink/job_control";
+import { cancelFlinkJob, checkpointCounts, flinkJobState } from "../../../runners/flink/job_control";
 import { jobsOverview } from "../../../runners/flink/rest";
 import { dropSchema, uniqueSchema } from "../postgres_test_helpers";
 import { committedOffsets, deleteTopic, testClient, uniqueName } from "../kafka_test_helpers";
 import {
   countRows,
   deadLetterContents,
+  deadLetterCoordinates,
   ensureFlinkStack,
   stopFlinkStackIfStarted,
   flinkFlags,
@@ -84,6 +85,10 @@ test("the sales job gives the same final rows in PostgreSQL on the direct runner
 
   expect(await deadLetterContents(flink)).toEqual(await deadLetterContents(direct));
   expect((await deadLetterContents(flink)).length).toBe(malformed);
+  // Real Kafka coordinates on Flink too (KafkaReadWithPositions), the same as the direct runner's.
+  const coordinates = await deadLetterCoordinates(flink);
+  expect(coordinates.every((c) => /\/[0-2]@\d+ /.test(c))).toBe(true);
+  expect(coordinates).toEqual(await deadLetterCoordinates(direct));
   expect(await countRows(flink, "sales_late_data")).toBe(0);
   expect(await countRows(direct, "sales_late_data")).toBe(0);
 });
@@ -121,9 +126,21 @@ describe("checkpoints and savepoints: stop with a savepoint, resume, TaskManager
   let savepoint = "";
   let job2: Promise<ProcessOutput> | undefined;
   let job2Id = "";
+  // What this describe started, stopped in afterAll if a test failed half-way (a job left RUNNING on the cluster
+  // would hold slots and confuse the next run).
+  const pipelinePids: number[] = [];
+  const jobIds: string[] = [];
 
   afterAll(async () => {
+    for (const pid of pipelinePids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already ended
+      }
+    }
     await job2?.catch(() => undefined);
+    for (const jid of jobIds) await cancelFlinkJob(REST, jid).catch(() => undefined);
     await dropSchema(flinkSchema);
     await dropSchema(reference);
     await deleteTopic(topic).catch(() => undefined);
@@ -132,8 +149,10 @@ describe("checkpoints and savepoints: stop with a savepoint, resume, TaskManager
   test("SIGTERM stops the job with a savepoint, and --restore-from resumes from it", async () => {
     await produceInput(topic, phase(23, at(0)));
     let pid = 0;
-    const job1 = runScript("pipelines/main.ts", onFlink, 240_000, (p) => (pid = p));
-    const jid = await waitFor("job 1 running on Flink", 90_000, () => runningJob());
+    const before = await jobIdsOnCluster();
+    const job1 = runScript("pipelines/main.ts", onFlink, 240_000, (p) => pipelinePids.push((pid = p)));
+    const jid = await waitFor("job 1 running on Flink", 90_000, () => newRunningJob(before));
+    jobIds.push(jid);
     await waitFor("a checkpoint of job 1 covering all of phase A (committed offsets at the end)", 90_000, async () =>
       (await groupAtEnd(group, topic)) && (await checkpointCounts(REST, jid)).completed >= 1 ? true : undefined,
     );
@@ -146,9 +165,11 @@ describe("checkpoints and savepoints: stop with a savepoint, resume, TaskManager
     expect(savepoint).not.toBe("");
     expect(await flinkJobState(REST, jid)).toBe("CANCELED");
 
+    const before2 = await jobIdsOnCluster();
     job2 = runScript("pipelines/main.ts", [...onFlink, "--restore-from", savepoint, "--stop-when-idle", "5s",
-      "--restart-attempts", "5"], 300_000);
-    job2Id = await waitFor("job 2 running on Flink", 90_000, () => runningJob());
+      "--restart-attempts", "5"], 300_000, (p) => pipelinePids.push(p));
+    job2Id = await waitFor("job 2 running on Flink", 90_000, () => newRunningJob(before2));
+    jobIds.push(job2Id);
     // Flink publishes the restore in its checkpoint statistics a moment after the job runs.
     const restoredFrom = await waitFor("job 2's restore in Flink's checkpoint statistics", 30_000, async () =>
       (await checkpointCounts(REST, job2Id)).restoredFrom);
@@ -189,17 +210,20 @@ describe("checkpoints and savepoints: stop with a savepoint, resume, TaskManager
     const expected = await resultRows(reference);
     expect(expected.reduce((n, r) => n + Number(r.count), 0)).toBeGreaterThan(800);
     expect(await resultRows(flinkSchema)).toEqual(expected);
-    expect(await deadLetterContents(flinkSchema)).toEqual(await deadLetterContents(reference));
+    expect(await deadLetterCoordinates(flinkSchema)).toEqual(await deadLetterCoordinates(reference));
   });
 });
 
 const REST = `http://${STACK.host}:${STACK.restPort}`;
 
-/** The one running (or restarting) job on the test's Flink stack: this test's pipeline (tests here run one by one). */
-async function runningJob(): Promise<string | undefined> {
+async function jobIdsOnCluster(): Promise<Set<string>> {
+  return new Set((await jobsOverview(REST)).map((j) => j.jid));
+}
+
+/** The running job that was not on the cluster before (the pipeline just started; tests here run one by one). */
+async function newRunningJob(before: ReadonlySet<string>): Promise<string | undefined> {
   const jobs = await jobsOverview(REST).catch(() => []);
-  const running = jobs.filter((j) => j.state === "RUNNING" || j.state === "RESTARTING");
-  return running.length === 1 ? running[0].jid : undefined;
+  return jobs.find((j) => j.state === "RUNNING" && !before.has(j.jid))?.jid;
 }
 
 async function rowsIn(schema: string): Promise<number> {
