@@ -7,8 +7,8 @@
  *   - `--stop-when-idle D`: once no record moved for D (and, with checkpoints, KafkaIO has committed the end offset
  *     of every partition for the group), the job is drained (every window fires its final pane and is written) and
  *     cancelled; exit 0. The topic must have records: an empty topic is idle at once.
- *   - Ctrl-C / SIGTERM: the Flink job is cancelled; with checkpoints on, the last one is retained and printed, and
- *     `--restore-from <path>` resumes from it (KafkaIO's offsets and the open windows are in it).
+ *   - Ctrl-C / SIGTERM: a savepoint, then the job is cancelled (FlinkPipelineResult.suspend); its path is printed and
+ *     `--restore-from <path>` resumes from it (KafkaIO's read positions and the open windows are in it).
  *   - A failure Flink cannot restart from (after --restart-attempts): Flink's root cause in one line; exit 1.
  */
 import { flinkRunner, type FlinkPipelineResult } from "../runners/flink/runner";

@@ -140,10 +140,10 @@ export class FlinkPipelineResult extends PipelineResult {
    * asked to stop with a draining savepoint (it emits the maximum watermark), and the job is cancelled once every
    * vertex's input watermark is past the moment the job went quiet (or at the maximum), nothing moved for 3 s and
    * no sink in this process did anything for 3 s: every window that could close has fired its final pane and been written.
-   * Measured on Flink 1.15 with Beam 2.49 and LOOPBACK workers: the savepoint itself never completes (the SDF read
-   * and the grouping step do not acknowledge it) and the drain's watermark stops at KafkaIO's read; KafkaIO's own
-   * watermark, once a partition is caught up, moves to the wall clock, which closes every window whose event time
-   * is in the past. So windows ending in the future (event time ahead of the clock) are not finalised this way.
+   * With KafkaIO as Flink's native source (npm run flink:up's expansion service) the draining savepoint completes
+   * and the job finishes once every window has fired and been written. With KafkaIO's SDF read (another expansion
+   * service) it never completed on Flink 1.15 + Beam 2.49 with LOOPBACK workers, and the cancel after the watermark
+   * check is what ends the run: then windows ending in the future (event time ahead of the clock) are not finalised.
    */
   async finishWhenIdle(
     idleMs: number,
