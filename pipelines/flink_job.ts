@@ -13,6 +13,7 @@
  */
 import { flinkRunner, type FlinkPipelineResult } from "../runners/flink/runner";
 import { checkpointCounts } from "../runners/flink/job_control";
+import { holdAsyncDoFns } from "../runners/flink/awaiting_pardo_operator";
 import { createKafkaClient } from "../transforms/kafka_client";
 import type { SalesConfig } from "./options";
 import { buildPipeline, type SalesIO } from "./sales_aggregation";
@@ -57,6 +58,7 @@ export async function runOnFlink(config: SalesConfig, io: SalesIO, log: (line: s
       suspending = suspendJob(run, rest, config.flink.savepointDir, log);
     } else {
       log("flink: cancelling the Flink job without a savepoint");
+      holdAsyncDoFns();
       void run.result.cancel();
     }
   };
@@ -100,6 +102,8 @@ async function suspendJob(run: FlinkRun, rest: string, savepointDir: string, log
   } catch (e) {
     log(`flink: no savepoint (${e instanceof Error ? e.message : String(e)}); cancelling the job`);
   }
+  // Resumed from the last checkpoint, the job must not find windows written final by the cancel (see suspend).
+  holdAsyncDoFns();
   await run.result.cancel().catch(() => undefined);
   const c = await checkpointCounts(rest, run.jid).catch(() => undefined);
   log(
