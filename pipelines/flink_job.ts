@@ -7,12 +7,13 @@
  *   - `--stop-when-idle D`: once no record moved for D (and, with checkpoints, KafkaIO has committed the end offset
  *     of every partition for the group), the job is drained (every window fires its final pane and is written) and
  *     cancelled; exit 0. The topic must have records: an empty topic is idle at once.
- *   - Ctrl-C / SIGTERM: the Flink job is cancelled; with checkpoints on, the last one is retained and printed, and
- *     `--restore-from <path>` resumes from it (KafkaIO's offsets and the open windows are in it).
+ *   - Ctrl-C / SIGTERM: a savepoint, then the job is cancelled (FlinkPipelineResult.suspend); its path is printed and
+ *     `--restore-from <path>` resumes from it (KafkaIO's read positions and the open windows are in it).
  *   - A failure Flink cannot restart from (after --restart-attempts): Flink's root cause in one line; exit 1.
  */
 import { flinkRunner, type FlinkPipelineResult } from "../runners/flink/runner";
 import { checkpointCounts } from "../runners/flink/job_control";
+import { holdAsyncDoFns } from "../runners/flink/awaiting_pardo_operator";
 import { createKafkaClient } from "../transforms/kafka_client";
 import type { SalesConfig } from "./options";
 import { buildPipeline, type SalesIO } from "./sales_aggregation";
@@ -50,32 +51,32 @@ export async function runOnFlink(config: SalesConfig, io: SalesIO, log: (line: s
   const run = await submitToFlink(config, io);
   const rest = `http://${config.flink.flinkMaster}`;
   log(`flink: job ${run.result.jobName} running (submitted in ${run.submitSeconds.toFixed(1)} s); web UI ${rest}/#/job/${run.jid}/overview`);
-  let stopping = false;
+  let suspending: Promise<void> | undefined;
   const onSignal = (): void => {
-    if (stopping) return;
-    stopping = true;
-    log("flink: stopping: cancelling the Flink job");
-    void run.result.cancel();
+    if (suspending === undefined) {
+      log("flink: stopping: taking a savepoint of the Flink job, then cancelling it (a second Ctrl-C cancels at once)");
+      suspending = suspendJob(run, rest, config.flink.savepointDir, log);
+    } else {
+      log("flink: cancelling the Flink job without a savepoint");
+      holdAsyncDoFns();
+      void run.result.cancel();
+    }
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     if (config.stopWhenIdle !== null) {
       const caughtUp = config.flink.checkpointInterval === null ? undefined : () => groupAtEnd(config);
       const finishing = run.result.finishWhenIdle(config.stopWhenIdle, config.flink.savepointDir, caughtUp);
       await Promise.race([finishing, run.result.waitForFlinkEnd()]);
-      return 0;
+    } else {
+      await run.result.waitForFlinkEnd();
     }
-    await run.result.waitForFlinkEnd();
+    if (suspending !== undefined) await suspending;
     return 0;
   } catch (e) {
-    if (stopping) {
-      const c = await checkpointCounts(rest, run.jid).catch(() => undefined);
-      log(
-        c?.latestPath !== undefined
-          ? `flink: cancelled; resume with --restore-from ${c.latestPath}`
-          : "flink: cancelled (no completed checkpoint to resume from)",
-      );
+    if (suspending !== undefined) {
+      await suspending;
       return 0;
     }
     throw e;
@@ -83,6 +84,33 @@ export async function runOnFlink(config: SalesConfig, io: SalesIO, log: (line: s
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** How long a stop with a savepoint may take before the job is cancelled without one. */
+const SAVEPOINT_TIMEOUT_MS = 60_000;
+
+/**
+ * Ctrl-C / SIGTERM: takes a savepoint in `savepointDir` (open windows stay open in it), cancels the job
+ * (FlinkPipelineResult.suspend) and prints how to resume from it. If Flink cannot take it within a minute, the job is cancelled and the newest
+ * retained checkpoint, if any, is printed instead.
+ */
+async function suspendJob(run: FlinkRun, rest: string, savepointDir: string, log: (line: string) => void): Promise<void> {
+  try {
+    const savepoint = await run.result.suspend(savepointDir, SAVEPOINT_TIMEOUT_MS);
+    log(`flink: stopped after a savepoint; resume with --restore-from ${savepoint}`);
+    return;
+  } catch (e) {
+    log(`flink: no savepoint (${e instanceof Error ? e.message : String(e)}); cancelling the job`);
+  }
+  // Resumed from the last checkpoint, the job must not find windows written final by the cancel (see suspend).
+  holdAsyncDoFns();
+  await run.result.cancel().catch(() => undefined);
+  const c = await checkpointCounts(rest, run.jid).catch(() => undefined);
+  log(
+    c?.latestPath !== undefined
+      ? `flink: cancelled; resume with --restore-from ${c.latestPath}`
+      : "flink: cancelled (no completed checkpoint to resume from)",
+  );
 }
 
 /** Whether the group's committed offsets (KafkaIO commits them after checkpoints) are at the end of every partition. */

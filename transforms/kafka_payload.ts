@@ -23,6 +23,12 @@ import { ExternalConfigurationPayload } from "apache-beam/proto/external_transfo
  */
 export const KAFKA_READ_WITHOUT_METADATA_URN = "beam:transform:org.apache.beam:kafka_read_without_metadata:v1";
 
+/**
+ * Our Java transform (infra/flink/expansion-service/src: KafkaIO plus each record's partition and offset in front
+ * of its key), expanded from the same payload.
+ */
+export const KAFKA_READ_WITH_POSITIONS_URN = "beam-ts:transform:kafka_read_with_positions:v1";
+
 export const BYTE_ARRAY_DESERIALIZER = "org.apache.kafka.common.serialization.ByteArrayDeserializer";
 
 /** What KafkaIO's external read is configured with. */

@@ -9,9 +9,12 @@
  * expand against Java's KafkaIO 2.49. Event time is the record timestamp (KafkaIO's CreateTime policy): the
  * element timestamp, which becomes `KafkaRecord.timestamp`; the watermark is KafkaIO's (docs/runners.md).
  *
- * KafkaIO's read with metadata fails on Java 17 (kafka_payload.ts), so the partition and offset of a record are
- * not known here: `partition` is -1 and `offset` is a content id (63 bits of FNV-1a over timestamp, key and value,
- * as a decimal string), stable across replays, so a dead letter written twice is still one row.
+ * KafkaIO's own read with metadata fails on Java 17 (kafka_payload.ts), so the read is our Java transform
+ * KafkaReadWithPositions (infra/flink/expansion-service/src, in the expansion service of `npm run flink:up`): KafkaIO
+ * with each record's partition and offset put in front of its key. An expansion service without it (another
+ * stack) gets KafkaIO's read without metadata, where partition and offset are unknown: `partition` is -1 and
+ * `offset` a content id (63 bits of FNV-1a over timestamp, key and value, as a decimal string), stable across
+ * replays, so a dead letter written twice is still one row.
  */
 import "apache-beam";
 import Long from "long";
@@ -24,7 +27,12 @@ import type * as runnerApi from "apache-beam/proto/beam_runner_api";
 import type { KV } from "apache-beam/values";
 import type { KafkaRecord } from "../model/kafka_source_spec";
 import { RESHUFFLE_URN } from "../model/urns";
-import { kafkaReadPayload, KAFKA_READ_WITHOUT_METADATA_URN, type KafkaReadConfiguration } from "./kafka_payload";
+import {
+  kafkaReadPayload,
+  KAFKA_READ_WITH_POSITIONS_URN,
+  KAFKA_READ_WITHOUT_METADATA_URN,
+  type KafkaReadConfiguration,
+} from "./kafka_payload";
 
 /** What KafkaIO's read without metadata outputs. */
 export type KafkaIOKV = KV<Uint8Array | null, Uint8Array | null>;
@@ -75,6 +83,24 @@ export function kafkaRecordOfKV(topic: string, kv: KafkaIOKV, timestamp: number)
   };
 }
 
+/**
+ * KafkaReadWithPositions' KV (key: 4 bytes partition, 8 bytes offset, big-endian, a byte saying whether the
+ * record has a key, the key) and the element's timestamp → our record.
+ */
+export function kafkaRecordOfPositionedKV(topic: string, kv: KafkaIOKV, timestamp: number): KafkaRecord {
+  const position = kv.key;
+  if (position === null || position.length < 13) throw new Error(`a KafkaReadWithPositions key has 13 bytes or more, got ${position?.length ?? "null"}`);
+  const view = new DataView(position.buffer, position.byteOffset, position.byteLength);
+  return {
+    topic,
+    partition: view.getInt32(0, false),
+    offset: view.getBigInt64(4, false).toString(),
+    timestamp,
+    key: position[12] === 0 ? null : new TextDecoder().decode(position.subarray(13)),
+    value: kv.value,
+  };
+}
+
 /** Expands KafkaIO's read at `expansionService` (host:port) and maps its KVs to KafkaRecords. */
 export class PortableKafkaRead extends AsyncPTransformClass<Root, PCollection<KafkaRecord>> {
   constructor(
@@ -86,8 +112,28 @@ export class PortableKafkaRead extends AsyncPTransformClass<Root, PCollection<Ka
   }
 
   override async expandAsync(root: Root): Promise<PCollection<KafkaRecord>> {
-    const kvs = await expandKafkaRead(root, kafkaReadPayload(this.configuration), this.expansionService);
+    const payload = kafkaReadPayload(this.configuration);
     const topic = this.configuration.topics.join(",");
+    const positioned = await expandKafkaRead(root, KAFKA_READ_WITH_POSITIONS_URN, payload, this.expansionService).catch(
+      (e: unknown) => {
+        // Another expansion service (not `npm run flink:up`'s, or one started before it had the transform).
+        process.stderr.write(
+          `readFromKafka: ${firstLine(e)}; reading with KafkaIO's read without metadata: dead letters get ` +
+            "partition -1 and a content id as offset (npm run flink:down && npm run flink:up restarts the stack's)\n",
+        );
+        return undefined;
+      },
+    );
+    if (positioned !== undefined) {
+      return positioned.apply(rebalance<KafkaIOKV>()).map(
+        function toKafkaRecord(kv: KafkaIOKV, context: { timestamp: { lookup(): unknown } }): KafkaRecord {
+          const ts = context.timestamp.lookup() as Long | number;
+          return kafkaRecordOfPositionedKV(topic, kv, Long.fromValue(ts).toNumber());
+        },
+        { timestamp: timestampParam() },
+      );
+    }
+    const kvs = await expandKafkaRead(root, KAFKA_READ_WITHOUT_METADATA_URN, payload, this.expansionService);
     return kvs.apply(rebalance<KafkaIOKV>()).map(
       function toKafkaRecord(kv: KafkaIOKV, context: { timestamp: { lookup(): unknown } }): KafkaRecord {
         const ts = context.timestamp.lookup() as Long | number;
@@ -123,13 +169,11 @@ function rebalance<T>(): (input: PCollection<T>, pipeline: Pipeline, proto: runn
  * (~/.apache_beam/cache/artifacts) and its first copy can fail with ENOENT on a temporary file; the second finds
  * the jars already cached.
  */
-async function expandKafkaRead(root: Root, payload: Uint8Array, expansionService: string): Promise<PCollection<KafkaIOKV>> {
+async function expandKafkaRead(root: Root, urn: string, payload: Uint8Array, expansionService: string): Promise<PCollection<KafkaIOKV>> {
   let last: unknown;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      return await root.applyAsync(
-        rawExternalTransform<Root, PCollection<KafkaIOKV>>(KAFKA_READ_WITHOUT_METADATA_URN, payload, expansionService),
-      );
+      return await root.applyAsync(rawExternalTransform<Root, PCollection<KafkaIOKV>>(urn, payload, expansionService));
     } catch (e) {
       last = e;
       if ((e as { code?: string }).code !== "ENOENT") break;

@@ -150,11 +150,13 @@ export async function flinkUp(o: FlinkStackOptions, owner: Owner, log: (line: st
   if (toStart.length > 0) {
     requireTool("java", ["-version"], "a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)");
     const jobServer = ensureFlinkJars(o, "job-server", log);
+    const expansion = ensureFlinkJars(o, "expansion-service", log);
     const classpaths = {
       cluster: ensureFlinkJars(o, "cluster", log),
       jobServer,
-      expansion: ensureFlinkJars(o, "expansion-service", log),
-      extensions: ensureExtensionsJar(o, jobServer, log),
+      expansion,
+      extensions: ensureJavaJar(o, JAVA_EXTENSIONS.jobServer, jobServer, log),
+      kafkaExtensions: ensureJavaJar(o, JAVA_EXTENSIONS.expansion, expansion, log),
     };
     for (const dir of [p.confDir, p.logsDir, p.tmpDir, p.uploadDir, p.artifactsDir]) fs.mkdirSync(dir, { recursive: true });
     if (toStart.includes("jobmanager")) {
@@ -197,8 +199,10 @@ interface Classpaths {
   readonly cluster: string;
   readonly jobServer: string;
   readonly expansion: string;
-  /** Our one Java class (NoStagingDetectorFactory), compiled into a jar. */
+  /** The job server's extension (NoStagingDetectorFactory), compiled into a jar. */
   readonly extensions: string;
+  /** KafkaIO's read with partitions and offsets (KafkaReadWithPositions): expansion service and TaskManager. */
+  readonly kafkaExtensions: string;
 }
 
 function javaArgv(o: FlinkStackOptions, name: ServiceName, cp: Classpaths): string[] {
@@ -223,7 +227,7 @@ function javaArgv(o: FlinkStackOptions, name: ServiceName, cp: Classpaths): stri
         ...common,
         "-Xmx1g",
         "-cp",
-        [cp.jobServer, cp.extensions].join(path.delimiter),
+        [cp.jobServer, cp.extensions, ...kafkaJars(cp)].join(path.delimiter),
         MAIN_CLASS[name],
         `--flink-master=${o.host}:${o.restPort}`,
         "--job-host",
@@ -242,35 +246,61 @@ function javaArgv(o: FlinkStackOptions, name: ServiceName, cp: Classpaths): stri
         ...common,
         "-Xmx384m",
         "-cp",
-        cp.expansion,
+        [cp.expansion, cp.kafkaExtensions].join(path.delimiter),
         MAIN_CLASS[name],
         String(o.expansionPort),
         "--defaultEnvironmentType=EMBEDDED",
+        // KafkaIO's read as Beam's primitive Read of its UnboundedSource, which Flink runs as a native source
+        // (checkpoints at any time, offsets committed when a checkpoint completes), not as the SDF read: KafkaIO
+        // 2.49's SDF keeps polling inside one bundle while records keep coming, and Beam's Flink runner never asks
+        // it to split, so no checkpoint completed until the input paused (docs/runners.md, "Checkpoints").
+        USE_DEPRECATED_READ,
       ];
   }
 }
 
-const EXTENSIONS_SOURCE = path.join(FLINK_INFRA_DIR, "job-server", "src", "main", "java", "local", "beamts", "NoStagingDetectorFactory.java");
+/** The expansion service's experiment that makes KafkaIO expand to the primitive Read (Flink's native source). */
+export const USE_DEPRECATED_READ = "--experiments=use_deprecated_read";
+
+/** Our Java sources: one extension of the job server, one of the expansion service (and the TaskManager). */
+const JAVA_EXTENSIONS = {
+  jobServer: { dir: path.join(FLINK_INFRA_DIR, "job-server", "src", "main"), jar: "beam-ts-flink-extensions.jar" },
+  expansion: { dir: path.join(FLINK_INFRA_DIR, "expansion-service", "src", "main"), jar: "beam-ts-kafka-extensions.jar" },
+};
 
 /**
- * Compiles infra/flink/job-server/src (one class) against the job server's jars into lib/extensions/ (once, and
- * again when the source is newer than the jar).
+ * Compiles `<dir>/java` (plus `<dir>/resources`) against `classpath` into lib/extensions/<jar> (once, and again
+ * when a source is newer than the jar).
  */
-function ensureExtensionsJar(o: FlinkStackOptions, jobServerClasspath: string, log: (line: string) => void): string {
+function ensureJavaJar(
+  o: FlinkStackOptions,
+  ext: { readonly dir: string; readonly jar: string },
+  classpath: string,
+  log: (line: string) => void,
+): string {
   const dir = path.join(o.libDir, "extensions");
-  const jar = path.join(dir, "beam-ts-flink-extensions.jar");
-  if (fs.existsSync(jar) && fs.statSync(jar).mtimeMs >= fs.statSync(EXTENSIONS_SOURCE).mtimeMs) return jar;
+  const jar = path.join(dir, ext.jar);
+  const sources = listFiles(path.join(ext.dir, "java")).filter((f) => f.endsWith(".java"));
+  const resources = path.join(ext.dir, "resources");
+  const newest = Math.max(...[...sources, ...listFiles(resources)].map((f) => fs.statSync(f).mtimeMs));
+  if (fs.existsSync(jar) && fs.statSync(jar).mtimeMs >= newest) return jar;
   requireTool("javac", ["-version"], "a Java 17 JDK (javac; e.g. apt-get install openjdk-17-jdk-headless)");
-  log(`compiling ${path.relative(process.cwd(), EXTENSIONS_SOURCE)} into ${path.relative(process.cwd(), jar)}`);
-  const classes = path.join(dir, "classes");
+  log(`compiling ${path.relative(process.cwd(), ext.dir)} into ${path.relative(process.cwd(), jar)}`);
+  const classes = path.join(dir, `${ext.jar}.classes`);
   fs.rmSync(classes, { recursive: true, force: true });
-  const compile = spawnSync("javac", ["-d", classes, "-cp", jobServerClasspath, EXTENSIONS_SOURCE], { encoding: "utf8" });
+  const compile = spawnSync("javac", ["-d", classes, "-cp", classpath, ...sources], { encoding: "utf8" });
   if (compile.status !== 0) {
-    throw new StackError(`javac could not compile ${EXTENSIONS_SOURCE}: ${`${compile.stderr ?? ""}`.trim().split("\n")[0]}`);
+    throw new StackError(`javac could not compile ${ext.dir}: ${`${compile.stderr ?? ""}`.trim().split("\n")[0]}`);
   }
+  if (fs.existsSync(resources)) fs.cpSync(resources, classes, { recursive: true });
   const pack = spawnSync("jar", ["cf", jar, "-C", classes, "."], { encoding: "utf8" });
   if (pack.status !== 0) throw new StackError(`jar could not pack ${classes}: ${`${pack.stderr ?? ""}`.trim().split("\n")[0]}`);
   return jar;
+}
+
+function listFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true, encoding: "utf8" }).map((f) => path.join(dir, f)).filter((f) => fs.statSync(f).isFile());
 }
 
 /**
@@ -284,21 +314,25 @@ function clusterClasspath(cp: Classpaths): string {
     .readdirSync(jobServerDir)
     .filter((f) => f.endsWith(".jar") && !f.startsWith("flink-") && !f.startsWith("slf4j-"))
     .sort();
-  // KafkaIO (and kafka-clients) for the EMBEDDED Java harness: it resolves the classes of KafkaIO's coders
-  // (KafkaSourceDescriptor, ...) with the TaskManager's own class loader, not the job's staged jars. Only artifacts
-  // the job server's classpath lacks (by name without version), so no class comes in two versions.
+  return [cp.cluster, ...beamJars.map((f) => path.join(jobServerDir, f)), ...kafkaJars(cp), cp.kafkaExtensions].join(path.delimiter);
+}
+
+/**
+ * KafkaIO (and kafka-clients) from the expansion service's classpath, for the JVMs that load KafkaIO's classes:
+ * the TaskManager (the EMBEDDED Java harness resolves KafkaIO's coders, KafkaSourceDescriptor …, with its own
+ * class loader; Flink's native source runs KafkaIO's reader) and the job server (it deserializes KafkaIO's
+ * UnboundedSource when it translates the read into a Flink source). Only artifacts the job server's classpath
+ * lacks (by name without version), so no class comes in two versions.
+ */
+function kafkaJars(cp: Classpaths): string[] {
   const artifact = (jar: string): string => jar.replace(/-\d[^-]*(-[^-]*)?\.jar$/, "");
-  const have = new Set(beamJars.map(artifact));
+  const have = new Set(fs.readdirSync(path.dirname(cp.jobServer)).filter((f) => f.endsWith(".jar")).map(artifact));
   const expansionDir = path.dirname(cp.expansion);
-  const kafkaJars = fs
+  return fs
     .readdirSync(expansionDir)
     .filter((f) => f.endsWith(".jar") && !have.has(artifact(f)))
-    .sort();
-  return [
-    cp.cluster,
-    ...beamJars.map((f) => path.join(jobServerDir, f)),
-    ...kafkaJars.map((f) => path.join(expansionDir, f)),
-  ].join(path.delimiter);
+    .sort()
+    .map((f) => path.join(expansionDir, f));
 }
 
 /**

@@ -57,6 +57,20 @@ export function awaitingLastActivity(): number {
   return activity.lastAt;
 }
 
+/**
+ * After `holdAsyncDoFns()`, no async DoFn in this process starts another element or bundle: each returns a
+ * promise that never settles (the write never happens; the bundle never completes). Used once a savepoint is
+ * taken and the job is about to be cancelled: a cancelled source's last act is the maximum watermark (Beam's
+ * UnboundedSourceWrapper), which would fire every open window as final, and a final row is never overwritten.
+ */
+const hold = { on: false };
+
+export function holdAsyncDoFns(): void {
+  hold.on = true;
+}
+
+const NEVER: Promise<never> = new Promise<never>(() => undefined);
+
 export class AwaitingParDoOperator implements IOperator {
   private paramProvider: ParamProviderImpl | undefined;
   private context: unknown;
@@ -95,6 +109,7 @@ export class AwaitingParDoOperator implements IOperator {
   }
 
   private processNow(wvalue: WindowedValue<unknown>): ProcessResult {
+    if (hold.on) return NEVER;
     activity.lastAt = Date.now();
     const output = this.doFn.process(wvalue.value, this.context);
     if (isPromise<Iterable<unknown> | void>(output)) {
@@ -113,6 +128,7 @@ export class AwaitingParDoOperator implements IOperator {
   }
 
   async finishBundle(): Promise<void> {
+    if (hold.on) return NEVER;
     try {
       if (!this.doFn.finishBundle) return;
       const output = await this.doFn.finishBundle(this.context);

@@ -43,8 +43,9 @@ interface SavepointStatus {
 
 /**
  * Stops the job with a savepoint in `targetDirectory` (`drain`: emit the maximum watermark first, so all windows
- * close; without it the job can be resumed from the savepoint with the same windows open). Resolves with the
- * savepoint's path once Flink wrote it; the job then finishes.
+ * close). Resolves with the savepoint's path once Flink wrote it; the job then finishes. Without drain this is no
+ * pause on Beam 2.49: after the savepoint, Beam's UnboundedSourceWrapper ends by emitting the maximum watermark,
+ * so every open window fires as if the input had ended (measured; `FlinkPipelineResult.suspend` avoids it).
  */
 export async function stopWithSavepoint(
   restUrl: string,
@@ -54,16 +55,29 @@ export async function stopWithSavepoint(
   timeoutMs = 120_000,
 ): Promise<string> {
   const trigger = (await send("POST", `${restUrl}/jobs/${jid}/stop`, { drain, targetDirectory })) as { "request-id": string };
+  return savepointLocation(restUrl, jid, trigger["request-id"], timeoutMs);
+}
+
+/** Takes a savepoint in `targetDirectory` while the job keeps running; resolves with its path once written. */
+export async function triggerSavepoint(restUrl: string, jid: string, targetDirectory: string, timeoutMs = 120_000): Promise<string> {
+  const trigger = (await send("POST", `${restUrl}/jobs/${jid}/savepoints`, {
+    "target-directory": targetDirectory,
+    "cancel-job": false,
+  })) as { "request-id": string };
+  return savepointLocation(restUrl, jid, trigger["request-id"], timeoutMs);
+}
+
+async function savepointLocation(restUrl: string, jid: string, requestId: string, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const s = await getJson<SavepointStatus>(`${restUrl}/jobs/${jid}/savepoints/${trigger["request-id"]}`);
+    const s = await getJson<SavepointStatus>(`${restUrl}/jobs/${jid}/savepoints/${requestId}`);
     if (s.status.id === "COMPLETED") {
       if (s.operation?.location !== undefined) return s.operation.location;
       const cause = (s.operation?.["failure-cause"]?.["stack-trace"] ?? "no cause given").split("\n")[0];
-      throw new Error(`Flink could not stop the job ${jid} with a savepoint: ${cause}`);
+      throw new Error(`Flink could not take a savepoint of the job ${jid}: ${cause}`);
     }
     if (Date.now() > deadline) throw new Error(`the savepoint of the Flink job ${jid} did not complete in ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
@@ -73,15 +87,22 @@ export interface CheckpointCounts {
   readonly restored: number;
   /** The newest completed checkpoint's path, if any. */
   readonly latestPath?: string;
+  /** The savepoint or checkpoint the job last restored from (at its start with --restore-from, or after a failure). */
+  readonly restoredFrom?: string;
 }
 
 export async function checkpointCounts(restUrl: string, jid: string): Promise<CheckpointCounts> {
   const c = await getJson<{
     counts: { completed: number; failed: number; restored: number };
-    latest?: { completed?: { external_path?: string } | null };
+    latest?: { completed?: { external_path?: string } | null; restored?: { external_path?: string } | null };
   }>(`${restUrl}/jobs/${jid}/checkpoints`);
   const latestPath = c.latest?.completed?.external_path;
-  return { ...c.counts, ...(latestPath !== undefined ? { latestPath } : {}) };
+  const restoredFrom = c.latest?.restored?.external_path;
+  return {
+    ...c.counts,
+    ...(latestPath !== undefined ? { latestPath } : {}),
+    ...(restoredFrom !== undefined ? { restoredFrom } : {}),
+  };
 }
 
 interface VertexSummary {

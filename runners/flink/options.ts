@@ -37,7 +37,7 @@ export interface FlinkRunnerOptions {
   readonly checkpointInterval?: number;
   /**
    * Restarts Flink may make after a failure (a TaskManager lost, a failed bundle), from the last completed
-   * checkpoint, `restartDelay` ms apart (Beam's numberOfExecutionRetries / executionRetryDelay). Default: none.
+   * checkpoint, `restartDelay` ms apart (default 10 s; Beam's numberOfExecutionRetries / executionRetryDelay). Default: none.
    */
   readonly restartAttempts?: number;
   readonly restartDelay?: number;

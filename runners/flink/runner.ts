@@ -24,7 +24,7 @@ import {
 } from "./options";
 import { quietSdk } from "./quiet_sdk";
 import { deepestCause, findJob, rootCause, type JobSummary } from "./rest";
-import { awaitingLastActivity, withAwaitingParDos } from "./awaiting_pardo_operator";
+import { awaitingLastActivity, holdAsyncDoFns, withAwaitingParDos } from "./awaiting_pardo_operator";
 import { withLiftedCombines } from "./lifted_combines";
 import "./precombine_operator";
 import "./worker_control_errors";
@@ -32,6 +32,7 @@ import {
   allInputWatermarksPast,
   cancelFlinkJob,
   stopWithSavepoint,
+  triggerSavepoint,
   waitForTerminal,
   waitUntilQuiet,
 } from "./job_control";
@@ -115,16 +116,38 @@ export class FlinkPipelineResult extends PipelineResult {
   }
 
   /**
+   * Pauses the job so it can be resumed (`--restore-from`): a savepoint under `targetDirectory` while the job runs,
+   * then the async DoFns of this process (the sinks in LOOPBACK workers) are held and the job is cancelled.
+   * Resolves with the savepoint's path. Not Flink's stop-with-savepoint: on Beam 2.49 its source ends with the
+   * maximum watermark, which fires every open window as final before the job stops (measured: the window open at
+   * the savepoint was written final with half its records, and its real final pane could not overwrite it).
+   * Rows written between the savepoint and the hold are written again, identically, after the resume.
+   */
+  async suspend(targetDirectory: string, timeoutMs = 60_000): Promise<string> {
+    try {
+      const job = await this.waitForFlinkJob();
+      if (job === undefined) throw new Error(`the Flink job ${this.jobName} is not on the cluster at ${this.restUrl}`);
+      const savepoint = await triggerSavepoint(this.restUrl, job.jid, targetDirectory, timeoutMs);
+      holdAsyncDoFns();
+      await cancelFlinkJob(this.restUrl, job.jid);
+      await waitForTerminal(this.restUrl, job.jid, timeoutMs);
+      return savepoint;
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
    * The end of input, as `--stop-when-idle` on the direct runner: once no record has moved for `idleMs` and
    * `caughtUp` says the source has read everything there is (the pipeline checks Kafka: KafkaIO's committed
    * offsets at the end of every partition), Flink is
    * asked to stop with a draining savepoint (it emits the maximum watermark), and the job is cancelled once every
    * vertex's input watermark is past the moment the job went quiet (or at the maximum), nothing moved for 3 s and
    * no sink in this process did anything for 3 s: every window that could close has fired its final pane and been written.
-   * Measured on Flink 1.15 with Beam 2.49 and LOOPBACK workers: the savepoint itself never completes (the SDF read
-   * and the grouping step do not acknowledge it) and the drain's watermark stops at KafkaIO's read; KafkaIO's own
-   * watermark, once a partition is caught up, moves to the wall clock, which closes every window whose event time
-   * is in the past. So windows ending in the future (event time ahead of the clock) are not finalised this way.
+   * With KafkaIO as Flink's native source (npm run flink:up's expansion service) the draining savepoint completes
+   * and the job finishes once every window has fired and been written. With KafkaIO's SDF read (another expansion
+   * service) it never completed on Flink 1.15 + Beam 2.49 with LOOPBACK workers, and the cancel after the watermark
+   * check is what ends the run: then windows ending in the future (event time ahead of the clock) are not finalised.
    */
   async finishWhenIdle(
     idleMs: number,
@@ -137,11 +160,23 @@ export class FlinkPipelineResult extends PipelineResult {
     // Flink's record counters lag (a split read reports in bursts): idle also needs the source's own word.
     let quietSince = await waitUntilQuiet(this.restUrl, job.jid, idleMs);
     while (!(await caughtUp())) quietSince = await waitUntilQuiet(this.restUrl, job.jid, idleMs);
-    stopWithSavepoint(this.restUrl, job.jid, savepointDirectory, true, timeoutMs).catch(() => undefined);
+    // With KafkaIO as Flink's native source (the expansion service's use_deprecated_read) the draining savepoint
+    // completes: every window has fired and its panes were written (bundles finish before the barrier), and the
+    // job finishes. The watermark check below is for reads that do not acknowledge it (KafkaIO's SDF read).
+    let drained = false;
+    stopWithSavepoint(this.restUrl, job.jid, savepointDirectory, true, timeoutMs).then(
+      () => (drained = true),
+      () => undefined,
+    );
     const deadline = Date.now() + timeoutMs;
-    while (!(await allInputWatermarksPast(this.restUrl, job.jid, quietSince))) {
+    while (!drained && !(await allInputWatermarksPast(this.restUrl, job.jid, quietSince).catch(() => false))) {
       if (Date.now() > deadline) throw new Error(`the Flink job ${this.jobName} did not drain in ${timeoutMs / 1000} s`);
       await new Promise((r) => setTimeout(r, 500));
+    }
+    if (drained) {
+      await waitForTerminal(this.restUrl, job.jid, timeoutMs);
+      this.release();
+      return;
     }
     await waitUntilQuiet(this.restUrl, job.jid, 3000);
     // The final panes are written by the sinks, in this process's LOOPBACK workers: wait until they are quiet.
@@ -245,6 +280,13 @@ function isFlinkTerminal(state: string): boolean {
 
 let jobCounter = 0;
 
+/**
+ * Between two restarts after a failure: a restart finds no slots until the lost TaskManager is back (a process
+ * supervisor, or `npm run flink:up`, takes ~10–20 s here), and each attempt without slots fails at once: with 2 s,
+ * 5 attempts were used up before the TaskManager was back (measured).
+ */
+const DEFAULT_RESTART_DELAY_MS = 10_000;
+
 /** infra/flink/job-server/src: makes the job server stage no jars (Beam is on the cluster's classpath). */
 const NO_STAGING_DETECTOR_FACTORY = "local.beamts.NoStagingDetectorFactory";
 
@@ -287,10 +329,16 @@ export class FlinkRunner extends Runner {
       ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}),
       ...(o.stageClasspath ? {} : { pipelineResourcesDetectorFactoryClass: NO_STAGING_DETECTOR_FACTORY }),
       ...(o.checkpointInterval !== undefined
-        ? { checkpointingInterval: o.checkpointInterval, retainExternalizedCheckpointsOnCancellation: true }
+        ? {
+            checkpointingInterval: o.checkpointInterval,
+            retainExternalizedCheckpointsOnCancellation: true,
+            // A bundle finishes before the barrier, so its outputs go downstream with the checkpoint rather than
+            // into the operator's state to be emitted after it (Beam's default); bundles are one element here.
+            finishBundleBeforeCheckpointing: true,
+          }
         : {}),
       ...(o.restartAttempts !== undefined
-        ? { numberOfExecutionRetries: o.restartAttempts, executionRetryDelay: o.restartDelay ?? 2000 }
+        ? { numberOfExecutionRetries: o.restartAttempts, executionRetryDelay: o.restartDelay ?? DEFAULT_RESTART_DELAY_MS }
         : {}),
       ...(o.restoreFrom !== undefined ? { savepointPath: o.restoreFrom } : {}),
     };

@@ -9,7 +9,7 @@ import { Pipeline } from "apache-beam/internal/pipeline";
 import { Root, type PCollection } from "apache-beam/pvalue";
 import { impulse } from "apache-beam/transforms/internal";
 import { kafkaReadPayload } from "../../transforms/kafka_payload";
-import { contentId, kafkaRecordOfKV } from "../../transforms/kafka_portable";
+import { contentId, kafkaRecordOfKV, kafkaRecordOfPositionedKV } from "../../transforms/kafka_portable";
 import { asyncParDo } from "../../transforms/async_pardo";
 import { withAwaitingParDos } from "../../runners/flink/awaiting_pardo_operator";
 import { AWAITING_JS_DOFN_URN, PAR_DO_URN, SERIALIZED_JS_DOFN_INFO } from "../../model/urns";
@@ -78,6 +78,26 @@ test("the content id is 64-bit FNV-1a as first written, for every byte value, le
   }
   expect(contentId([null])).toBe(contentIdReference([null]));
   expect(contentId([])).toBe(contentIdReference([]));
+});
+
+test("a KafkaReadWithPositions KV becomes our record with the partition, offset and key Java put in front", () => {
+  const value = new TextEncoder().encode('{"x":1}');
+  const position = (partition: number, offset: bigint, key: string | null): Uint8Array => {
+    const keyBytes = key === null ? new Uint8Array(0) : new TextEncoder().encode(key);
+    const b = new Uint8Array(13 + keyBytes.length);
+    const view = new DataView(b.buffer);
+    view.setInt32(0, partition, false);
+    view.setBigInt64(4, offset, false);
+    b[12] = key === null ? 0 : 1;
+    b.set(keyBytes, 13);
+    return b;
+  };
+  expect(kafkaRecordOfPositionedKV("sales", { key: position(2, 9_007_199_254_740_993n, "user_1"), value }, 7)).toEqual({
+    topic: "sales", partition: 2, offset: "9007199254740993", timestamp: 7, key: "user_1", value,
+  });
+  expect(kafkaRecordOfPositionedKV("sales", { key: position(0, 0n, null), value: null }, 7)).toMatchObject({ key: null, value: null });
+  expect(kafkaRecordOfPositionedKV("sales", { key: position(1, 5n, ""), value }, 7).key).toBe("");
+  expect(() => kafkaRecordOfPositionedKV("sales", { key: null, value }, 7)).toThrow(/13 bytes/);
 });
 
 test("submission gives async DoFns the awaiting DoFn URN and leaves other ParDos alone", () => {

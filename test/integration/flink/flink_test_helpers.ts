@@ -102,7 +102,18 @@ export async function resultRows(schema: string): Promise<FinalRow[]> {
   );
 }
 
-/** Dead letters by content (reason and raw bytes; their coordinates differ by runner: docs/runners.md). */
+/**
+ * Dead letters with where they are in Kafka: `topic/partition@offset reason | raw` (KafkaReadWithPositions gives
+ * Flink the real partition and offset: docs/runners.md).
+ */
+export async function deadLetterCoordinates(schema: string): Promise<string[]> {
+  const rows = await query<{ topic: string; partition: number; offset: string; reason: string; raw: string | null }>(
+    `SELECT topic, partition, "offset"::text AS offset, reason, encode(raw, 'base64') AS raw FROM "${schema}".sales_dead_letters`,
+  );
+  return rows.map((r) => `${r.topic}/${r.partition}@${r.offset} ${r.reason} | ${r.raw ?? ""}`).sort();
+}
+
+/** Dead letters by content (reason and raw bytes). */
 export async function deadLetterContents(schema: string): Promise<string[]> {
   const rows = await query<{ reason: string; raw: string | null }>(
     `SELECT reason, encode(raw, 'base64') AS raw FROM "${schema}".sales_dead_letters`,
