@@ -5,6 +5,8 @@
  * stack starts it, marked as started by a test run. Each test run holds a lease, and global_teardown stops what a
  * test run started when the last lease holder leaves.
  */
+import * as os from "os";
+import * as path from "path";
 import { addLease } from "../../infra/stack/leases";
 import { brokerUp } from "../../infra/stack/kafka_broker";
 import { withLock } from "../../infra/stack/lock";
@@ -12,6 +14,9 @@ import { stackOptions, stackPaths } from "../../infra/stack/options";
 import { postgresUp } from "../../infra/stack/postgres_server";
 
 export default async function globalSetup(): Promise<void> {
+  // Jobs the tests run (in process or as children, which inherit this) keep their runner checkpoints in a temp
+  // folder, not in the checkout's output/state (each test has its own consumer group, so its own subfolder).
+  process.env.SALES_STATE_DIR ??= path.join(os.tmpdir(), "sales-test-state");
   const o = stackOptions();
   const r = await withLock(stackPaths(o).lockFile, async () => {
     const up = await brokerUp(o, "auto", (line) => process.stdout.write(`\n[stack] ${line}`));
