@@ -674,7 +674,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   onDurable(durableBefore: Millis, final = false): Promise<void> {
     for (const info of this.partitions.values()) info.offsets.markDurable(durableBefore);
     const now = this.now();
-    if ((final || now - this.lastCommitAt >= this.spec.commitIntervalMs) && !this.commitQueued) {
+    // The last call of a clean stop always commits (after any commit still queued), with a checkpoint.
+    if (final || (now - this.lastCommitAt >= this.spec.commitIntervalMs && !this.commitQueued)) {
       this.lastCommitAt = now;
       this.commitQueued = true;
       if (final) this.finalCommitQueued = true;
