@@ -1,13 +1,14 @@
 /**
  * One engine of bench/flink.ts, in its own process (its peak RSS is its own):
- *   node -r ./tools/register.js bench/flink_case.ts direct|flink TOPIC COUNT
+ *   node -r ./tools/register.js bench/flink_case.ts direct|flink|flink-processes TOPIC COUNT
  * Runs the product's sales pipeline (buildPipeline: parse → fixed 60 s windows → sum/count/avg per product) on
  * TOPIC from the beginning with no-op sinks, counts the records entering the pipeline, and prints one JSON line:
  * the time from the first record to the COUNT-th (steady state), events/s, the time before the first record
  * (on Flink: job submission, staging and KafkaIO's start), peak RSS, and the final results (the last pane of every
  * key and window: their count, the events in them and a digest, which bench/flink.ts compares between the engines;
  * on Flink the job is cancelled once the final panes hold all COUNT events). Flink: LOOPBACK workers in this
- * process, parallelism 2, bundles of up to 1000 elements (BENCH_FLINK_BUNDLE), combiner lifting unless
+ * process (flink) or one worker process per SDK worker (flink-processes: environment PROCESSES; the worker
+ * processes relay their record counts and final panes to this process over their IPC channel), parallelism 2, bundles of up to 1000 elements (BENCH_FLINK_BUNDLE), combiner lifting unless
  * BENCH_FLINK_LIFT=0 (runners/flink/lifted_combines.ts).
  */
 import "apache-beam";
