@@ -23,6 +23,9 @@ async function main(): Promise<void> {
   for (const m of modules) require(m);
   if (process.env.BEAM_TS_VERBOSE_SDK === undefined) quietSdk();
   process.once("disconnect", () => process.exit(0));
+  // Belt and braces: a pool process killed with SIGKILL leaves this one with another parent.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && process.exit(0), 1000).unref();
   process.once("SIGTERM", () => process.exit(0));
   const worker = new Worker(id, { controlUrl }, {});
   await worker.wait();

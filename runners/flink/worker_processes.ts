@@ -46,8 +46,8 @@ export class WorkerProcessPool {
     return [...this.children.values()].map((c) => c.pid).filter((p): p is number => p !== undefined);
   }
 
-  /** Listens on host (port chosen by the system); resolves with host:port for the EXTERNAL environment. */
-  async start(host = "127.0.0.1"): Promise<string> {
+  /** Listens on host:port (0: chosen by the system); resolves with host:port for the EXTERNAL environment. */
+  async start(host = "127.0.0.1", port = 0): Promise<string> {
     const server = new grpc.Server();
     const service: IBeamFnExternalWorkerPool = {
       startWorker: (call: grpc.ServerUnaryCall<StartWorkerRequest, StartWorkerResponse>, callback: grpc.sendUnaryData<StartWorkerResponse>) => {
@@ -60,11 +60,11 @@ export class WorkerProcessPool {
       },
     };
     server.addService(beamFnExternalWorkerPoolDefinition, service);
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host}:0`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    const bound = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
     this.server = server;
-    return `${host}:${port}`;
+    return `${host}:${bound}`;
   }
 
   /** Stops every worker process and the service. */

@@ -253,6 +253,27 @@ test("EXTERNAL workers: the TypeScript steps run in a worker pool process (npm r
   }
 }, 120_000);
 
+test("PROCESSES workers: with parallelism 2 the TypeScript steps run in 2 worker processes (not this one), with the direct runner's sums", async () => {
+  const { groupByKey } = require("apache-beam/transforms/internal") as typeof import("apache-beam/transforms/internal");
+  const { reportSum } = require("./worker_process_probe") as typeof import("./worker_process_probe");
+  type Probe = import("./worker_process_probe").ProbeMessage;
+  const values = Array.from({ length: 40 }, (_, i) => ({ key: `k${i % 8}`, value: i }));
+  const expected = new Map<string, number>();
+  for (const { key, value } of values) expected.set(key, (expected.get(key) ?? 0) + value);
+  const messages: Probe[] = [];
+  await flinkRunner({ environment: "PROCESSES", parallelism: 2, onWorkerMessage: (m) => messages.push(m as Probe) }).run((r) => {
+    r.apply(testStream<{ key: string; value: number }>().addElements(...values.map((v) => ({ value: v, timestamp: 0 }))).advanceWatermarkToInfinity())
+      .apply(groupByKey())
+      .map(reportSum);
+  });
+  const until = Date.now() + 10_000;
+  while (messages.length < expected.size && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  expect(new Map(messages.map((m) => [m.key, m.sum]))).toEqual(expected);
+  const pids = new Set(messages.map((m) => m.pid));
+  expect(pids.has(process.pid)).toBe(false);
+  expect(pids.size).toBe(2);
+}, 120_000);
+
 test("a job the job server cannot translate reports the job server's error in one line", async () => {
   const runnerApi = require("apache-beam/proto/beam_runner_api") as typeof import("apache-beam/proto/beam_runner_api");
   const { withName } = require("apache-beam/transforms/transform") as typeof import("apache-beam/transforms/transform");
