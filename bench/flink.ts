@@ -8,7 +8,8 @@
  * the peak memory of every process (this one, each engine's process, the worker processes, the four Flink JVMs).
  *
  *   BENCH_EVENTS=1000000 BENCH_ROUNDS=3 npm run bench:flink   (the defaults; the Flink stack must be up: npm run flink:up)
- *   BENCH_ENGINES=direct,flink,flink-processes (the default; direct first),
+ *   BENCH_ENGINES=direct,flink,flink-processes (the default; direct first), BENCH_FLINK_WORKERS=N (worker processes
+ *   of flink-processes, default 2 = the parallelism),
  *   BENCH_TOPIC=bench-flink-… (reuse a topic an earlier run produced, same BENCH_EVENTS),
  *   BENCH_FLINK_BUNDLE=N (elements per bundle on Flink), BENCH_FLINK_LIFT=0 (no combiner lifting): bench/flink_case.ts
  */
@@ -38,6 +39,7 @@ interface CaseResult {
   readonly resultsDigest: string;
   readonly workerProcesses: number;
   readonly workerPeakRssMb: readonly number[];
+  readonly workerCpuSeconds: readonly number[];
 }
 
 function run(args: readonly string[], timeoutMs: number): string {
@@ -75,7 +77,7 @@ function main(): void {
       if (line === undefined) throw new Error(`${engine}: no result line in: ${out.slice(-400)}`);
       const r = JSON.parse(line) as CaseResult;
       byEngine[engine].push(r);
-      const workers = r.workerProcesses > 0 ? `; ${r.workerProcesses} worker processes, peak RSS ${r.workerPeakRssMb.join(" + ")} MB` : "";
+      const workers = r.workerProcesses > 0 ? `; ${r.workerProcesses} worker processes, peak RSS ${r.workerPeakRssMb.join(" + ")} MB, CPU ${r.workerCpuSeconds.join(" + ")} s` : "";
       console.log(
         `round ${round} ${engine.padEnd(15)} ${r.eventsPerSecond.toFixed(0).padStart(8)} events/s  (${r.events} events in ${r.seconds.toFixed(1)} s; ` +
           `${r.beforeFirstRecordSeconds.toFixed(1)} s before the first record${engine !== "direct" ? ": submission, staging, KafkaIO start" : ""}; ` +

@@ -46,6 +46,7 @@ function relayLater(): void {
 function relayNow(): void {
   const message: CaseWorkerMessage = {
     n: seen.n, first: seen.first, last: relay.last, finals: relay.finals, peakRssMb: process.resourceUsage().maxRSS / 1024,
+    cpuSeconds: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
   };
   relay.finals = [];
   process.send?.(message);
@@ -58,6 +59,8 @@ interface CaseWorkerMessage {
   readonly last: number;
   readonly finals: readonly [string, string][];
   readonly peakRssMb: number;
+  /** CPU time of the worker process so far (user + system): how evenly the subtasks' work landed. */
+  readonly cpuSeconds: number;
 }
 
 function keepFinal(result: SalesWindowResult): void {
@@ -154,7 +157,9 @@ async function main(): Promise<void> {
     const runner = flinkRunner({
       jobEndpoint: `${s.host}:${s.jobPort}`, flinkMaster: `${s.host}:${s.restPort}`, parallelism: 2, maxBundleSize: Number(process.env.BENCH_FLINK_BUNDLE ?? 1000),
       liftCombines: process.env.BENCH_FLINK_LIFT !== "0",
-      ...(engine === "flink-processes" ? { environment: "PROCESSES" as const, onWorkerMessage } : {}),
+      ...(engine === "flink-processes"
+        ? { environment: "PROCESSES" as const, onWorkerMessage, sdkWorkers: Number(process.env.BENCH_FLINK_WORKERS ?? 2) }
+        : {}),
     });
     const result = (await runner.runAsync((root) => buildPipeline(root, config, { source: new CountedSource(source), sinks }))) as unknown as FlinkPipelineResult;
     while (seen.nth === 0) await new Promise((r) => setTimeout(r, 20));
@@ -179,6 +184,7 @@ async function main(): Promise<void> {
       resultsDigest: finalsDigest(),
       workerProcesses: workers.size,
       workerPeakRssMb: [...workers.values()].map((w) => Math.round(w.peakRssMb)),
+      workerCpuSeconds: [...workers.values()].map((w) => Number(w.cpuSeconds.toFixed(1))),
     }) + "\n",
   );
   setTimeout(() => process.exit(0), 200).unref();

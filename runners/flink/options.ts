@@ -17,6 +17,11 @@ export interface FlinkRunnerOptions {
    * subtask's TypeScript steps get a process (a core) of their own, where LOOPBACK runs them all in this one.
    */
   readonly environment?: WorkerEnvironment;
+  /**
+   * PROCESSES and EXTERNAL: SDK workers per TaskManager (Beam's sdkWorkerParallelism; default: the parallelism).
+   * Flink hands each executable stage's subtasks to them round robin, in the order the subtasks open.
+   */
+  readonly sdkWorkers?: number;
   /** PROCESSES: what the worker processes send (process.send), e.g. a benchmark's counts from its DoFns. */
   readonly onWorkerMessage?: (message: unknown, workerId: string) => void;
   /** host:port of the external worker pool (EXTERNAL only). */

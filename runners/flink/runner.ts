@@ -297,7 +297,7 @@ export class FlinkRunner extends Runner {
       ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}),
       // One SDK worker (environment) per parallel subtask slot, not one per TaskManager: a process each
       // (PROCESSES, or an EXTERNAL pool started with `flink:workers --processes`).
-      ...(environment !== "LOOPBACK" ? { sdkWorkerParallelism: o.parallelism ?? 1 } : {}),
+      ...(environment !== "LOOPBACK" ? { sdkWorkerParallelism: o.sdkWorkers ?? o.parallelism ?? 1 } : {}),
       ...(o.stageClasspath ? {} : { pipelineResourcesDetectorFactoryClass: NO_STAGING_DETECTOR_FACTORY }),
       ...(o.checkpointInterval !== undefined
         ? { checkpointingInterval: o.checkpointInterval, retainExternalizedCheckpointsOnCancellation: true }
