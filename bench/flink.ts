@@ -9,7 +9,7 @@
  *
  *   BENCH_EVENTS=1000000 BENCH_ROUNDS=3 npm run bench:flink   (the defaults; the Flink stack must be up: npm run flink:up)
  *   BENCH_ENGINES=direct,flink,flink-processes (the default; direct first), BENCH_FLINK_WORKERS=N (worker processes
- *   of flink-processes, default 2 = the parallelism),
+ *   of flink-processes, default 2), BENCH_FLINK_PARALLELISM=N (default 2),
  *   BENCH_TOPIC=bench-flink-… (reuse a topic an earlier run produced, same BENCH_EVENTS),
  *   BENCH_FLINK_BUNDLE=N (elements per bundle on Flink), BENCH_FLINK_LIFT=0 (no combiner lifting): bench/flink_case.ts
  */

@@ -155,7 +155,7 @@ async function main(): Promise<void> {
       expansionService: `${s.host}:${s.expansionPort}`,
     });
     const runner = flinkRunner({
-      jobEndpoint: `${s.host}:${s.jobPort}`, flinkMaster: `${s.host}:${s.restPort}`, parallelism: 2, maxBundleSize: Number(process.env.BENCH_FLINK_BUNDLE ?? 1000),
+      jobEndpoint: `${s.host}:${s.jobPort}`, flinkMaster: `${s.host}:${s.restPort}`, parallelism: Number(process.env.BENCH_FLINK_PARALLELISM ?? 2), maxBundleSize: Number(process.env.BENCH_FLINK_BUNDLE ?? 1000),
       liftCombines: process.env.BENCH_FLINK_LIFT !== "0",
       ...(engine === "flink-processes"
         ? { environment: "PROCESSES" as const, onWorkerMessage, sdkWorkers: Number(process.env.BENCH_FLINK_WORKERS ?? 2) }
