@@ -1,11 +1,15 @@
 /**
  * npm run bench:flink: the same Kafka input through the product's sales pipeline on the direct runner and on Flink
- * (LOOPBACK workers, parallelism 2), in one run, in alternating rounds. Prints events/s of both on the steady state
+ * (parallelism 2) with LOOPBACK workers (every subtask's TypeScript steps in the case's one process) and with worker
+ * processes (environment PROCESSES: one Node process per SDK worker, counts relayed from them), in one run, in
+ * alternating rounds. Prints events/s of both on the steady state
  * (first record to the last), Flink's time before its first record separately (submission, staging, KafkaIO's
- * start), whether every run's final panes are identical, the ratio flink/direct of the best rounds, and the peak
- * memory of every process (this one, each engine's process, the four Flink JVMs).
+ * start), whether every run's final panes are identical, the ratio to direct of each Flink mode's best round, and
+ * the peak memory of every process (this one, each engine's process, the worker processes, the four Flink JVMs).
  *
  *   BENCH_EVENTS=1000000 BENCH_ROUNDS=3 npm run bench:flink   (the defaults; the Flink stack must be up: npm run flink:up)
+ *   BENCH_ENGINES=direct,flink,flink-processes (the default; direct first), BENCH_FLINK_WORKERS=N (worker processes
+ *   of flink-processes, default 2), BENCH_FLINK_PARALLELISM=N (default 2),
  *   BENCH_TOPIC=bench-flink-… (reuse a topic an earlier run produced, same BENCH_EVENTS),
  *   BENCH_FLINK_BUNDLE=N (elements per bundle on Flink), BENCH_FLINK_LIFT=0 (no combiner lifting): bench/flink_case.ts
  */
@@ -16,6 +20,10 @@ import { pidFile, SERVICES } from "../infra/flink/services";
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ENGINES = (process.env.BENCH_ENGINES ?? "direct,flink,flink-processes").split(",");
+if (ENGINES[0] !== "direct" || !ENGINES.every((e) => ["direct", "flink", "flink-processes"].includes(e))) {
+  throw new Error(`BENCH_ENGINES must start with direct and name only direct, flink, flink-processes; got "${ENGINES.join(",")}"`);
+}
 
 interface CaseResult {
   readonly engine: string;
@@ -29,6 +37,9 @@ interface CaseResult {
   readonly finalRows: number;
   readonly finalEvents: number;
   readonly resultsDigest: string;
+  readonly workerProcesses: number;
+  readonly workerPeakRssMb: readonly number[];
+  readonly workerCpuSeconds: readonly number[];
 }
 
 function run(args: readonly string[], timeoutMs: number): string {
@@ -57,24 +68,25 @@ function main(): void {
       "--start-time", "2026-01-01T00:00:00Z", "--partitions", "2"], 1_800_000);
     console.log(`bench:flink: ${EVENTS} events produced to ${topic} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  const byEngine: Record<string, CaseResult[]> = { direct: [], flink: [] };
-  // Alternating rounds (direct, flink, direct, flink, …): the machine is shared, its load drifts.
+  const byEngine: Record<string, CaseResult[]> = Object.fromEntries(ENGINES.map((e) => [e, []]));
+  // Alternating rounds (direct, flink, flink-processes, direct, …): the machine is shared, its load drifts.
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const engine of ["direct", "flink"]) {
+    for (const engine of ENGINES) {
       const out = run(["bench/flink_case.ts", engine, topic, String(EVENTS)], 3_600_000);
       const line = out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
       if (line === undefined) throw new Error(`${engine}: no result line in: ${out.slice(-400)}`);
       const r = JSON.parse(line) as CaseResult;
       byEngine[engine].push(r);
+      const workers = r.workerProcesses > 0 ? `; ${r.workerProcesses} worker processes, peak RSS ${r.workerPeakRssMb.join(" + ")} MB, CPU ${r.workerCpuSeconds.join(" + ")} s` : "";
       console.log(
-        `round ${round} ${engine.padEnd(6)} ${r.eventsPerSecond.toFixed(0).padStart(8)} events/s  (${r.events} events in ${r.seconds.toFixed(1)} s; ` +
-          `${r.beforeFirstRecordSeconds.toFixed(1)} s before the first record${engine === "flink" ? ": submission, staging, KafkaIO start" : ""}; ` +
-          `peak RSS ${r.peakRssMb.toFixed(0)} MB; all final panes out ${r.allFinalSeconds.toFixed(1)} s after the first record)`,
+        `round ${round} ${engine.padEnd(15)} ${r.eventsPerSecond.toFixed(0).padStart(8)} events/s  (${r.events} events in ${r.seconds.toFixed(1)} s; ` +
+          `${r.beforeFirstRecordSeconds.toFixed(1)} s before the first record${engine !== "direct" ? ": submission, staging, KafkaIO start" : ""}; ` +
+          `peak RSS ${r.peakRssMb.toFixed(0)} MB${workers}; all final panes out ${r.allFinalSeconds.toFixed(1)} s after the first record)`,
       );
     }
   }
   const reference = byEngine.direct[0];
-  const differing = [...byEngine.direct, ...byEngine.flink].filter(
+  const differing = Object.values(byEngine).flat().filter(
     (r) => r.resultsDigest !== reference.resultsDigest || r.finalRows !== reference.finalRows || r.finalEvents !== EVENTS,
   );
   console.log(
@@ -87,17 +99,28 @@ function main(): void {
   const best = (rs: CaseResult[]) => Math.max(...rs.map((r) => r.eventsPerSecond));
   const spread = (rs: CaseResult[]) => `${Math.min(...rs.map((r) => r.eventsPerSecond)).toFixed(0)}–${best(rs).toFixed(0)}`;
   const direct = byEngine.direct;
-  const flink = byEngine.flink;
-  console.log(`best of ${ROUNDS}: direct ${best(direct).toFixed(0)} events/s (spread ${spread(direct)}), flink ${best(flink).toFixed(0)} events/s (spread ${spread(flink)})`);
-  const perRound = flink.map((f, i) => (f.eventsPerSecond / direct[i].eventsPerSecond).toFixed(2)).join(", ");
-  console.log(`ratio flink/direct: ${(best(flink) / best(direct)).toFixed(2)}× (steady state, best of ${ROUNDS} each; per round ${perRound}; target ≥ 0.3×)`);
+  console.log(`best of ${ROUNDS}: ` + ENGINES.map((e) => `${e} ${best(byEngine[e]).toFixed(0)} events/s (spread ${spread(byEngine[e])})`).join(", "));
+  for (const engine of ENGINES.filter((e) => e !== "direct")) {
+    const rs = byEngine[engine];
+    const perRound = rs.map((f, i) => (f.eventsPerSecond / direct[i].eventsPerSecond).toFixed(2)).join(", ");
+    const label = engine === "flink" ? "flink/direct" : `${engine}/direct`;
+    console.log(`ratio ${label}: ${(best(rs) / best(direct)).toFixed(2)}× (steady state, best of ${ROUNDS} each; per round ${perRound}; target ≥ 0.3×)`);
+  }
+  if (byEngine.flink !== undefined && byEngine["flink-processes"] !== undefined) {
+    const p = byEngine["flink-processes"];
+    const perRound = p.map((r, i) => (r.eventsPerSecond / byEngine.flink[i].eventsPerSecond).toFixed(2)).join(", ");
+    console.log(`ratio flink-processes/flink (LOOPBACK): ${(best(p) / best(byEngine.flink)).toFixed(2)}× (best of ${ROUNDS}; per round ${perRound})`);
+  }
   const peak = (rs: CaseResult[]) => Math.max(...rs.map((r) => r.peakRssMb)).toFixed(0);
   const jvms = SERVICES.map((name) => {
     const pid = Number(fs.readFileSync(pidFile(stack, name), "utf8").trim());
     return `${name} ${peakMb(pid)?.toFixed(0) ?? "?"} MB`;
   });
-  console.log(`peak memory: bench ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, direct case ${peak(direct)} MB, ` +
-    `flink case (LOOPBACK workers) ${peak(flink)} MB; JVMs since they started: ${jvms.join(", ")}`);
+  const cases = ENGINES.map((e) => {
+    const workers = byEngine[e].flatMap((r) => r.workerPeakRssMb);
+    return `${e} case ${peak(byEngine[e])} MB${workers.length > 0 ? ` (+ its worker processes, each at most ${Math.max(...workers)} MB)` : ""}`;
+  });
+  console.log(`peak memory: bench ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB, ${cases.join(", ")}; JVMs since they started: ${jvms.join(", ")}`);
 }
 
 main();

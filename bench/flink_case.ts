@@ -1,13 +1,14 @@
 /**
  * One engine of bench/flink.ts, in its own process (its peak RSS is its own):
- *   node -r ./tools/register.js bench/flink_case.ts direct|flink TOPIC COUNT
+ *   node -r ./tools/register.js bench/flink_case.ts direct|flink|flink-processes TOPIC COUNT
  * Runs the product's sales pipeline (buildPipeline: parse → fixed 60 s windows → sum/count/avg per product) on
  * TOPIC from the beginning with no-op sinks, counts the records entering the pipeline, and prints one JSON line:
  * the time from the first record to the COUNT-th (steady state), events/s, the time before the first record
  * (on Flink: job submission, staging and KafkaIO's start), peak RSS, and the final results (the last pane of every
  * key and window: their count, the events in them and a digest, which bench/flink.ts compares between the engines;
  * on Flink the job is cancelled once the final panes hold all COUNT events). Flink: LOOPBACK workers in this
- * process, parallelism 2, bundles of up to 1000 elements (BENCH_FLINK_BUNDLE), combiner lifting unless
+ * process (flink) or one worker process per SDK worker (flink-processes: environment PROCESSES; the worker
+ * processes relay their record counts and final panes to this process over their IPC channel), parallelism 2, bundles of up to 1000 elements (BENCH_FLINK_BUNDLE), combiner lifting unless
  * BENCH_FLINK_LIFT=0 (runners/flink/lifted_combines.ts).
  */
 import "apache-beam";
@@ -20,6 +21,7 @@ import { directRunner } from "../runners/direct/runner";
 import { flinkRunner, type FlinkPipelineResult } from "../runners/flink/runner";
 import { flinkStackOptions } from "../infra/flink/options";
 import { readFromKafka, type KafkaRecord } from "../transforms/kafka";
+import { inWorkerProcess } from "../runners/flink/worker_process";
 import { buildPipeline, type SalesWindowResult } from "../pipelines/sales_aggregation";
 
 const BOOTSTRAP = process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092";
@@ -30,8 +32,47 @@ const seen = { n: 0, first: 0, nth: 0, target: Infinity };
 const finals = new Map<string, string>();
 requireForSerialization(__filename, { seen, finals });
 
+/** In a worker process (engine flink-processes): the counts and final panes are relayed to this case's process. */
+const relay = { last: 0, finals: [] as [string, string][], timer: undefined as NodeJS.Timeout | undefined };
+
+function relayLater(): void {
+  if (relay.timer !== undefined) return;
+  relay.timer = setTimeout(() => {
+    relay.timer = undefined;
+    relayNow();
+  }, 50);
+}
+
+function relayNow(): void {
+  const message: CaseWorkerMessage = {
+    n: seen.n, first: seen.first, last: relay.last, finals: relay.finals, peakRssMb: process.resourceUsage().maxRSS / 1024,
+    cpuSeconds: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+  };
+  relay.finals = [];
+  process.send?.(message);
+}
+
+/** What a worker process sends: its records so far, its first and last record's time, its new final panes. */
+interface CaseWorkerMessage {
+  readonly n: number;
+  readonly first: number;
+  readonly last: number;
+  readonly finals: readonly [string, string][];
+  readonly peakRssMb: number;
+  /** CPU time of the worker process so far (user + system): how evenly the subtasks' work landed. */
+  readonly cpuSeconds: number;
+}
+
 function keepFinal(result: SalesWindowResult): void {
-  if (result.pane.isLast) finals.set(`${result.key} ${result.window.start}`, `${result.sumCents}/${result.count}`);
+  if (!result.pane.isLast) return;
+  const key = `${result.key} ${result.window.start}`;
+  const value = `${result.sumCents}/${result.count}`;
+  if (inWorkerProcess()) {
+    relay.finals.push([key, value]);
+    relayLater();
+  } else {
+    finals.set(key, value);
+  }
 }
 
 function eventsInFinals(): number {
@@ -48,8 +89,32 @@ function finalsDigest(): string {
 function countRecord(record: KafkaRecord): KafkaRecord {
   if (seen.n === 0) seen.first = Date.now();
   seen.n++;
-  if (seen.n === seen.target) seen.nth = Date.now();
+  if (inWorkerProcess()) {
+    relay.last = Date.now();
+    if (seen.n % 1000 === 0) relayNow();
+    else relayLater();
+  } else if (seen.n === seen.target) {
+    seen.nth = Date.now();
+  }
   return record;
+}
+
+// By reference: the worker processes run their own copies (their own counts, their own relay to this process).
+requireForSerialization(__filename, { relay, keepFinal, countRecord });
+
+/** This process's view of the worker processes' messages: records and first/last times per worker, finals. */
+const workers = new Map<string, CaseWorkerMessage>();
+
+function onWorkerMessage(message: unknown, workerId: string): void {
+  const m = message as CaseWorkerMessage;
+  workers.set(workerId, m);
+  for (const [k, v] of m.finals) finals.set(k, v);
+  const all = [...workers.values()];
+  const n = all.reduce((sum, w) => sum + w.n, 0);
+  if (seen.n === 0 && n > 0) seen.first = Math.min(...all.filter((w) => w.n > 0).map((w) => w.first));
+  seen.n = n;
+  // Every record counted: the last one's time is the latest worker's last.
+  if (n >= seen.target && seen.nth === 0) seen.nth = Math.max(...all.map((w) => w.last));
 }
 
 class CountedSource extends AsyncPTransformClass<Root, PCollection<KafkaRecord>> {
@@ -90,8 +155,11 @@ async function main(): Promise<void> {
       expansionService: `${s.host}:${s.expansionPort}`,
     });
     const runner = flinkRunner({
-      jobEndpoint: `${s.host}:${s.jobPort}`, flinkMaster: `${s.host}:${s.restPort}`, parallelism: 2, maxBundleSize: Number(process.env.BENCH_FLINK_BUNDLE ?? 1000),
+      jobEndpoint: `${s.host}:${s.jobPort}`, flinkMaster: `${s.host}:${s.restPort}`, parallelism: Number(process.env.BENCH_FLINK_PARALLELISM ?? 2), maxBundleSize: Number(process.env.BENCH_FLINK_BUNDLE ?? 1000),
       liftCombines: process.env.BENCH_FLINK_LIFT !== "0",
+      ...(engine === "flink-processes"
+        ? { environment: "PROCESSES" as const, onWorkerMessage, sdkWorkers: Number(process.env.BENCH_FLINK_WORKERS ?? 2) }
+        : {}),
     });
     const result = (await runner.runAsync((root) => buildPipeline(root, config, { source: new CountedSource(source), sinks }))) as unknown as FlinkPipelineResult;
     while (seen.nth === 0) await new Promise((r) => setTimeout(r, 20));
@@ -114,12 +182,18 @@ async function main(): Promise<void> {
       finalRows: finals.size,
       finalEvents: eventsInFinals(),
       resultsDigest: finalsDigest(),
+      workerProcesses: workers.size,
+      workerPeakRssMb: [...workers.values()].map((w) => Math.round(w.peakRssMb)),
+      workerCpuSeconds: [...workers.values()].map((w) => Number(w.cpuSeconds.toFixed(1))),
     }) + "\n",
   );
   setTimeout(() => process.exit(0), 200).unref();
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`bench:flink case: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});
+// The worker processes load this module too (its DoFns refer to it): only the case's own process runs it.
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`bench:flink case: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

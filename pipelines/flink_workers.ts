@@ -4,6 +4,10 @@
  * `--worker-pool host:5555`; the TaskManagers then start each TypeScript SDK worker in this process. The serialized
  * DoFns need the modules that registered builtins with requireForSerialization (the sales pipeline's are loaded
  * here; `--require` adds others). Ctrl-C stops.
+ *
+ * `--processes`: one Node process per SDK worker the TaskManagers ask for (runners/flink/worker_processes.ts), so
+ * the parallel subtasks' TypeScript steps use several cores; submit with parallelism N, the runner asks Flink for N
+ * SDK workers per TaskManager (sdkWorkerParallelism). Without it, every worker runs in this one process.
  */
 import "apache-beam";
 import * as path from "path";
@@ -13,6 +17,11 @@ import "../transforms";
 import "../transforms/sinks/console";
 import "./sales_aggregation";
 import { quietSdk } from "../runners/flink/quiet_sdk";
+import { WorkerProcessPool } from "../runners/flink/worker_processes";
+// Our worker-side operators (awaited sinks, lifted combines, control-stream errors), as in the submitting process.
+import "../runners/flink/awaiting_pardo_operator";
+import "../runners/flink/precombine_operator";
+import "../runners/flink/worker_control_errors";
 
 function option(argv: readonly string[], name: string): string | undefined {
   const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
@@ -28,6 +37,18 @@ async function main(argv: readonly string[]): Promise<void> {
     if (arg === "--require" && argv[i + 1] !== undefined) require(path.resolve(argv[i + 1]));
   });
   if (!argv.includes("--verbose")) quietSdk();
+  if (argv.includes("--processes")) {
+    const processes = new WorkerProcessPool();
+    const address = await processes.start(host, port);
+    process.stderr.write(`flink:workers: TypeScript worker pool on ${address}, one process per worker; submit with --worker-pool <this host>:${port}\n`);
+    const stopAll = () => {
+      processes.stop();
+      process.exit(0);
+    };
+    process.once("SIGINT", stopAll);
+    process.once("SIGTERM", stopAll);
+    return;
+  }
   const pool = new ExternalWorkerPool(`${host}:${port}`);
   const address = await pool.start();
   process.stderr.write(`flink:workers: TypeScript worker pool on ${host}:${port} (${address}); submit with --worker-pool <this host>:${port}\n`);

@@ -1,5 +1,5 @@
 /** How the Flink runner reaches the cluster and runs the TypeScript steps. */
-export type WorkerEnvironment = "LOOPBACK" | "EXTERNAL";
+export type WorkerEnvironment = "LOOPBACK" | "EXTERNAL" | "PROCESSES";
 
 export interface FlinkRunnerOptions {
   /** The Beam job server's job endpoint, host:port (default 127.0.0.1:8099, what `npm run flink:up` starts). */
@@ -12,8 +12,18 @@ export interface FlinkRunnerOptions {
    * LOOPBACK (default): the TypeScript steps run in SDK workers inside this process (TaskManagers on this host).
    * EXTERNAL: in a worker pool started elsewhere (`node node_modules/apache-beam/dist/src/apache_beam/worker/
    * external_worker_service.js --port N` on the TaskManagers' hosts), at `workerPool`.
+   * PROCESSES: one Node worker process per SDK worker, forked by a pool in this process (TaskManagers on this
+   * host; runners/flink/worker_processes.ts), with Beam's sdkWorkerParallelism at the parallelism: each parallel
+   * subtask's TypeScript steps get a process (a core) of their own, where LOOPBACK runs them all in this one.
    */
   readonly environment?: WorkerEnvironment;
+  /**
+   * PROCESSES and EXTERNAL: SDK workers per TaskManager (Beam's sdkWorkerParallelism; default: the parallelism).
+   * Flink hands each executable stage's subtasks to them round robin, in the order the subtasks open.
+   */
+  readonly sdkWorkers?: number;
+  /** PROCESSES: what the worker processes send (process.send), e.g. a benchmark's counts from its DoFns. */
+  readonly onWorkerMessage?: (message: unknown, workerId: string) => void;
   /** host:port of the external worker pool (EXTERNAL only). */
   readonly workerPool?: string;
   /**

@@ -28,6 +28,7 @@ import { awaitingLastActivity, holdAsyncDoFns, withAwaitingParDos } from "./awai
 import { withLiftedCombines } from "./lifted_combines";
 import "./precombine_operator";
 import "./worker_control_errors";
+import { WorkerProcessPool } from "./worker_processes";
 import {
   allInputWatermarksPast,
   cancelFlinkJob,
@@ -318,8 +319,17 @@ export class FlinkRunner extends Runner {
       hostPort(o.workerPool, "--worker-pool");
       proto = withExternalWorkers(proto, o.workerPool);
     }
+    let workerProcesses: WorkerProcessPool | undefined;
+    if (environment === "PROCESSES") {
+      workerProcesses = new WorkerProcessPool(({ workerId, message }) => o.onWorkerMessage?.(message, workerId));
+      proto = withExternalWorkers(proto, await workerProcesses.start());
+    }
     const jobName = o.jobName ?? `beam-ts-${Date.now()}-${process.pid}-${++jobCounter}`;
-    const release = o.verboseSdk ? () => {} : quietSdk();
+    const releaseSdk = o.verboseSdk ? () => {} : quietSdk();
+    const release = (): void => {
+      releaseSdk();
+      workerProcesses?.stop();
+    };
     const portableOptions = {
       jobEndpoint,
       jobName,
@@ -327,6 +337,9 @@ export class FlinkRunner extends Runner {
       maxBundleSize: o.maxBundleSize ?? 1,
       ...(environment === "LOOPBACK" ? { environmentType: "LOOPBACK" } : {}),
       ...(o.parallelism !== undefined ? { parallelism: o.parallelism } : {}),
+      // One SDK worker (environment) per parallel subtask slot, not one per TaskManager: a process each
+      // (PROCESSES, or an EXTERNAL pool started with `flink:workers --processes`).
+      ...(environment !== "LOOPBACK" ? { sdkWorkerParallelism: o.sdkWorkers ?? o.parallelism ?? 1 } : {}),
       ...(o.stageClasspath ? {} : { pipelineResourcesDetectorFactoryClass: NO_STAGING_DETECTOR_FACTORY }),
       ...(o.checkpointInterval !== undefined
         ? {
