@@ -26,3 +26,13 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
     });
   });
 }
+
+/** `n` distinct ports nothing listens on right now (freePort can answer the same port twice in a row). */
+export async function freePorts(n: number, host = "127.0.0.1"): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < n) {
+    const port = await freePort(host);
+    if (!ports.includes(port)) ports.push(port);
+  }
+  return ports;
+}

@@ -168,16 +168,16 @@ export class Executor {
         case "windowedCombine": {
           const input = this.plan.collections[step.inputs[0]];
           const windowing = windowingSpecFromProto(input.windowing);
+          // The serialized CombineFn (none for GroupByKey): the aggregator, and part of the step's checkpoint fingerprint.
+          const combineFn =
+            spec.kind === "groupByKey" ? undefined : spec.kind === "combinePerKey" ? spec.combineFnPayload : spec.payload;
           const aggregator =
-            spec.kind === "groupByKey"
-              ? listAggregator<unknown>()
-              : combineFnAggregator(this.combineFnOf(step, spec.kind === "combinePerKey" ? spec.combineFnPayload : spec.payload));
+            combineFn === undefined ? listAggregator<unknown>() : combineFnAggregator(this.combineFnOf(step, combineFn));
           const results = spec.kind === "windowedCombine" ? (outputs.get("results") ?? main) : main;
           const late = spec.kind === "windowedCombine" ? outputs.get("late") : undefined;
           const op = new GroupingOperator(step.name, windowing, aggregator, results, late, services);
           this.operators[index] = op;
-          const payload = spec.kind === "groupByKey" ? new Uint8Array(0) : spec.kind === "combinePerKey" ? spec.combineFnPayload : spec.payload;
-          this.grouped.push({ step, op, fingerprint: stepFingerprint(spec.kind, windowing, payload) });
+          this.grouped.push({ step, op, fingerprint: stepFingerprint(spec.kind, windowing, combineFn ?? new Uint8Array(0)) });
           break;
         }
         case "pardo":

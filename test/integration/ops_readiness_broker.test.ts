@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { createKafkaClient } from "../../transforms/kafka_client";
-import { freePort } from "../../infra/stack/ports";
+import { freePorts } from "../../infra/stack/ports";
 import { ALICE, APPLES, sale, saleRecord, seconds, startPipeline, waitFor, type PipelineRun } from "./pipeline_test_helpers";
 import { uniqueName } from "./kafka_test_helpers";
 import { get } from "./ops_helpers";
@@ -40,9 +40,7 @@ describe("readiness and the broker connection", () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "ops-readiness-"));
-    const kafkaPort = await freePort();
-    let controllerPort = await freePort();
-    while (controllerPort === kafkaPort) controllerPort = await freePort();
+    const [kafkaPort, controllerPort] = await freePorts(2);
     flags = ["--kafka-port", String(kafkaPort), "--controller-port", String(controllerPort), "--state-dir", dir];
   });
 

@@ -10,7 +10,7 @@ import * as path from "path";
 import { Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
 import * as yaml from "js-yaml";
-import { freePort } from "../../infra/stack/ports";
+import { freePort, freePorts } from "../../infra/stack/ports";
 import { isAlive } from "../../infra/stack/processes";
 import { DEFAULT_PG_URL, stackOptions } from "../../infra/stack/options";
 import { liveLeases, addLease } from "../../infra/stack/leases";
@@ -192,9 +192,7 @@ describe("a second broker on its own ports and state dir", () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-it-"));
-    const kafkaPort = await freePort();
-    let controllerPort = await freePort();
-    while (controllerPort === kafkaPort) controllerPort = await freePort();
+    const [kafkaPort, controllerPort] = await freePorts(2);
     flags = ["--kafka-port", String(kafkaPort), "--controller-port", String(controllerPort), "--state-dir", dir];
     bootstrap = `127.0.0.1:${kafkaPort}`;
     env = { STACK_KAFKA_PORT: String(kafkaPort), STACK_CONTROLLER_PORT: String(controllerPort), STACK_DIR: dir };

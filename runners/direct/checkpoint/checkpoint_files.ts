@@ -6,6 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { ensureDirectory, syncDirectory, writeFileDurably } from "../../../transforms/sinks/parquet_log";
 
 const PREFIX = "checkpoint-";
 const SUFFIX = ".json";
@@ -20,39 +21,25 @@ export function checkpointId(sequence: number): string {
   return `${Date.now().toString(36).padStart(9, "0")}-${sequence.toString(36).padStart(6, "0")}`;
 }
 
-function fileOf(folder: string, id: string): string {
+/** The file of one checkpoint. */
+export function checkpointFile(folder: string, id: string): string {
   return path.join(folder, `${PREFIX}${id}${SUFFIX}`);
-}
-
-async function fsyncPath(p: string): Promise<void> {
-  const handle = await fs.promises.open(p, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Writes the checkpoint durably: temp file, fsync, rename, fsync of the folder. */
 export async function writeCheckpoint(folder: string, id: string, json: string): Promise<void> {
-  await fs.promises.mkdir(folder, { recursive: true });
-  const target = fileOf(folder, id);
+  await ensureDirectory(folder);
+  const target = checkpointFile(folder, id);
   const temp = `${target}.tmp`;
-  const handle = await fs.promises.open(temp, "w");
-  try {
-    await handle.writeFile(json);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeFileDurably(temp, Buffer.from(json));
   await fs.promises.rename(temp, target);
-  await fsyncPath(folder);
+  await syncDirectory(folder);
 }
 
 /** The checkpoint's JSON text, or undefined when there is no such file. */
 export async function readCheckpoint(folder: string, id: string): Promise<string | undefined> {
   try {
-    return await fs.promises.readFile(fileOf(folder, id), "utf8");
+    return await fs.promises.readFile(checkpointFile(folder, id), "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;

@@ -3,9 +3,8 @@
  * names, and taking, writing and pruning them around each commit. The offsets and their metadata stay in
  * kafka_source.ts / kafka_offsets.ts; this file only decides what happens to the runner's state.
  */
-import * as path from "path";
 import type { RunnerCheckpoints } from "../checkpoint/runner_checkpoint";
-import { checkpointFolder, checkpointId, pruneCheckpoints, readCheckpoint, writeCheckpoint } from "../checkpoint/checkpoint_files";
+import { checkpointFile, checkpointFolder, checkpointId, pruneCheckpoints, readCheckpoint, writeCheckpoint } from "../checkpoint/checkpoint_files";
 import type { CommitMetadata } from "./kafka_offsets";
 
 /** A checkpoint taken at an onDurable call, to write before the commit that names it. */
@@ -58,7 +57,7 @@ export class KafkaCheckpoints {
       return fallback("the partitions' commits name different checkpoints");
     }
     const json = await readCheckpoint(this.folder, id);
-    if (json === undefined) return fallback(`${path.join(this.folder, `checkpoint-${id}.json`)} is missing; keep --state-dir between runs`);
+    if (json === undefined) return fallback(`${checkpointFile(this.folder, id)} is missing; keep --state-dir between runs`);
     const problem = this.runner.restore(json);
     if (problem !== undefined) return fallback(`checkpoint ${id} does not fit this pipeline: ${problem}`);
     const handedEnds = new Map<number, number>();

@@ -134,6 +134,11 @@ interface CapturedCommit {
   readonly checkpoint: TakenCheckpoint | undefined;
 }
 
+/** What a partition's commit says (offset, handed end, metadata without the checkpoint): equal text, nothing new. */
+function commitText(p: CapturedCommit["partitions"][number]): string {
+  return `${p.metadata.offset}|${p.handedEnd}|${encodeCommitMetadata(p.metadata)}`;
+}
+
 /** Statistics, for logs and tests. */
 export interface KafkaSourceStats {
   handed: number;
@@ -721,9 +726,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       };
       partitions.push({ info, metadata, handedEnd });
     }
-    const changed = partitions.some(
-      (p) => `${p.metadata.offset}|${p.handedEnd}|${encodeCommitMetadata(p.metadata)}` !== p.info.lastCommitted,
-    );
+    const changed = partitions.some((p) => commitText(p) !== p.info.lastCommitted);
     // After the end of input (watermark +∞) everything is durable and there is no state worth restoring.
     const finished = this.lastWatermark === WATERMARK_DONE;
     const take = withState && changed && !finished && this.checkpoints !== undefined;
@@ -735,28 +738,33 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     let checkpoint = captured.checkpoint;
     if (checkpoint !== undefined && !(await this.checkpoints?.write(checkpoint))) checkpoint = undefined;
     const commits: OffsetCommit[] = [];
-    const texts = new Map<PartitionInfo, string>();
-    for (const { info, metadata, handedEnd } of captured.partitions) {
+    const made: { readonly info: PartitionInfo; readonly text: string; readonly offset: number }[] = [];
+    for (const p of captured.partitions) {
+      const { info, metadata, handedEnd } = p;
+      const text = commitText(p);
+      if (checkpoint === undefined && text === info.lastCommitted) continue;
       const withCheckpoint: CommitMetadata =
         checkpoint === undefined ? metadata : { ...metadata, checkpoint: { id: checkpoint.id, handedEnd } };
-      const encoded = encodeCommitMetadata(withCheckpoint);
-      const text = `${metadata.offset}|${handedEnd}|${encodeCommitMetadata(metadata)}`;
-      if (checkpoint === undefined && text === info.lastCommitted) continue;
-      texts.set(info, text);
-      commits.push({ topic: info.tp.topic, partition: info.tp.partition, offset: String(metadata.offset), metadata: encoded });
+      made.push({ info, text, offset: metadata.offset });
+      commits.push({
+        topic: info.tp.topic,
+        partition: info.tp.partition,
+        offset: String(metadata.offset),
+        metadata: encodeCommitMetadata(withCheckpoint),
+      });
     }
     if (commits.length === 0) return;
     try {
       await this.consumer.commit(commits);
       this.stats.commits++;
-      for (const [info, text] of texts) {
+      for (const { info, text, offset } of made) {
         info.lastCommitted = text;
-        info.committedOffset = Number(text.slice(0, text.indexOf("|")));
+        info.committedOffset = offset;
       }
       if (checkpoint !== undefined) await this.checkpoints?.committed(checkpoint);
     } catch (e) {
       this.stats.commitFailures++;
-      for (const info of texts.keys()) info.lastCommitted = undefined;
+      for (const { info } of made) info.lastCommitted = undefined;
       const error = e instanceof KafkaClientError ? e : new KafkaClientError(String(e), false, { cause: e });
       // A rebalance in progress: the next onDurable commits again. Anything else is fatal.
       if (!error.retriable) throw error;
