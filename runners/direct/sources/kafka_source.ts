@@ -715,8 +715,12 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     for (const info of this.partitions.values()) {
       if (!info.assigned) continue;
       const offset = info.offsets.commitOffset();
-      const handedEnd = info.offsets.handedEnd();
-      if (offset === undefined || handedEnd === undefined) continue;
+      const read = info.offsets.handedEnd();
+      if (offset === undefined || read === undefined) continue;
+      // Until this run has read past the restored checkpoint's end, the state it checkpoints still reflects the
+      // records up to that end (they are skipped when re-read): the new checkpoint must say so, or the next
+      // restart would hand them again.
+      const handedEnd = info.checkpointEnd !== undefined && info.checkpointEnd > read ? info.checkpointEnd : read;
       const metadata: CommitMetadata = {
         offset,
         timestampMode: this.mode,
