@@ -201,7 +201,10 @@ interface Classpaths {
   readonly expansion: string;
   /** The job server's extension (NoStagingDetectorFactory), compiled into a jar. */
   readonly extensions: string;
-  /** KafkaIO's read with partitions and offsets (KafkaReadWithPositions): expansion service and TaskManager. */
+  /**
+   * KafkaIO's read with partitions and offsets (KafkaReadWithPositions): the expansion service, the TaskManager (it runs
+   * the source) and the job server (it deserializes the source when it translates the read).
+   */
   readonly kafkaExtensions: string;
 }
 
@@ -227,7 +230,7 @@ function javaArgv(o: FlinkStackOptions, name: ServiceName, cp: Classpaths): stri
         ...common,
         "-Xmx1g",
         "-cp",
-        [cp.jobServer, cp.extensions, ...kafkaJars(cp)].join(path.delimiter),
+        [cp.jobServer, cp.extensions, ...kafkaJars(cp), cp.kafkaExtensions].join(path.delimiter),
         MAIN_CLASS[name],
         `--flink-master=${o.host}:${o.restPort}`,
         "--job-host",

@@ -1,21 +1,18 @@
 package local.beamts;
 
-import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.Map;
 import org.apache.beam.sdk.coders.ByteArrayCoder;
-import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.NullableCoder;
 import org.apache.beam.sdk.expansion.ExternalTransformRegistrar;
+import org.apache.beam.sdk.io.Read;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
-import org.apache.beam.sdk.io.kafka.KafkaRecord;
 import org.apache.beam.sdk.transforms.ExternalTransformBuilder;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
-import org.apache.beam.sdk.transforms.SimpleFunction;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.joda.time.Duration;
 import org.joda.time.Instant;
 
@@ -26,6 +23,10 @@ import org.joda.time.Instant;
  * (KafkaIO.Read.External.Configuration). Why not KafkaIO's kafka_read_with_metadata: on Java 17 its record row
  * fails in Beam 2.49's schema code generation ("...Function$SchemaCodeGen$... must be defined in the same package
  * as ...guava...Function"). The output is two byte arrays, which every SDK decodes.
+ *
+ * It expands to Beam's primitive Read of KafkaIO's own UnboundedSource with the records already positioned
+ * (PositionedKafkaSource): with the expansion service's use_deprecated_read, Flink runs it as a native source with
+ * no Java step after it, so the records go from KafkaIO's reader straight to the TypeScript steps.
  */
 public class KafkaReadWithPositions extends PTransform<PBegin, PCollection<KV<byte[], byte[]>>> {
   public static final String URN = "beam-ts:transform:kafka_read_with_positions:v1";
@@ -39,24 +40,10 @@ public class KafkaReadWithPositions extends PTransform<PBegin, PCollection<KV<by
 
   @Override
   public PCollection<KV<byte[], byte[]>> expand(PBegin input) {
-    return input
-        .apply("KafkaIO.Read", read)
-        .apply("WithPositions", MapElements.via(new ToPositionedKV()))
-        .setCoder(KvCoder.of(NullableCoder.of(ByteArrayCoder.of()), NullableCoder.of(ByteArrayCoder.of())));
-  }
-
-  /** KafkaRecord → KV(partition, offset and key; value). */
-  static class ToPositionedKV extends SimpleFunction<KafkaRecord<byte[], byte[]>, KV<byte[], byte[]>> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public KV<byte[], byte[]> apply(KafkaRecord<byte[], byte[]> r) {
-      byte[] key = r.getKV().getKey();
-      ByteBuffer position = ByteBuffer.allocate(4 + 8 + 1 + (key == null ? 0 : key.length));
-      position.putInt(r.getPartition()).putLong(r.getOffset()).put((byte) (key == null ? 0 : 1));
-      if (key != null) position.put(key);
-      return KV.of(position.array(), r.getKV().getValue());
-    }
+    KafkaIO.Read<byte[], byte[]> withCoders =
+        read.withKeyDeserializerAndCoder(ByteArrayDeserializer.class, NullableCoder.of(ByteArrayCoder.of()))
+            .withValueDeserializerAndCoder(ByteArrayDeserializer.class, NullableCoder.of(ByteArrayCoder.of()));
+    return input.apply("KafkaIO.Read", Read.from(PositionedKafkaSource.of(withCoders)));
   }
 
   /**
@@ -105,7 +92,15 @@ public class KafkaReadWithPositions extends PTransform<PBegin, PCollection<KV<by
       }
     }
 
+    /** The read, checked as KafkaIO.Read#expand checks it (that expansion is bypassed: see PositionedKafkaSource). */
     KafkaIO.Read<byte[], byte[]> read() {
+      if (consumerConfig.getOrDefault("bootstrap.servers", "").isEmpty()) {
+        throw new IllegalArgumentException(URN + ": consumer_config needs bootstrap.servers");
+      }
+      if (topics.isEmpty()) throw new IllegalArgumentException(URN + ": topics is empty");
+      if (commitOffsetInFinalize && consumerConfig.get("group.id") == null) {
+        throw new IllegalArgumentException(URN + ": commit_offset_in_finalize needs group.id in consumer_config");
+      }
       KafkaIO.Read<byte[], byte[]> read =
           KafkaIO.readBytes()
               .withBootstrapServers(consumerConfig.getOrDefault("bootstrap.servers", ""))
