@@ -32,6 +32,9 @@ const seen = { n: 0, first: 0, nth: 0, target: Infinity };
 const finals = new Map<string, string>();
 requireForSerialization(__filename, { seen, finals });
 
+/** Whether this is a worker process (engine flink-processes), asked once (process.env per record is slow). */
+const IN_WORKER_PROCESS = inWorkerProcess();
+
 /** In a worker process (engine flink-processes): the counts and final panes are relayed to this case's process. */
 const relay = { last: 0, finals: [] as [string, string][], timer: undefined as NodeJS.Timeout | undefined };
 
@@ -67,7 +70,7 @@ function keepFinal(result: SalesWindowResult): void {
   if (!result.pane.isLast) return;
   const key = `${result.key} ${result.window.start}`;
   const value = `${result.sumCents}/${result.count}`;
-  if (inWorkerProcess()) {
+  if (IN_WORKER_PROCESS) {
     relay.finals.push([key, value]);
     relayLater();
   } else {
@@ -89,7 +92,7 @@ function finalsDigest(): string {
 function countRecord(record: KafkaRecord): KafkaRecord {
   if (seen.n === 0) seen.first = Date.now();
   seen.n++;
-  if (inWorkerProcess()) {
+  if (IN_WORKER_PROCESS) {
     relay.last = Date.now();
     if (seen.n % 1000 === 0) relayNow();
     else relayLater();

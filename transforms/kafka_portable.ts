@@ -71,6 +71,14 @@ function asciiBytes(text: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * UTF-8 bytes as text, as the direct runner's Kafka source decodes keys (Buffer's decoder: a byte-order mark is kept,
+ * invalid bytes become U+FFFD), without a TextDecoder per record.
+ */
+function utf8Text(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+}
+
 /** KafkaIO's KV and the element's timestamp → our record (see the header for partition and offset). */
 export function kafkaRecordOfKV(topic: string, kv: KafkaIOKV, timestamp: number): KafkaRecord {
   return {
@@ -78,7 +86,7 @@ export function kafkaRecordOfKV(topic: string, kv: KafkaIOKV, timestamp: number)
     partition: UNKNOWN_PARTITION_ID,
     offset: contentId([asciiBytes(String(timestamp)), kv.key, kv.value]),
     timestamp,
-    key: kv.key === null ? null : new TextDecoder().decode(kv.key),
+    key: kv.key === null ? null : utf8Text(kv.key),
     value: kv.value,
   };
 }
@@ -91,12 +99,15 @@ export function kafkaRecordOfPositionedKV(topic: string, kv: KafkaIOKV, timestam
   const position = kv.key;
   if (position === null || position.length < 13) throw new Error(`a KafkaReadWithPositions key has 13 bytes or more, got ${position?.length ?? "null"}`);
   const view = new DataView(position.buffer, position.byteOffset, position.byteLength);
+  // The offset's high and low 32 bits: a Number while below 2⁵³ (always, in practice), no BigInt per record.
+  const high = view.getInt32(4, false);
+  const low = view.getUint32(8, false);
   return {
     topic,
     partition: view.getInt32(0, false),
-    offset: view.getBigInt64(4, false).toString(),
+    offset: high >= 0 && high < 0x200000 ? String(high * 0x100000000 + low) : view.getBigInt64(4, false).toString(),
     timestamp,
-    key: position[12] === 0 ? null : new TextDecoder().decode(position.subarray(13)),
+    key: position[12] === 0 ? null : utf8Text(position.subarray(13)),
     value: kv.value,
   };
 }

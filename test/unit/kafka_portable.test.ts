@@ -98,6 +98,12 @@ test("a KafkaReadWithPositions KV becomes our record with the partition, offset 
   expect(kafkaRecordOfPositionedKV("sales", { key: position(0, 0n, null), value: null }, 7)).toMatchObject({ key: null, value: null });
   expect(kafkaRecordOfPositionedKV("sales", { key: position(1, 5n, ""), value }, 7).key).toBe("");
   expect(() => kafkaRecordOfPositionedKV("sales", { key: null, value }, 7)).toThrow(/13 bytes/);
+  // Offsets on both sides of 2³² and of 2⁵³ (the Number path and the BigInt path).
+  for (const offset of [0n, 4_294_967_295n, 4_294_967_296n, 4_294_967_301n, 9_007_199_254_740_991n, 9_007_199_254_740_992n, 2n ** 63n - 1n]) {
+    expect(kafkaRecordOfPositionedKV("sales", { key: position(0, offset, null), value }, 7).offset).toBe(offset.toString());
+  }
+  // Keys decoded as the direct runner's Kafka source decodes them (Buffer): a byte-order mark is kept.
+  expect(kafkaRecordOfPositionedKV("sales", { key: position(0, 1n, "\uFEFFuser_1"), value }, 7).key).toBe("\uFEFFuser_1");
 });
 
 test("submission gives async DoFns the awaiting DoFn URN and leaves other ParDos alone", () => {
