@@ -11,6 +11,7 @@
  */
 import * as net from "net";
 import * as kafkajs from "kafkajs";
+import { registerKafkaCodecs } from "./kafka_codecs";
 
 /** Where the brokers are. */
 export interface KafkaConnection {
@@ -316,6 +317,8 @@ function logCreator(): kafkajs.logCreator {
 
 /** The kafkajs implementation of the seam. */
 export function createKafkaClient(connection: KafkaConnection): KafkaClient {
+  // Batches compressed with Snappy, LZ4 or Zstandard (kafkajs reads only gzip by itself).
+  registerKafkaCodecs();
   const kafka = new kafkajs.Kafka({
     clientId: connection.clientId ?? "beam-ts-streaming",
     brokers: [...connection.bootstrapServers],
