@@ -9,7 +9,11 @@
  * ```
  *
  * Field rules (what `parseSaleEvent` accepts):
- * - `event_id`, `user_id`, `product_id`: non-empty strings.
+ * - `event_id`, `user_id`, `product_id`: identifiers — strings of 1 to 256 characters, without control characters
+ *   (U+0000–U+001F, U+007F) and without unpaired surrogates (`"\ud800"` in JSON: not text, it cannot be stored as
+ *   UTF-8; PostgreSQL refuses NUL in text). They become keys, file contents and database rows, where such values
+ *   failed the write (NUL stopped the PostgreSQL sink) or merged distinct ids into one (an unpaired surrogate is
+ *   written as U+FFFD).
  * - `amount`: a JSON number, finite, >= 0, at most `MAX_AMOUNT` (1,000,000.00) and with at most two decimals (whole
  *   cents; a numeric string such as "12.5" is rejected). Sums are kept exactly in integer cents (`amountCents`). The amount is always
  *   the money involved; `event_type` says what it means: a refund carries the positive refunded amount, a view or
@@ -96,13 +100,17 @@ export function parseSaleEvent(raw: string | Uint8Array): ParseResult {
   const o = value as Record<string, unknown>;
 
   const eventId = o.event_id;
-  if (typeof eventId !== "string" || eventId.length === 0) return fieldFail("event_id", "a non-empty string", eventId);
+  if (typeof eventId !== "string") return fieldFail("event_id", "a non-empty string", eventId);
+  const eventIdProblem = identifierProblem(eventId);
+  if (eventIdProblem !== undefined) return fieldFail("event_id", eventIdProblem, eventId);
   const userId = o.user_id;
-  if (typeof userId !== "string" || userId.length === 0) return fieldFail("user_id", "a non-empty string", userId);
+  if (typeof userId !== "string") return fieldFail("user_id", "a non-empty string", userId);
+  const userIdProblem = identifierProblem(userId);
+  if (userIdProblem !== undefined) return fieldFail("user_id", userIdProblem, userId);
   const productId = o.product_id;
-  if (typeof productId !== "string" || productId.length === 0) {
-    return fieldFail("product_id", "a non-empty string", productId);
-  }
+  if (typeof productId !== "string") return fieldFail("product_id", "a non-empty string", productId);
+  const productIdProblem = identifierProblem(productId);
+  if (productIdProblem !== undefined) return fieldFail("product_id", productIdProblem, productId);
   const amount = o.amount;
   if (typeof amount !== "number" || !Number.isFinite(amount)) return fieldFail("amount", "a finite number", amount);
   if (amount < 0) return fieldFail("amount", "a number >= 0 (refunds carry a positive amount)", amount);
@@ -127,6 +135,25 @@ export function parseSaleEvent(raw: string | Uint8Array): ParseResult {
     },
     eventTime,
   };
+}
+
+/**
+ * Why `value` is not an identifier (what was expected), or undefined when it is one: a string of 1 to 256
+ * characters (UTF-16 code units), no control character (U+0000–U+001F, U+007F), no unpaired surrogate.
+ */
+function identifierProblem(value: string): string | undefined {
+  if (value.length === 0) return "a non-empty string";
+  if (value.length > 256) return `a string of at most 256 characters (this one has ${value.length})`;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return `a string without control characters (U+${c.toString(16).toUpperCase().padStart(4, "0")} at position ${i})`;
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < value.length ? value.charCodeAt(i + 1) : 0;
+      if (c > 0xdbff || next < 0xdc00 || next > 0xdfff) return `a string without unpaired surrogates (U+${c.toString(16).toUpperCase()} at position ${i})`;
+      i++;
+    }
+  }
+  return undefined;
 }
 
 export function isEventType(value: unknown): value is EventType {

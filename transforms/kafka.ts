@@ -116,6 +116,9 @@ export function portableConsumerConfig(options: ReadFromKafkaOptions): Record<st
     // The group's offsets move only when KafkaIO commits them after a checkpoint (commitOffsets), never by the
     // consumer's periodic auto-commit of what it fetched: a restart then resumes from what the job made durable.
     "enable.auto.commit": "false",
+    // Committed data only, as the direct runner's source reads (kafkajs's default): records of aborted
+    // transactions are not counted on either runner. (Kafka's Java default is read_uncommitted.)
+    "isolation.level": "read_committed",
   };
 }
 

@@ -45,6 +45,12 @@ export interface FetchedBatch {
   /** The partition's log end offset when fetched (the offset the next produced record will get). */
   readonly highWatermark: string;
   readonly records: readonly FetchedRecord[];
+  /**
+   * The offset after everything this fetch covered: past the last record, and past the transaction markers and
+   * aborted records that follow it (never delivered as records). A fetch of only those has no records and still
+   * moves this on, so a transactional topic's position reaches its end.
+   */
+  readonly nextOffset: string;
 }
 
 export interface OffsetCommit {
@@ -315,6 +321,11 @@ function logCreator(): kafkajs.logCreator {
   };
 }
 
+/** The offset after `offset` (int64 as decimal text). */
+function offsetAfter(offset: string): string {
+  return (BigInt(offset) + 1n).toString();
+}
+
 /** The kafkajs implementation of the seam. */
 export function createKafkaClient(connection: KafkaConnection): KafkaClient {
   // Batches compressed with Snappy, LZ4 or Zstandard (kafkajs reads only gzip by itself).
@@ -464,6 +475,15 @@ function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, optio
         }
         handlers.onAssignment?.(partitions, { memberId: event.payload.memberId, isLeader: event.payload.isLeader });
       });
+      // A fetch whose records were all transaction markers or aborted records is not given to eachBatch: kafkajs
+      // moves past it and says so only in this event (batchSize 0).
+      consumer.on(consumer.events.START_BATCH_PROCESS, (event) => {
+        const b = event.payload;
+        if (b.batchSize !== 0) return;
+        void handlers.onBatch({
+          topic: b.topic, partition: b.partition, highWatermark: b.highWatermark, records: [], nextOffset: offsetAfter(b.lastOffset),
+        });
+      });
       consumer.on(consumer.events.CRASH, (event) => {
         const error = toKafkaClientError(event.payload.error, connection, `consumer (group ${options.groupId})`);
         if (!event.payload.restart) handlers.onFailure?.(error);
@@ -481,6 +501,7 @@ function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, optio
             partition: batch.partition,
             highWatermark: batch.highWatermark,
             records: batch.messages,
+            nextOffset: offsetAfter(batch.lastOffset()),
           });
         },
       });

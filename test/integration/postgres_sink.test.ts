@@ -164,6 +164,21 @@ test("a malformed record's dead letter keeps its raw bytes; written twice, it is
   expect(rows[0].reason).toBe("user_id: missing (expected a non-empty string)");
 });
 
+test("NUL, which PostgreSQL text refuses: an id holding it is a dead letter, a key holding it is stored escaped", async () => {
+  const target = { url: PG_URL, schema: schema("sink_nul") };
+  const event = JSON.stringify({ event_id: "e1", user_id: "u", product_id: "bad\u0000nul", amount: 1, timestamp: new Date(s(1)).toISOString(), event_type: "purchase" });
+  const routed = routeRecord({ topic: "sales_it", partition: 0, offset: "7", timestamp: s(1), key: "k\u0000k", value: new Uint8Array(Buffer.from(event)) });
+  expect(routed.events).toBeUndefined();
+  const writer = new PostgresTableWriter<DeadLetter>("deadLetters", target);
+  writer.add(routed.deadLetters as DeadLetter);
+  await writer.flush();
+  const rows = await query<{ record_key: string; reason: string; raw: Buffer }>(`SELECT record_key, reason, raw FROM "${target.schema}".${TABLES.deadLetters}`);
+  expect(rows).toHaveLength(1);
+  expect(rows[0].record_key).toBe("k\\u0000k");
+  expect(rows[0].reason).toMatch(/^product_id: expected a string without control characters \(U\+0000 at position 3\)/);
+  expect(rows[0].raw.toString()).toBe(event);
+});
+
 describe("the pane rules of the upsert", () => {
   const base: SalesWindowResult = {
     key: "apples",

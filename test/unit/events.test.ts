@@ -98,6 +98,23 @@ describe("parseSaleEvent: per-field reasons", () => {
     expect(reasonOf(withField("product_id", 7))).toBe("product_id: expected a non-empty string, got 7");
   });
 
+  test("ids with NUL or other control characters, unpaired surrogates or over 256 characters are rejected", () => {
+    expect(reasonOf(withField("product_id", "bad\u0000nul"))).toBe(
+      'product_id: expected a string without control characters (U+0000 at position 3), got "bad\\u0000nul"',
+    );
+    expect(reasonOf(withField("user_id", "tab\there"))).toMatch(/^user_id: expected a string without control characters \(U\+0009 at position 3\)/);
+    expect(reasonOf(withField("event_id", "del\u007f"))).toMatch(/^event_id: expected a string without control characters \(U\+007F/);
+    expect(reasonOf(withField("product_id", "\ud800lonely"))).toMatch(/^product_id: expected a string without unpaired surrogates \(U\+D800 at position 0\)/);
+    expect(reasonOf(withField("product_id", "end\udbff"))).toMatch(/unpaired surrogates \(U\+DBFF at position 3\)/);
+    expect(reasonOf(withField("product_id", "\udc00x"))).toMatch(/unpaired surrogates \(U\+DC00 at position 0\)/);
+    expect(reasonOf(withField("product_id", "x".repeat(257)))).toMatch(/^product_id: expected a string of at most 256 characters \(this one has 257\)/);
+    // Still ids: 256 characters, emoji (surrogate pairs), other scripts, spaces and punctuation, U+0080 and above.
+    for (const id of ["x".repeat(256), "🍎 apple", "مرحبا", "naïve café", "a/b\\c \"q\"", "\u0085\u00a0"]) {
+      const parsed = parseSaleEvent(withField("product_id", id));
+      expect(parsed.ok && parsed.event.product_id).toBe(id);
+    }
+  });
+
   test("an unknown event type lists the valid ones", () => {
     expect(reasonOf(withField("event_type", "steal"))).toBe(
       'event_type: expected one of purchase, refund, view, add_to_cart, got "steal"',

@@ -9,6 +9,7 @@ import { Pipeline } from "apache-beam/internal/pipeline";
 import { Root, type PCollection } from "apache-beam/pvalue";
 import { impulse } from "apache-beam/transforms/internal";
 import { kafkaReadPayload } from "../../transforms/kafka_payload";
+import { portableConsumerConfig } from "../../transforms/kafka";
 import { contentId, kafkaRecordOfKV, kafkaRecordOfPositionedKV } from "../../transforms/kafka_portable";
 import { asyncParDo } from "../../transforms/async_pardo";
 import { withAwaitingParDos } from "../../runners/flink/awaiting_pardo_operator";
@@ -124,4 +125,14 @@ test("submission gives async DoFns the awaiting DoFn URN and leaves other ParDos
     .filter((t) => t.spec?.urn === PAR_DO_URN)
     .map((t) => runnerApi.ParDoPayload.fromBinary(t.spec!.payload).doFn!.urn);
   expect(original.every((u) => u === SERIALIZED_JS_DOFN_INFO)).toBe(true);
+});
+
+test("KafkaIO's consumer reads committed data only, as the direct runner's does, and never auto-commits", () => {
+  const config = portableConsumerConfig({ topic: "sales", groupId: "g", bootstrapServers: ["a:1", "b:2"] });
+  expect(config).toMatchObject({
+    "bootstrap.servers": "a:1,b:2",
+    "group.id": "g",
+    "isolation.level": "read_committed",
+    "enable.auto.commit": "false",
+  });
 });

@@ -236,7 +236,8 @@ async function writeDeadLetters(client: PoolClient, schema: string, batch: reado
       batch.map((d) => d.topic),
       batch.map((d) => d.partition),
       batch.map((d) => d.offset),
-      batch.map((d) => d.key),
+      // PostgreSQL text cannot hold NUL: a key with NUL bytes is kept with them escaped (\u0000), as the excerpt is.
+      batch.map((d) => (d.key === null ? null : d.key.replace(/\u0000/g, "\\u0000"))),
       batch.map((d) => finite(d.timestamp)),
       batch.map((d) => d.reason),
       batch.map((d) => d.excerpt),

@@ -126,6 +126,11 @@ interface Chunk {
   readonly hasEventTime: boolean[] | null;
   /** The next record to hand. */
   next: number;
+  /**
+   * The offset after everything the fetch covered (FetchedBatch.nextOffset): past its last record and past any
+   * transaction markers and aborted records after it. Reached once the chunk is handed.
+   */
+  readonly end: number;
 }
 
 /** One commit as taken at an onDurable call: per partition its offset, metadata and handed end; maybe a checkpoint. */
@@ -400,14 +405,25 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     info.highWatermark = Math.max(info.highWatermark ?? 0, Number(batch.highWatermark));
     info.lastBatchAt = this.now();
     const fetched = batch.records;
+    const end = Math.max(Number(batch.nextOffset), fetched.length > 0 ? Number(fetched[fetched.length - 1].offset) + 1 : 0);
     // Offsets increase within a batch: only its head can repeat what was fetched before (after a rebalance).
     let from = 0;
     if (info.fetchedEnd !== undefined) {
       while (from < fetched.length && Number(fetched[from].offset) < info.fetchedEnd) from++;
       this.stats.duplicatesDropped += from;
     }
-    if (from === fetched.length) return;
-    info.fetchedEnd = Number(fetched[fetched.length - 1].offset) + 1;
+    if (from === fetched.length) {
+      // No new record, but maybe new transaction markers or aborted records (a transactional producer's topic):
+      // the position passes them, in order behind the chunks still buffered, so that the end of input is reached
+      // and the commit moves past them.
+      if (end > (info.fetchedEnd ?? info.startOffset ?? 0)) {
+        info.fetchedEnd = end;
+        this.chunks.push({ info, records: [], eventTimes: null, hasEventTime: null, next: 0, end });
+        this.wake?.();
+      }
+      return;
+    }
+    info.fetchedEnd = end;
     const field = this.spec.timestampField;
     const topic = batch.topic;
     const partition = batch.partition;
@@ -431,7 +447,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     }
     if (hasEventTime !== null && hasEventTime.every((h) => h)) hasEventTime = null;
     if (field === null && !this.timestampChecked) this.compareTimestampField(info, fetched, from);
-    this.chunks.push({ info, records, eventTimes, hasEventTime, next: 0 });
+    this.chunks.push({ info, records, eventTimes, hasEventTime, next: 0, end });
     this.buffered += records.length;
     this.policy.touch(key, this.now());
     if (!this.paused && this.buffered >= this.spec.maxBufferedRecords) this.pauseFetching();
@@ -563,7 +579,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     this.buffered -= limit - start;
     if (!info.assigned) {
       // Revoked while buffered: not handed; fetched again if the partition comes back.
-      const first = Number(records[start].offset);
+      const first = start < records.length ? Number(records[start].offset) : chunk.end;
       if (info.fetchedEnd === undefined || first < info.fetchedEnd) info.fetchedEnd = first;
       return;
     }
@@ -613,6 +629,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       out.push(slot);
     }
     if (runStart >= 0) info.offsets.handedRange(runStart, Number(records[limit - 1].offset) + 1, runMax);
+    // Handed to its end: the offsets after its last record up to the fetch's end hold no record (markers, aborted).
+    if (limit === records.length && chunk.end > 0) info.offsets.skipped(chunk.end - 1);
     info.recordsRead += out.length - handedBefore;
     if (watermarkMax > Number.NEGATIVE_INFINITY) {
       this.policy.observe(info.key, watermarkMax, now);
