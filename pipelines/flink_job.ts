@@ -10,10 +10,15 @@
  *   - Ctrl-C / SIGTERM: a savepoint, then the job is cancelled (FlinkPipelineResult.suspend); its path is printed and
  *     `--restore-from <path>` resumes from it (KafkaIO's read positions and the open windows are in it).
  *   - A failure Flink cannot restart from (after --restart-attempts): Flink's root cause in one line; exit 1.
+ *
+ * How a run starts (runners/flink/job_lineage.ts): not while another job of the consumer group runs; from the last
+ * checkpoint of the group's previous job when that job failed (its submitting process killed, or a failure Flink
+ * could not restart from); else from the group's committed offsets. `--restore-from <path>|none` overrides.
  */
 import { flinkRunner, type FlinkPipelineResult } from "../runners/flink/runner";
 import { checkpointCounts } from "../runners/flink/job_control";
 import { holdAsyncDoFns } from "../runners/flink/awaiting_pardo_operator";
+import { jobNameFor, startPointFor, type StartPoint } from "../runners/flink/job_lineage";
 import { createKafkaClient } from "../transforms/kafka_client";
 import type { SalesConfig } from "./options";
 import { buildPipeline, type SalesIO } from "./sales_aggregation";
@@ -25,16 +30,19 @@ export interface FlinkRun {
 }
 
 /** Submits the job and returns once Flink runs it. */
-export async function submitToFlink(config: SalesConfig, io: SalesIO, jobName?: string): Promise<FlinkRun> {
+export async function submitToFlink(config: SalesConfig, io: SalesIO, jobName?: string, start?: StartPoint): Promise<FlinkRun> {
   const f = config.flink;
   const t0 = Date.now();
   const runner = flinkRunner({
     jobEndpoint: f.jobEndpoint,
     flinkMaster: f.flinkMaster,
     ...(f.parallelism !== null ? { parallelism: f.parallelism } : {}),
+    ...(f.workerPool !== null ? { environment: "EXTERNAL" as const, workerPool: f.workerPool } : {}),
     ...(f.checkpointInterval !== null ? { checkpointInterval: f.checkpointInterval } : {}),
     ...(f.restartAttempts > 0 ? { restartAttempts: f.restartAttempts } : {}),
-    ...(f.restoreFrom !== null ? { restoreFrom: f.restoreFrom } : {}),
+    ...(start !== undefined
+      ? start.kind === "restore" ? { restoreFrom: start.path } : {}
+      : f.restoreFrom !== null && f.restoreFrom !== "none" ? { restoreFrom: f.restoreFrom } : {}),
     ...(jobName !== undefined ? { jobName } : {}),
   });
   const result = (await runner.runAsync((root) => buildPipeline(root, config, io) ?? undefined)) as unknown as FlinkPipelineResult;
@@ -48,8 +56,12 @@ export async function submitToFlink(config: SalesConfig, io: SalesIO, jobName?: 
 
 /** Runs the job to its end (see the header); resolves with the exit code. */
 export async function runOnFlink(config: SalesConfig, io: SalesIO, log: (line: string) => void): Promise<number> {
-  const run = await submitToFlink(config, io);
   const rest = `http://${config.flink.flinkMaster}`;
+  // The group's earlier jobs: one still running refuses this run; one that failed (its submitter killed) resumes.
+  const start = await startPointFor(rest, config.groupId, config.flink.restoreFrom, log);
+  if (start.kind === "restore" && config.flink.restoreFrom === null) log(`flink: resuming from ${start.path}: ${start.reason}`);
+  // With LOOPBACK workers the job's TypeScript steps live in this process: its death ends the job (job_lineage.ts).
+  const run = await submitToFlink(config, io, jobNameFor(config.groupId, { loopback: config.flink.workerPool === null }), start);
   log(`flink: job ${run.result.jobName} running (submitted in ${run.submitSeconds.toFixed(1)} s); web UI ${rest}/#/job/${run.jid}/overview`);
   let suspending: Promise<void> | undefined;
   const onSignal = (): void => {

@@ -297,7 +297,10 @@ function parser(argv: readonly string[]) {
     .option("expansion-service", { type: "string", default: "127.0.0.1:8096", describe: "flink: the Java expansion service that expands KafkaIO" })
     .option("checkpoint-interval", { type: "string", default: "10s", describe: "flink: checkpoint interval, or off" })
     .option("restart-attempts", { type: "number", default: 3, describe: "flink: restarts from the last checkpoint, 10 s apart" })
-    .option("restore-from", { type: "string", describe: "flink: savepoint or retained checkpoint to resume from" })
+    .option("restore-from", {
+      type: "string",
+      describe: "flink: savepoint or retained checkpoint to resume from, or none (default: the last checkpoint of the group's previous job if it failed)",
+    })
     .option("savepoint-dir", { type: "string", default: ".stack/flink/savepoints", describe: "flink: savepoints (Ctrl-C's, and --stop-when-idle's draining one)" })
     .parserConfiguration({ "duplicate-arguments-array": false })
     .strict()

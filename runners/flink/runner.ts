@@ -344,6 +344,9 @@ export class FlinkRunner extends Runner {
       ...(o.checkpointInterval !== undefined
         ? {
             checkpointingInterval: o.checkpointInterval,
+            // Checkpoints kept when the job fails or is cancelled (Flink discards them otherwise, whatever
+            // retainExternalizedCheckpointsOnCancellation says): a later run resumes from them (job_lineage.ts).
+            externalizedCheckpointsEnabled: true,
             retainExternalizedCheckpointsOnCancellation: true,
             // A bundle finishes before the barrier, so its outputs go downstream with the checkpoint rather than
             // into the operator's state to be emitted after it (Beam's default); bundles are one element here.

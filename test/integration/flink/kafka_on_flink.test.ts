@@ -214,6 +214,78 @@ describe("checkpoints and savepoints: stop with a savepoint, resume, TaskManager
   });
 });
 
+describe("the submitting process killed (SIGKILL): the next run of the group resumes its job's last checkpoint", () => {
+  const topic = uniqueName("cp-orphan");
+  const group = `${topic}-flink`;
+  const flinkSchema = uniqueSchema("orphan_flink");
+  const reference = uniqueSchema("orphan_direct");
+  const common = ["--topic", topic, "--from", "earliest", "--sinks", "postgres", "--allowed-lateness", "5m"];
+  const onFlink = [...common, ...flinkFlags(), "--group-id", group, "--pg-schema", flinkSchema, "--checkpoint-interval", "1s"];
+  const phase = (seed: number, startTime: string): string[] => [
+    "--count", "300", "--seed", String(seed), "--start-time", startTime, "--interval", "1s", "--partitions", "3",
+    "--out-of-order-fraction", "0.1", "--late-fraction", "0.03", "--malformed-fraction", "0.03",
+  ];
+  const t0 = Math.floor(Date.now() / 60_000) * 60_000;
+  const at = (offsetSeconds: number): string => new Date(t0 + offsetSeconds * 1000).toISOString();
+  const pids: number[] = [];
+  const jobIds: string[] = [];
+
+  afterAll(async () => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already ended
+      }
+    }
+    for (const jid of jobIds) await cancelFlinkJob(REST, jid).catch(() => undefined);
+    await dropSchema(flinkSchema);
+    await dropSchema(reference);
+    await deleteTopic(topic).catch(() => undefined);
+  });
+
+  test("the orphaned job is cancelled, the new job restores its checkpoint, and the rows equal an uninterrupted run's", async () => {
+    await produceInput(topic, phase(31, at(0)));
+    let pid = 0;
+    const before = await jobIdsOnCluster();
+    const job1 = runScript("pipelines/main.ts", onFlink, 240_000, (p) => pids.push((pid = p)));
+    const jid1 = await waitFor("job 1 running on Flink", 90_000, () => newRunningJob(before));
+    jobIds.push(jid1);
+    await waitFor("a checkpoint of job 1 covering all of the first half", 90_000, async () =>
+      (await groupAtEnd(group, topic)) && (await checkpointCounts(REST, jid1)).completed >= 1 ? true : undefined,
+    );
+    const checkpointed = (await checkpointCounts(REST, jid1)).completed;
+    process.kill(pid, "SIGKILL");
+    await job1;
+    await produceInput(topic, phase(32, at(300)));
+
+    const before2 = await jobIdsOnCluster();
+    const job2 = runScript("pipelines/main.ts", [...onFlink, "--stop-when-idle", "5s"], 300_000, (p) => pids.push(p));
+    const jid2 = await waitFor("job 2 running on Flink", 120_000, () => newRunningJob(before2));
+    jobIds.push(jid2);
+    const restoredFrom = await waitFor("job 2's restore in Flink's checkpoint statistics", 30_000, async () =>
+      (await checkpointCounts(REST, jid2)).restoredFrom);
+    expect(restoredFrom).toMatch(new RegExp(`/${jid1}/chk-\\d+$`));
+    expect(Number(/chk-(\d+)$/.exec(restoredFrom)?.[1])).toBeGreaterThanOrEqual(checkpointed);
+    const out2 = await job2;
+    expect(`exit ${String(out2.code)}: ${out2.stderr.slice(-600)}`).toMatch(/^exit 0:/);
+    expect(out2.stderr).toMatch(new RegExp(`cancelling the job ${jid1} of group .*: its submitting process ${pid} is gone`));
+    expect(out2.stderr).toContain(`flink: resuming from ${restoredFrom}`);
+    expect(await flinkJobState(REST, jid1)).toBe("CANCELED");
+
+    const onDirect = await runScript(
+      "pipelines/main.ts",
+      [...common, "--runner=direct", "--group-id", `${topic}-direct`, "--pg-schema", reference, "--stop-when-idle", "3s"],
+      180_000,
+    );
+    expect(onDirect.code).toBe(0);
+    const expected = await resultRows(reference);
+    expect(expected.reduce((n, r) => n + Number(r.count), 0)).toBeGreaterThan(500);
+    expect(await resultRows(flinkSchema)).toEqual(expected);
+    expect(await deadLetterCoordinates(flinkSchema)).toEqual(await deadLetterCoordinates(reference));
+  });
+});
+
 const REST = `http://${STACK.host}:${STACK.restPort}`;
 
 async function jobIdsOnCluster(): Promise<Set<string>> {
