@@ -7,6 +7,16 @@ const path = require("path");
 const crypto = require("crypto");
 
 const cacheDir = path.join(__dirname, "..", "node_modules", ".cache", "beam-ts");
+// A checkout without its packages (npm test and npm start install them; the other scripts do not): say so in one
+// line rather than with Node's stack of "Cannot find module".
+for (const pkg of ["typescript", "ts-closure-transform"]) {
+  try {
+    require.resolve(`${pkg}/package.json`);
+  } catch {
+    process.stderr.write(`the project's npm packages are not installed (${pkg} is missing): run npm ci in ${path.join(__dirname, "..")} first\n`);
+    process.exit(1);
+  }
+}
 const compilerKey = crypto
   .createHash("sha1")
   .update(fs.readFileSync(path.join(__dirname, "transpile.js")))
