@@ -79,7 +79,13 @@ export async function startPointFor(
   restoreFrom: string | null,
   log: (line: string) => void,
 ): Promise<StartPoint> {
-  const jobs = (await jobsOverview(restUrl))
+  const overview = await jobsOverview(restUrl).catch((e: unknown) => {
+    throw new Error(
+      `Flink's REST API does not answer at ${restUrl} (${e instanceof Error ? e.message : String(e)}): start the local ` +
+        "Flink stack with `npm run flink:up` (or point --flink-master at a running cluster)",
+    );
+  });
+  const jobs = overview
     .filter((j) => submitterOf(j.name, groupId) !== undefined)
     .sort((a, b) => b["start-time"] - a["start-time"]);
   const endedHere = new Set<string>();

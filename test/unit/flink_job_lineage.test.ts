@@ -143,3 +143,9 @@ test("a running job whose submitter may be alive (this process, another host, a 
     }
   }
 });
+
+test("no Flink at the address: one line that says how to start it", async () => {
+  const closed = await fakeFlink([]);
+  await closed.close();
+  await expect(startPointFor(closed.url, GROUP, null, log)).rejects.toThrow(/^Flink's REST API does not answer at http:\/\/127\.0\.0\.1:\d+ \(.*\): start the local Flink stack with `npm run flink:up`/);
+});
