@@ -108,55 +108,97 @@ test("the sales job gives the same final rows in PostgreSQL on the direct runner
  * Every wait is bounded and polls what Flink (REST), Kafka (committed offsets) or the producer report; nothing
  * sleeps for a guessed time. Why the first checkpoint used to be late: docs/runners.md, "Checkpoints".
  */
-describe("checkpoints and savepoints: stop with a savepoint, resume, TaskManager killed mid-input", () => {
-  const topic = uniqueName("cp-restore");
+/**
+ * One Kafka-on-Flink scenario of its own: topic, group, the Flink and the direct run's schemas, the pipeline's flags
+ * (checkpoints every second), input phases of `count` records (3 partitions; out-of-order, late and malformed ones),
+ * and what it started, stopped by cleanUp (a job left RUNNING on the cluster would hold slots and confuse the next
+ * run). Event times from the current minute on: KafkaIO's watermark of a caught-up partition is the wall clock, so
+ * records older than the clock that arrive after a pause would all be late on Flink.
+ */
+function scenario(prefix: string, count: number) {
+  const topic = uniqueName(prefix);
   const group = `${topic}-flink`;
-  const flinkSchema = uniqueSchema("cp_flink");
-  const reference = uniqueSchema("cp_direct");
+  const flinkSchema = uniqueSchema(`${prefix.replace(/-/g, "_")}_flink`);
+  const reference = uniqueSchema(`${prefix.replace(/-/g, "_")}_direct`);
   const common = ["--topic", topic, "--from", "earliest", "--sinks", "postgres", "--allowed-lateness", "5m"];
   const onFlink = [...common, ...flinkFlags(), "--group-id", group, "--pg-schema", flinkSchema, "--checkpoint-interval", "1s"];
-  const phase = (seed: number, startTime: string): string[] => [
-    "--count", "450", "--seed", String(seed), "--start-time", startTime, "--interval", "1s", "--partitions", "3",
-    "--out-of-order-fraction", "0.1", "--late-fraction", "0.03", "--malformed-fraction", "0.03",
-  ];
-  // Event times from the current minute on: KafkaIO's watermark of a caught-up partition is the wall clock, so
-  // records older than the clock that arrive after a pause (phase B after the savepoint) would all be late on Flink.
   const t0 = Math.floor(Date.now() / 60_000) * 60_000;
-  const at = (offsetSeconds: number): string => new Date(t0 + offsetSeconds * 1000).toISOString();
+  const pids: number[] = [];
+  const jobIds: string[] = [];
+  const jobs: Promise<ProcessOutput>[] = [];
+  return {
+    topic,
+    group,
+    flinkSchema,
+    onFlink,
+    pids,
+    jobIds,
+    /** Input phase `seed` with event times from `offsetSeconds` after the current minute, one per second. */
+    produce: async (seed: number, offsetSeconds: number, extra: readonly string[] = []): Promise<void> => {
+      await produceInput(topic, [
+        "--count", String(count), "--seed", String(seed), "--start-time", new Date(t0 + offsetSeconds * 1000).toISOString(),
+        "--interval", "1s", "--partitions", "3", "--out-of-order-fraction", "0.1", "--late-fraction", "0.03",
+        "--malformed-fraction", "0.03", ...extra,
+      ]);
+    },
+    /** Starts the pipeline on Flink; resolves once its job runs and a checkpoint covers everything produced so far. */
+    async startAndCheckpoint(): Promise<{ job: Promise<ProcessOutput>; jid: string; pid: number }> {
+      let pid = 0;
+      const before = await jobIdsOnCluster();
+      const job = runScript("pipelines/main.ts", onFlink, 240_000, (p) => pids.push((pid = p)));
+      jobs.push(job);
+      const jid = await waitFor("the job running on Flink", 90_000, () => newRunningJob(before));
+      jobIds.push(jid);
+      await waitFor("a checkpoint covering all the input so far (committed offsets at the end)", 90_000, async () =>
+        (await groupAtEnd(group, topic)) && (await checkpointCounts(REST, jid)).completed >= 1 ? true : undefined,
+      );
+      return { job, jid, pid };
+    },
+    /** The final rows and dead letters on Flink equal one uninterrupted direct-runner run's over the whole topic. */
+    async expectSameAsDirect(leastEvents: number): Promise<void> {
+      const onDirect = await runScript(
+        "pipelines/main.ts",
+        [...common, "--runner=direct", "--group-id", `${topic}-direct`, "--pg-schema", reference, "--stop-when-idle", "3s"],
+        180_000,
+      );
+      expect(onDirect.code).toBe(0);
+      const expected = await resultRows(reference);
+      expect(expected.reduce((n, r) => n + Number(r.count), 0)).toBeGreaterThan(leastEvents);
+      expect(await resultRows(flinkSchema)).toEqual(expected);
+      expect(await deadLetterCoordinates(flinkSchema)).toEqual(await deadLetterCoordinates(reference));
+    },
+    async cleanUp(): Promise<void> {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already ended
+        }
+      }
+      for (const job of jobs) await job.catch(() => undefined);
+      for (const jid of jobIds) await cancelFlinkJob(REST, jid).catch(() => undefined);
+      await dropSchema(flinkSchema);
+      await dropSchema(reference);
+      await deleteTopic(topic).catch(() => undefined);
+    },
+  };
+}
+
+describe("checkpoints and savepoints: stop with a savepoint, resume, TaskManager killed mid-input", () => {
+  const s = scenario("cp-restore", 450);
   let savepoint = "";
   let job2: Promise<ProcessOutput> | undefined;
   let job2Id = "";
-  // What this describe started, stopped in afterAll if a test failed half-way (a job left RUNNING on the cluster
-  // would hold slots and confuse the next run).
-  const pipelinePids: number[] = [];
-  const jobIds: string[] = [];
 
   afterAll(async () => {
-    for (const pid of pipelinePids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already ended
-      }
-    }
     await job2?.catch(() => undefined);
-    for (const jid of jobIds) await cancelFlinkJob(REST, jid).catch(() => undefined);
-    await dropSchema(flinkSchema);
-    await dropSchema(reference);
-    await deleteTopic(topic).catch(() => undefined);
+    await s.cleanUp();
   });
 
   test("SIGTERM stops the job with a savepoint, and --restore-from resumes from it", async () => {
-    await produceInput(topic, phase(23, at(0)));
-    let pid = 0;
-    const before = await jobIdsOnCluster();
-    const job1 = runScript("pipelines/main.ts", onFlink, 240_000, (p) => pipelinePids.push((pid = p)));
-    const jid = await waitFor("job 1 running on Flink", 90_000, () => newRunningJob(before));
-    jobIds.push(jid);
-    await waitFor("a checkpoint of job 1 covering all of phase A (committed offsets at the end)", 90_000, async () =>
-      (await groupAtEnd(group, topic)) && (await checkpointCounts(REST, jid)).completed >= 1 ? true : undefined,
-    );
-    const rowsBefore = await rowsIn(flinkSchema);
+    await s.produce(23, 0);
+    const { job: job1, jid, pid } = await s.startAndCheckpoint();
+    const rowsBefore = await rowsIn(s.flinkSchema);
     expect(rowsBefore).toBeGreaterThan(0);
     process.kill(pid, "SIGTERM");
     const out1 = await job1;
@@ -166,10 +208,10 @@ describe("checkpoints and savepoints: stop with a savepoint, resume, TaskManager
     expect(await flinkJobState(REST, jid)).toBe("CANCELED");
 
     const before2 = await jobIdsOnCluster();
-    job2 = runScript("pipelines/main.ts", [...onFlink, "--restore-from", savepoint, "--stop-when-idle", "5s",
-      "--restart-attempts", "5"], 300_000, (p) => pipelinePids.push(p));
+    job2 = runScript("pipelines/main.ts", [...s.onFlink, "--restore-from", savepoint, "--stop-when-idle", "5s",
+      "--restart-attempts", "5"], 300_000, (p) => s.pids.push(p));
     job2Id = await waitFor("job 2 running on Flink", 90_000, () => newRunningJob(before2));
-    jobIds.push(job2Id);
+    s.jobIds.push(job2Id);
     // Flink publishes the restore in its checkpoint statistics a moment after the job runs.
     const restoredFrom = await waitFor("job 2's restore in Flink's checkpoint statistics", 30_000, async () =>
       (await checkpointCounts(REST, job2Id)).restoredFrom);
@@ -179,13 +221,12 @@ describe("checkpoints and savepoints: stop with a savepoint, resume, TaskManager
 
   test("a TaskManager killed while records arrive: Flink restores from the last checkpoint", async () => {
     expect(job2Id).not.toBe("");
-    const ends = await endOffsets(topic);
+    const ends = await endOffsets(s.topic);
     let produced = false;
-    const producing = produceInput(topic, [...phase(24, at(450)), "--rate", "30", "--batch-size", "10"])
-      .finally(() => (produced = true));
+    const producing = s.produce(24, 450, ["--rate", "30", "--batch-size", "10"]).finally(() => (produced = true));
     const before = (await checkpointCounts(REST, job2Id)).completed;
     await waitFor("a checkpoint of job 2 covering records of phase B", 60_000, async () =>
-      (await committedTotal(group, topic)) > ends && (await checkpointCounts(REST, job2Id)).completed > before ? true : undefined,
+      (await committedTotal(s.group, s.topic)) > ends && (await checkpointCounts(REST, job2Id)).completed > before ? true : undefined,
     );
     expect(produced).toBe(false); // the kill lands while the producer still sends
     const tmPid = Number(fs.readFileSync(pidFile(STACK, "taskmanager"), "utf8").trim());
@@ -201,68 +242,29 @@ describe("checkpoints and savepoints: stop with a savepoint, resume, TaskManager
   });
 
   test("the final PostgreSQL rows equal an uninterrupted run's (direct runner, whole topic)", async () => {
-    const onDirect = await runScript(
-      "pipelines/main.ts",
-      [...common, "--runner=direct", "--group-id", `${topic}-direct`, "--pg-schema", reference, "--stop-when-idle", "3s"],
-      180_000,
-    );
-    expect(onDirect.code).toBe(0);
-    const expected = await resultRows(reference);
-    expect(expected.reduce((n, r) => n + Number(r.count), 0)).toBeGreaterThan(800);
-    expect(await resultRows(flinkSchema)).toEqual(expected);
-    expect(await deadLetterCoordinates(flinkSchema)).toEqual(await deadLetterCoordinates(reference));
+    await s.expectSameAsDirect(800);
   });
 });
 
 describe("the submitting process killed (SIGKILL): the next run of the group resumes its job's last checkpoint", () => {
-  const topic = uniqueName("cp-orphan");
-  const group = `${topic}-flink`;
-  const flinkSchema = uniqueSchema("orphan_flink");
-  const reference = uniqueSchema("orphan_direct");
-  const common = ["--topic", topic, "--from", "earliest", "--sinks", "postgres", "--allowed-lateness", "5m"];
-  const onFlink = [...common, ...flinkFlags(), "--group-id", group, "--pg-schema", flinkSchema, "--checkpoint-interval", "1s"];
-  const phase = (seed: number, startTime: string): string[] => [
-    "--count", "300", "--seed", String(seed), "--start-time", startTime, "--interval", "1s", "--partitions", "3",
-    "--out-of-order-fraction", "0.1", "--late-fraction", "0.03", "--malformed-fraction", "0.03",
-  ];
-  const t0 = Math.floor(Date.now() / 60_000) * 60_000;
-  const at = (offsetSeconds: number): string => new Date(t0 + offsetSeconds * 1000).toISOString();
-  const pids: number[] = [];
-  const jobIds: string[] = [];
+  const s = scenario("cp-orphan", 300);
 
   afterAll(async () => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // already ended
-      }
-    }
-    for (const jid of jobIds) await cancelFlinkJob(REST, jid).catch(() => undefined);
-    await dropSchema(flinkSchema);
-    await dropSchema(reference);
-    await deleteTopic(topic).catch(() => undefined);
+    await s.cleanUp();
   });
 
   test("the orphaned job is cancelled, the new job restores its checkpoint, and the rows equal an uninterrupted run's", async () => {
-    await produceInput(topic, phase(31, at(0)));
-    let pid = 0;
-    const before = await jobIdsOnCluster();
-    const job1 = runScript("pipelines/main.ts", onFlink, 240_000, (p) => pids.push((pid = p)));
-    const jid1 = await waitFor("job 1 running on Flink", 90_000, () => newRunningJob(before));
-    jobIds.push(jid1);
-    await waitFor("a checkpoint of job 1 covering all of the first half", 90_000, async () =>
-      (await groupAtEnd(group, topic)) && (await checkpointCounts(REST, jid1)).completed >= 1 ? true : undefined,
-    );
+    await s.produce(31, 0);
+    const { job: job1, jid: jid1, pid } = await s.startAndCheckpoint();
     const checkpointed = (await checkpointCounts(REST, jid1)).completed;
     process.kill(pid, "SIGKILL");
     await job1;
-    await produceInput(topic, phase(32, at(300)));
+    await s.produce(32, 300);
 
     const before2 = await jobIdsOnCluster();
-    const job2 = runScript("pipelines/main.ts", [...onFlink, "--stop-when-idle", "5s"], 300_000, (p) => pids.push(p));
+    const job2 = runScript("pipelines/main.ts", [...s.onFlink, "--stop-when-idle", "5s"], 300_000, (p) => s.pids.push(p));
     const jid2 = await waitFor("job 2 running on Flink", 120_000, () => newRunningJob(before2));
-    jobIds.push(jid2);
+    s.jobIds.push(jid2);
     const restoredFrom = await waitFor("job 2's restore in Flink's checkpoint statistics", 30_000, async () =>
       (await checkpointCounts(REST, jid2)).restoredFrom);
     expect(restoredFrom).toMatch(new RegExp(`/${jid1}/chk-\\d+$`));
@@ -272,17 +274,7 @@ describe("the submitting process killed (SIGKILL): the next run of the group res
     expect(out2.stderr).toMatch(new RegExp(`cancelling the job ${jid1} of group .*: its submitting process ${pid} is gone`));
     expect(out2.stderr).toContain(`flink: resuming from ${restoredFrom}`);
     expect(await flinkJobState(REST, jid1)).toBe("CANCELED");
-
-    const onDirect = await runScript(
-      "pipelines/main.ts",
-      [...common, "--runner=direct", "--group-id", `${topic}-direct`, "--pg-schema", reference, "--stop-when-idle", "3s"],
-      180_000,
-    );
-    expect(onDirect.code).toBe(0);
-    const expected = await resultRows(reference);
-    expect(expected.reduce((n, r) => n + Number(r.count), 0)).toBeGreaterThan(500);
-    expect(await resultRows(flinkSchema)).toEqual(expected);
-    expect(await deadLetterCoordinates(flinkSchema)).toEqual(await deadLetterCoordinates(reference));
+    await s.expectSameAsDirect(500);
   });
 });
 
