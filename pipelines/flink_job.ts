@@ -29,8 +29,8 @@ export interface FlinkRun {
   readonly submitSeconds: number;
 }
 
-/** Submits the job and returns once Flink runs it. */
-export async function submitToFlink(config: SalesConfig, io: SalesIO, jobName?: string, start?: StartPoint): Promise<FlinkRun> {
+/** Submits the job as `jobName`, from `start` (job_lineage.ts), and returns once Flink runs it. */
+export async function submitToFlink(config: SalesConfig, io: SalesIO, jobName: string, start: StartPoint): Promise<FlinkRun> {
   const f = config.flink;
   const t0 = Date.now();
   const runner = flinkRunner({
@@ -40,10 +40,8 @@ export async function submitToFlink(config: SalesConfig, io: SalesIO, jobName?: 
     ...(f.workerPool !== null ? { environment: "EXTERNAL" as const, workerPool: f.workerPool } : {}),
     ...(f.checkpointInterval !== null ? { checkpointInterval: f.checkpointInterval } : {}),
     ...(f.restartAttempts > 0 ? { restartAttempts: f.restartAttempts } : {}),
-    ...(start !== undefined
-      ? start.kind === "restore" ? { restoreFrom: start.path } : {}
-      : f.restoreFrom !== null && f.restoreFrom !== "none" ? { restoreFrom: f.restoreFrom } : {}),
-    ...(jobName !== undefined ? { jobName } : {}),
+    ...(start.kind === "restore" ? { restoreFrom: start.path } : {}),
+    jobName,
   });
   const result = (await runner.runAsync((root) => buildPipeline(root, config, io) ?? undefined)) as unknown as FlinkPipelineResult;
   const job = await result.waitForFlinkJob();

@@ -135,20 +135,12 @@ export class PortableKafkaRead extends AsyncPTransformClass<Root, PCollection<Ka
         return undefined;
       },
     );
-    if (positioned !== undefined) {
-      return positioned.apply(rebalance<KafkaIOKV>()).map(
-        function toKafkaRecord(kv: KafkaIOKV, context: { timestamp: { lookup(): unknown } }): KafkaRecord {
-          const ts = context.timestamp.lookup() as Long | number;
-          return kafkaRecordOfPositionedKV(topic, kv, Long.fromValue(ts).toNumber());
-        },
-        { timestamp: timestampParam() },
-      );
-    }
-    const kvs = await expandKafkaRead(root, KAFKA_READ_WITHOUT_METADATA_URN, payload, this.expansionService);
+    const kvs = positioned ?? (await expandKafkaRead(root, KAFKA_READ_WITHOUT_METADATA_URN, payload, this.expansionService));
+    const withPositions = positioned !== undefined;
     return kvs.apply(rebalance<KafkaIOKV>()).map(
       function toKafkaRecord(kv: KafkaIOKV, context: { timestamp: { lookup(): unknown } }): KafkaRecord {
-        const ts = context.timestamp.lookup() as Long | number;
-        return kafkaRecordOfKV(topic, kv, Long.fromValue(ts).toNumber());
+        const ts = Long.fromValue(context.timestamp.lookup() as Long | number).toNumber();
+        return withPositions ? kafkaRecordOfPositionedKV(topic, kv, ts) : kafkaRecordOfKV(topic, kv, ts);
       },
       { timestamp: timestampParam() },
     );

@@ -44,8 +44,15 @@ export function jobNameFor(groupId: string, o: { loopback: boolean; now?: number
   return `${groupPrefix(groupId)}p${pid}-t${o.now ?? Date.now()}-${o.host ?? os.hostname()}`;
 }
 
+/** The process that submitted a job, as its name records it (pid 0: a job whose steps run in a worker pool). */
+export interface Submitter {
+  readonly pid: number;
+  readonly startedAt: number;
+  readonly host: string;
+}
+
 /** The submitting process a job name records (undefined for a name jobNameFor did not make). */
-export function submitterOf(name: string, groupId: string): { pid: number; startedAt: number; host: string } | undefined {
+export function submitterOf(name: string, groupId: string): Submitter | undefined {
   const prefix = groupPrefix(groupId);
   if (!name.startsWith(prefix)) return undefined;
   const m = /^p(\d+)-t(\d+)-(.+)$/.exec(name.slice(prefix.length));
@@ -53,7 +60,7 @@ export function submitterOf(name: string, groupId: string): { pid: number; start
 }
 
 /** Whether the process that submitted a job is certainly gone: it ran on this host and no such process exists. */
-function submitterDead(submitter: { pid: number; host: string }): boolean {
+function submitterDead(submitter: Submitter): boolean {
   if (submitter.pid === 0 || submitter.host !== os.hostname()) return false;
   try {
     process.kill(submitter.pid, 0);
@@ -85,12 +92,13 @@ export async function startPointFor(
         "Flink stack with `npm run flink:up` (or point --flink-master at a running cluster)",
     );
   });
+  // The group's jobs, newest first, each with the process that submitted it.
   const jobs = overview
-    .filter((j) => submitterOf(j.name, groupId) !== undefined)
-    .sort((a, b) => b["start-time"] - a["start-time"]);
+    .map((job) => ({ job, submitter: submitterOf(job.name, groupId) }))
+    .filter((j): j is { job: JobSummary; submitter: Submitter } => j.submitter !== undefined)
+    .sort((a, b) => b.job["start-time"] - a.job["start-time"]);
   const endedHere = new Set<string>();
-  for (const job of jobs.filter((j) => !TERMINAL.has(j.state))) {
-    const submitter = submitterOf(job.name, groupId)!;
+  for (const { job, submitter } of jobs.filter((j) => !TERMINAL.has(j.job.state))) {
     if (!submitterDead(submitter)) {
       throw new Error(
         `the Flink job ${job.jid} of consumer group ${groupId} is ${job.state} on ${restUrl} (submitted ` +
@@ -105,10 +113,11 @@ export async function startPointFor(
   }
   if (restoreFrom === "none") return { kind: "fresh" };
   if (restoreFrom !== null) return { kind: "restore", path: restoreFrom, reason: "--restore-from" };
-  const newest: JobSummary | undefined = jobs[0];
+  const newest: JobSummary | undefined = jobs[0]?.job;
   if (newest === undefined) return { kind: "fresh" };
-  const state = endedHere.has(newest.jid) ? "cancelled here (its submitter was gone)" : newest.state;
-  if (newest.state !== "FAILED" && !endedHere.has(newest.jid)) return { kind: "fresh" };
+  const orphaned = endedHere.has(newest.jid);
+  if (newest.state !== "FAILED" && !orphaned) return { kind: "fresh" };
+  const state = orphaned ? "cancelled here (its submitter was gone)" : newest.state;
   const path = (await checkpointCounts(restUrl, newest.jid)).latestPath;
   if (path === undefined) {
     log(`flink: the group's last job ${newest.jid} ended ${state} without a completed checkpoint: starting from the committed offsets`);
