@@ -17,7 +17,7 @@ import {
   resultRow,
   resultRowDate,
   resultRowKey,
-  resultSchema,
+  RESULT_COLUMNS,
   type ResultRow,
 } from "../../transforms/sinks/parquet_rows";
 import { lateSale, windowResult } from "../integration/parquet_fixtures";
@@ -25,7 +25,7 @@ import { lateSale, windowResult } from "../integration/parquet_fixtures";
 /** A results dataset under `root` that rolls over only when asked. */
 const options = (root: string) => ({
   root,
-  schema: resultSchema,
+  columns: RESULT_COLUMNS,
   keyOf: resultRowKey,
   partitionOf: resultRowDate,
   maxRowsPerFile: 1_000,
@@ -48,12 +48,12 @@ describe("rows, keys and partitions", () => {
       key: "prod_5",
       window_start: Date.UTC(2026, 10, 27, 23, 59),
       window_end: Date.UTC(2026, 10, 28, 0, 0),
-      sum_cents: 10_018_518_505,
+      sum: 10_018_518_505,
       count: 2,
-      avg_cents: 5_009_259_253, // 5,009,259,252.5 rounded half up
+      avg: 5_009_259_253, // 5,009,259,252.5 rounded half up
     });
     const l = lateSale(7); // amount 9.59
-    expect(lateRow(l).amount_cents).toBe(959);
+    expect(lateRow(l).amount).toBe(959);
   });
 
   test("a late record's key is its event and the windows it missed", () => {
@@ -65,7 +65,7 @@ describe("rows, keys and partitions", () => {
 
   test("partitions are UTC dates: the window's start for results, the event time for late records", () => {
     const midnight = Date.UTC(2026, 10, 28);
-    const row = (start: number): ResultRow => ({ key_kind: "product", key: "p", window_start: start, window_end: start + 60_000, sum_cents: 0, count: 0, avg_cents: 0 });
+    const row = (start: number): ResultRow => ({ key_kind: "product", key: "p", window_start: start, window_end: start + 60_000, sum: 0, count: 0, avg: 0 });
     expect(resultRowDate(row(midnight - 1))).toBe("2026-11-27");
     expect(resultRowDate(row(midnight))).toBe("2026-11-28");
     expect(lateRowDate({ ...lateRow(lateSale(0)), event_time: midnight - 1 })).toBe("2026-11-27");

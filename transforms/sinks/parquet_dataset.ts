@@ -24,14 +24,16 @@ import { promises as fs } from "fs";
 import type { FileHandle } from "fs/promises";
 import * as path from "path";
 import { Writable } from "stream";
-import { ParquetWriter, type ParquetSchema } from "parquetjs-lite";
+import { ParquetWriter } from "parquetjs-lite";
 import { fsStep, parquetSinkError, ParquetSinkError } from "./parquet_errors";
+import { parquetSchema, withLogicalTypes, type Columns } from "./parquet_logical_types";
 import { appendJsonLine, appendJsonLines, ensureDirectory, readJsonLines, syncDirectory, writeFileDurably } from "./parquet_log";
 
 export interface ParquetDatasetOptions<R> {
   /** The dataset's folder (`<parquet dir>/results` or `<parquet dir>/late`). */
   readonly root: string;
-  readonly schema: () => ParquetSchema;
+  /** The files' columns and their logical types. */
+  readonly columns: Columns;
   /** Rows with the same key are the same row (a replay): only the first is written. */
   readonly keyOf: (row: R) => string;
   /** The Hive partition value (`date=<value>`). */
@@ -98,9 +100,9 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, "0");
 }
 
-/** Encodes rows as one Parquet file in memory. */
+/** Encodes rows as one Parquet file in memory, with the logical types of `columns` in its footer. */
 export async function encodeParquet<R extends object>(
-  schema: ParquetSchema,
+  columns: Columns,
   rows: readonly R[],
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<Buffer> {
@@ -111,11 +113,11 @@ export async function encodeParquet<R extends object>(
       done();
     },
   });
-  const writer = await ParquetWriter.openStream(schema, sink);
+  const writer = await ParquetWriter.openStream(parquetSchema(columns), sink);
   for (const entry of Object.entries(metadata)) writer.setMetadata(entry[0], entry[1]);
   for (const row of rows) await writer.appendRow(row);
   await writer.close();
-  return Buffer.concat(chunks);
+  return withLogicalTypes(Buffer.concat(chunks), columns);
 }
 
 /** Splits rows by partition and then into files of at most `maxRows` rows (partitions in sorted order). */
@@ -386,7 +388,7 @@ export class ParquetDataset<R extends object> {
         };
       });
       for (const file of planned) {
-        const bytes = await encodeParquet(this.options.schema(), file.rows, this.options.metadata);
+        const bytes = await encodeParquet(this.options.columns, file.rows, this.options.metadata);
         await fsStep(root, file.temp, () => writeFileDurably(file.temp, bytes));
       }
       await fsStep(root, this.tmp, () => syncDirectory(this.tmp));
