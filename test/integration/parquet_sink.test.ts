@@ -16,8 +16,7 @@ import type { KafkaRecord } from "../../transforms/kafka";
 import type { DeadLetter } from "../../transforms/parse_events";
 import { closeParquetSinks, parquetSinks } from "../../transforms/sinks/parquet";
 import type { LateSale, SalesWindowResult } from "../../pipelines/sales_aggregation";
-import { BASE, lateSale, windowResult } from "./parquet_fixtures";
-import { resultRow } from "../../transforms/sinks/parquet_rows";
+import { BASE, lateSale, resultAsRead, windowResult } from "./parquet_fixtures";
 import { filesUnder, parquetFilesUnder, readDataset } from "./parquet_test_helpers";
 
 function freshDir(): string {
@@ -53,11 +52,6 @@ async function runThrough(
   await closeParquetSinks();
 }
 
-/** A result as a reader of the file sees it: money as the decimal (hyparquet: the nearest number to cents / 100). */
-function asRead(r: SalesWindowResult): Record<string, unknown> {
-  return { ...resultRow(r), sum: r.sumCents / 100, avg: r.avgCents / 100 };
-}
-
 test("final results and late records are read back by hyparquet with their logical types and exact values", async () => {
   const dir = freshDir();
   const finals = Array.from({ length: 300 }, (_, i) => windowResult(i, true));
@@ -72,7 +66,7 @@ test("final results and late records are read back by hyparquet with their logic
   // Only final panes, each once.
   expect(results.rows).toHaveLength(300);
   const byIdentity = new Map(results.rows.map((r) => [`${String(r.key)}|${String(r.window_start)}`, r]));
-  for (const r of finals) expect(byIdentity.get(`${r.key}|${r.window.start}`)).toEqual(asRead(r));
+  for (const r of finals) expect(byIdentity.get(`${r.key}|${r.window.start}`)).toEqual(resultAsRead(r));
   // Hive partitions by the window's UTC date: rows of 2026-11-27 and 2026-11-28.
   const partitions = [...new Set(results.files.map((f) => path.basename(path.dirname(f.file))))].sort();
   expect(partitions).toEqual(["date=2026-11-27", "date=2026-11-28"]);

@@ -104,7 +104,8 @@ describe("options and errors", () => {
     expect(() => parquetSpecs({ dir: " " })).toThrow("pass --parquet-dir");
     expect(() => parquetSpecs({ dir: "/tmp/x", maxRowsPerFile: 0 })).toThrow("maxRowsPerFile must be a whole number ≥ 1, got 0");
     expect(() => parquetSpecs({ dir: "/tmp/x", maxFileAgeMs: -1 })).toThrow("maxFileAgeMs must be ≥ 0");
-    expect(parquetSpecs({ dir: "rel" }).results).toMatchObject({ dir: path.resolve("rel"), kind: "results", maxRowsPerFile: 100_000, maxFileAgeMs: 60_000 });
+    expect(() => parquetSpecs({ dir: "/tmp/x", compactAfterKeys: 0.5 })).toThrow("compactAfterKeys must be a whole number ≥ 1, got 0.5");
+    expect(parquetSpecs({ dir: "rel" }).results).toMatchObject({ dir: path.resolve("rel"), kind: "results", maxRowsPerFile: 100_000, maxFileAgeMs: 60_000, compactAfterKeys: 100_000 });
   });
 
   test("file-system failures become one line that says what to do", () => {
@@ -116,12 +117,23 @@ describe("options and errors", () => {
   });
 });
 
+const rows = (from: number, to: number): ResultRow[] => Array.from({ length: to - from }, (_, i) => resultRow(windowResult(from + i, true)));
+const parquetFiles = (root: string): string[] =>
+  fs.readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".parquet")).sort();
+const manifest = (root: string): ManifestEntry[] =>
+  fs.readFileSync(path.join(root, "_sink", "manifest.jsonl"), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as ManifestEntry);
+/** The keys a commit-log line holds (none in a base line). */
+const keysOf = (entry: ManifestEntry): string[] => ("base" in entry ? [] : Object.values(entry.keys).flat());
+/** The keys in a dataset's key files, by file name. */
+const keyFiles = (root: string): Record<string, string[]> =>
+  Object.fromEntries(
+    fs.readdirSync(path.join(root, "_sink", "keys")).map((name) => [
+      name,
+      fs.readFileSync(path.join(root, "_sink", "keys", name), "utf8").trim().split("\n").flatMap((l) => JSON.parse(l) as string[]),
+    ]),
+  );
+
 describe("recovery from crash states", () => {
-  const rows = (from: number, to: number): ResultRow[] => Array.from({ length: to - from }, (_, i) => resultRow(windowResult(from + i, true)));
-  const parquetFiles = (root: string): string[] =>
-    fs.readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".parquet")).sort();
-  const manifest = (root: string): ManifestEntry[] =>
-    fs.readFileSync(path.join(root, "_sink", "manifest.jsonl"), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as ManifestEntry);
 
   test("staged rows of a crashed run (with a torn last line) are committed at open, once", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "parquet-unit-"));
@@ -134,7 +146,7 @@ describe("recovery from crash states", () => {
     const b = await ParquetDataset.open(options(root));
     expect(b.stats.committedRows).toBe(15);
     expect(b.stats.duplicatesDropped).toBe(5);
-    expect(manifest(root).flatMap((e) => e.keys)).toHaveLength(15);
+    expect(manifest(root).flatMap(keysOf)).toHaveLength(15);
     expect(fs.readdirSync(path.join(root, "_sink")).filter((f) => f.startsWith("staged-"))).toEqual([]);
     await b.stage(rows(0, 3)); // replayed again after the commit: dropped at the next roll-over
     await b.close();
@@ -217,5 +229,74 @@ describe("one writer per folder", () => {
     expect(fs.readFileSync(path.join(root, "_sink", "writer.lock"), "utf8")).toBe(`${process.pid}\n`);
     await dataset.close();
     expect(fs.existsSync(path.join(root, "_sink", "writer.lock"))).toBe(false);
+  });
+});
+
+describe("compaction of the commit log and the committed keys", () => {
+  // windowResult(0..19) are windows of 2026-11-27, 20.. of 2026-11-28 (10 products per minute from 23:58 UTC).
+  test("the log's keys move to one key file per date partition, the log to one line; replays stay dropped after reopening", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "parquet-compact-"));
+    const compacting = { ...options(root), compactAfterKeys: 25, loadedPartitions: 1 };
+    const a = await ParquetDataset.open(compacting);
+    await a.stage(rows(0, 10));
+    await a.flush(); // 10 keys: below 25, the log keeps its batch line
+    expect(manifest(root).map(keysOf).map((k) => k.length)).toEqual([10]);
+    await a.stage(rows(5, 60)); // 5 replayed, 50 new: 60 keys logged, compaction due
+    await a.close();
+    expect(a.stats).toMatchObject({ committedRows: 60, duplicatesDropped: 5 });
+    expect(manifest(root)).toEqual([{ v: 2, base: true, batch: 2, staged: 2 }]);
+    const files = keyFiles(root);
+    expect(Object.keys(files).sort()).toEqual(["2026-11-27.jsonl", "2026-11-28.jsonl"]);
+    expect(files["2026-11-27.jsonl"].sort()).toEqual(rows(0, 20).map(resultRowKey).sort());
+    expect(files["2026-11-28.jsonl"].sort()).toEqual(rows(20, 60).map(resultRowKey).sort());
+    // Only the partition used last stays in memory (loadedPartitions: 1): its 40 keys, not all 60.
+    expect(a.keysInMemory).toBe(40);
+
+    const b = await ParquetDataset.open(compacting);
+    await b.stage(rows(0, 70)); // a run from scratch: 60 replayed rows in both partitions, 10 new
+    await b.close();
+    expect(b.stats).toMatchObject({ committedRows: 10, duplicatesDropped: 60 });
+    expect(parquetFiles(root).length).toBeGreaterThanOrEqual(3);
+  });
+
+  test("a compaction cut short after writing key files (the old log still whole) commits nothing twice", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "parquet-compact-crash-"));
+    const a = await ParquetDataset.open(options(root)); // default threshold: no compaction for 30 keys
+    await a.stage(rows(0, 30));
+    await a.close();
+    const log = manifest(root);
+    expect(log.flatMap(keysOf)).toHaveLength(30);
+    // The crash state: step (a) done (the keys appended to their key files), the new log not yet renamed.
+    const byDate = new Map<string, string[]>();
+    for (const row of rows(0, 30)) byDate.set(resultRowDate(row), [...(byDate.get(resultRowDate(row)) ?? []), resultRowKey(row)]);
+    for (const [date, keys] of byDate) fs.appendFileSync(path.join(root, "_sink", "keys", `${date}.jsonl`), JSON.stringify(keys) + "\n");
+    fs.writeFileSync(path.join(root, "_sink", "manifest.jsonl.tmp"), '{"v":2,"base":true,"ba');
+    const b = await ParquetDataset.open({ ...options(root), compactAfterKeys: 20 });
+    expect(fs.existsSync(path.join(root, "_sink", "manifest.jsonl.tmp"))).toBe(false);
+    await b.stage(rows(0, 35));
+    await b.close();
+    expect(b.stats).toMatchObject({ committedRows: 5, duplicatesDropped: 30 });
+    // Compacted at open (30 logged keys ≥ 20): each key a second time in its key file (a set: no harm); then the
+    // new batch's 5 keys in the log.
+    const [base, ...batches] = manifest(root);
+    expect(base).toEqual({ v: 2, base: true, batch: 1, staged: 1 });
+    expect(batches.flatMap(keysOf)).toHaveLength(5);
+    expect(Object.values(keyFiles(root)).flat()).toHaveLength(60);
+    expect(new Set(Object.values(keyFiles(root)).flat()).size).toBe(30);
+  });
+
+  test("a commit log written before compaction (v 1 lines, keys in one list) is read and compacted", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "parquet-compact-v1-"));
+    const a = await ParquetDataset.open(options(root));
+    await a.stage(rows(0, 30));
+    await a.close();
+    // Rewrite the log as the earlier version wrote it.
+    const v1 = manifest(root).map((e) => ("base" in e ? e : { ...e, v: 1, keys: keysOf(e) }));
+    fs.writeFileSync(path.join(root, "_sink", "manifest.jsonl"), v1.map((e) => JSON.stringify(e) + "\n").join(""));
+    const b = await ParquetDataset.open({ ...options(root), compactAfterKeys: 1 });
+    await b.stage(rows(0, 31));
+    await b.close();
+    expect(b.stats).toMatchObject({ committedRows: 1, duplicatesDropped: 30 });
+    expect(manifest(root).filter((e) => !("base" in e))).toEqual([]);
   });
 });

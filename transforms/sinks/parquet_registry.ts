@@ -33,6 +33,7 @@ export interface DatasetSpec {
   readonly kind: DatasetKind;
   readonly maxRowsPerFile: number;
   readonly maxFileAgeMs: number;
+  readonly compactAfterKeys: number;
 }
 
 const openResults = new Map<string, Promise<ParquetDataset<ResultRow>>>();
@@ -52,6 +53,7 @@ function optionsOf<R>(
     ...rows,
     maxRowsPerFile: spec.maxRowsPerFile,
     maxFileAgeMs: spec.maxFileAgeMs,
+    compactAfterKeys: spec.compactAfterKeys,
   };
 }
 
