@@ -52,10 +52,11 @@ export class CommittedKeys {
     return this.loggedCount;
   }
 
-  /** Keys held in memory (loaded partitions and logged keys). */
+  /** Keys held in memory: the loaded partitions' and the logged keys of the others. */
   get inMemory(): number {
-    let n = this.loggedCount;
+    let n = 0;
     for (const set of this.loaded.values()) n += set.size;
+    for (const [partition, keys] of this.logged) if (!this.loaded.has(partition)) n += keys.length;
     return n;
   }
 
