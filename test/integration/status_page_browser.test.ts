@@ -1,12 +1,13 @@
 /**
- * The live status page in a real browser: Debian's Chromium, headless, driven by playwright-core. A pipeline runs
+ * The live status page in a real browser: the Chromium build that the npm package @sparticuz/chromium ships
+ * (installed by `npm ci`, unpacked to the temp folder on first use), headless, driven by playwright-core. A pipeline runs
  * on a real topic; the page shows the graph with per-step counts, the watermarks, charts, partitions and panes;
  * its numbers move as records are produced; a product id containing markup shows as text and runs nothing. The
  * screenshot is saved as output/status-page.png, or as docs/img/status-page.png (shown in docs/operations.md)
  * with UPDATE_SCREENSHOTS=1.
  *
- * Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it when missing). Without it the test
- * fails with that message rather than being skipped.
+ * Every machine runs that same browser, whether or not a system Chromium exists: nothing to install but npm's
+ * packages.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -18,7 +19,9 @@ import { startOpsServer, type OpsServer } from "../../ops/server";
 
 jest.setTimeout(120_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** @sparticuz/chromium's CommonJS entry (its package.json lists the ESM types first, which TypeScript would apply). */
+const npmChromium = require("@sparticuz/chromium") as { executablePath(): Promise<string> };
+
 // The docs' screenshot is refreshed on request (UPDATE_SCREENSHOTS=1); otherwise it goes to the git-ignored output/,
 // so that a test run leaves the checkout clean.
 const SCREENSHOT = path.resolve(
@@ -29,12 +32,10 @@ const HOSTILE = `<script>window.__xss = 1</script><img src=x onerror="window.__x
 const PRODUCTS = ["apples", "bread", "cheese", "dates", HOSTILE];
 
 async function launch(): Promise<{ context: BrowserContext; userDataDir: string }> {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  }
+  const executablePath = await npmChromium.executablePath(); // unpacks the npm package's build (a few seconds, once)
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "status-page-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     viewport: { width: 1280, height: 1100 },
     args: [
@@ -72,7 +73,7 @@ function batch(second: number): ReturnType<typeof saleRecord>[] {
   return PRODUCTS.flatMap((product, i) => [0, 1, 2].map((p) => saleRecord(p, sale(`user_${p}`, product, 10 + i + p, at(second + p)))));
 }
 
-describe("status page in headless Chromium", () => {
+describe("status page in headless Chromium (npm's build)", () => {
   let run: PipelineRun | undefined;
   let ops: OpsServer | undefined;
   let browser: { context: BrowserContext; userDataDir: string } | undefined;
