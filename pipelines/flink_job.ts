@@ -38,6 +38,7 @@ export async function submitToFlink(config: SalesConfig, io: SalesIO, jobName: s
     flinkMaster: f.flinkMaster,
     ...(f.parallelism !== null ? { parallelism: f.parallelism } : {}),
     ...(f.workerPool !== null ? { environment: "EXTERNAL" as const, workerPool: f.workerPool } : {}),
+    ...(f.stageClasspath ? { stageClasspath: true } : {}),
     ...(f.checkpointInterval !== null ? { checkpointInterval: f.checkpointInterval } : {}),
     ...(f.restartAttempts > 0 ? { restartAttempts: f.restartAttempts } : {}),
     ...(start.kind === "restore" ? { restoreFrom: start.path } : {}),

@@ -121,6 +121,7 @@ export function runnerConfig(config: SalesConfig): RunnerConfig {
     jobEndpoint: f.jobEndpoint,
     ...(f.parallelism !== null ? { parallelism: f.parallelism } : {}),
     ...(f.workerPool !== null ? { environment: "EXTERNAL" as const, workerPool: f.workerPool } : {}),
+    ...(f.stageClasspath ? { stageClasspath: true } : {}),
     ...(d.project !== null ? { project: d.project } : {}),
     ...(d.region !== null ? { region: d.region } : {}),
     ...(d.tempLocation !== null ? { tempLocation: d.tempLocation } : {}),
