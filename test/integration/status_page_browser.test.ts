@@ -117,7 +117,7 @@ describe("status page in headless Chromium (npm's build)", () => {
     await waitFor("every record read", () => pipeline.result.snapshot().elementsRead === 80);
     await tileShows(page, "records read", "80");
     expect(await tile(page, "records read")).toBe(80);
-    await tileShows(page, "dropped (late output)", "1");
+    await tileShows(page, "late-data output", "1");
     expect(await tile(page, "dead letters")).toBe(4);
     await page.locator("#panes tbody tr").nth(9).waitFor();
     const readCount = await page.locator('#graph g[data-step="readFromKafka"] text.count').textContent();
@@ -127,8 +127,21 @@ describe("status page in headless Chromium (npm's build)", () => {
     expect(Number(groupedRows[3])).toBeGreaterThan(0); // open windows
     expect(await page.locator("#chart-throughput polyline").count()).toBe(1);
 
+    // Panes as a table: window, key, sum, count, avg (exact cents), timing; no raw JSON.
+    const apples = page.locator("#panes tbody tr", { has: page.locator("td:nth-child(2)", { hasText: /^apples$/ }) }).first();
+    expect((await apples.locator("td").allTextContents()).slice(2, 6)).toEqual(["33.00", "3", "11.00", "ON_TIME #0"]);
+    expect(await page.locator("#panes").textContent()).not.toContain("sumCents");
+    // Whole step names (no "…"), a legend for the node colours, and the charts span 5 minutes of wall clock.
+    const names = await page.locator("#graph text.name").allTextContents();
+    expect(names).toContain("combinePerKeyAndWindow");
+    expect(names.concat(await page.locator("#graph text.path").allTextContents()).some((n) => n.includes("…"))).toBe(false);
+    expect(await page.locator("#legend .swatch.grouped").count()).toBe(1);
+    const axis = (await page.locator("#chart-throughput text").allTextContents()).filter((t) => /^\d\d:\d\d:\d\d$/.test(t));
+    const secondsOf = (t: string): number => t.split(":").reduce((n, x) => n * 60 + Number(x), 0);
+    expect((secondsOf(axis[axis.length - 1]) - secondsOf(axis[0]) + 86_400) % 86_400).toBe(300);
+
     // The hostile product id is text in the panes table; nothing it contains ran or became an element.
-    const keys = await page.locator("#panes tbody tr td:nth-child(3)").allTextContents();
+    const keys = await page.locator("#panes tbody tr td:nth-child(2)").allTextContents();
     expect(keys).toContain(HOSTILE);
     expect(await page.evaluate(() => typeof (globalThis as Record<string, unknown>).__xss)).toBe("undefined");
     expect(await page.locator("img").count()).toBe(0);

@@ -51,6 +51,15 @@ describe("logs", () => {
     expect(prettyLine("not json")).toBe("not json\n");
   });
 
+  test("--log-format: auto is readable when the destination is a terminal and JSON when it is not", () => {
+    const shapes = (format: "auto" | "pretty" | "json", isTTY: boolean): string => {
+      const lines: string[] = [];
+      createLogger({ level: "info", format, destination: { isTTY, write: (l: string) => void lines.push(l) } }).info("hello");
+      return lines[0].startsWith("{") ? "json" : /^\d\d:\d\d:\d\d\.\d{3} INFO  hello\n$/.test(lines[0]) ? "pretty" : lines[0];
+    };
+    expect([shapes("auto", true), shapes("auto", false), shapes("json", true), shapes("pretty", false)]).toEqual(["pretty", "json", "json", "pretty"]);
+  });
+
   test("redaction leaves URLs without a password alone", () => {
     expect(redactText("postgres://postgres@127.0.0.1:5432/test")).toBe("postgres://postgres@127.0.0.1:5432/test");
     expect(redactText("kafka at 127.0.0.1:9092")).toBe("kafka at 127.0.0.1:9092");
