@@ -36,11 +36,14 @@ export function prettyLine(json: string): string {
   }
   const { time, level, msg, pid: _pid, hostname: _hostname, name: _name, ...rest } = entry;
   const when = typeof time === "number" ? new Date(time).toISOString().slice(11, 23) : "";
+  const message = String(msg ?? "");
+  // Fields the message already says (the closing line's figures, the status page's URL) are not repeated.
   const fields = Object.entries(rest)
+    .filter(([, v]) => !((typeof v === "string" || typeof v === "number") && message.includes(String(v))))
     .map(([k, v]) => `${k}=${typeof v === "string" ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)}`)
     .join(" ");
   const label = (LEVEL_NAMES[Number(level)] ?? String(level)).padEnd(5);
-  return `${when} ${label} ${String(msg ?? "")}${fields ? "  " + fields : ""}\n`;
+  return `${when} ${label} ${message}${fields ? "  " + fields : ""}\n`;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
