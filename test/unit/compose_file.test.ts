@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import yaml from "js-yaml";
 import { composeFileErrors, projectRuleErrors, readEnvFile, schemaErrors } from "../../ops/compose/compose_file";
+import { parseOptions } from "../../pipelines/options";
 
 const ROOT = path.join(__dirname, "..", "..");
 const COMPOSE = path.join(ROOT, "docker-compose.yml");
@@ -50,5 +51,19 @@ describe("docker-compose.yml", () => {
     for (const doc of ["docker-compose.yml", "compose.env", "README.md"]) {
       expect(`${doc}: ${fs.readFileSync(path.join(ROOT, doc), "utf8").includes(url)}`).toBe(`${doc}: true`);
     }
+  });
+
+  test("the documented Flink command parses, and its worker pool is the one in the TaskManager's namespace", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8").replace(/\s*\n\s*/g, " ");
+    const command = /`npm run pipeline -- (--runner=flink --stage-classpath [^`]*)`/.exec(readme)?.[1];
+    expect(command).toBeDefined();
+    const config = parseOptions((command ?? "").split(" "), {});
+    expect([config.runner, config.flink.stageClasspath, config.flink.workerPool, config.bootstrapServers]).toEqual([
+      "flink", true, "127.0.0.1:5555", ["kafka:19092"],
+    ]);
+    const header = fs.readFileSync(COMPOSE, "utf8").replace(/\s*\\?\n#\s*/g, " ");
+    expect(header).toContain(`npm run pipeline -- ${command ?? ""}`);
+    const workers = load().services["ts-workers"];
+    expect([workers.network_mode, (workers.command as string[]).slice(-2)]).toEqual(["service:taskmanager", ["--port", "5555"]]);
   });
 });
