@@ -1,6 +1,7 @@
 /**
  * docker-compose.yml checked without Docker: against the Compose specification's JSON schema (compose-spec.json
- * beside this file, from the compose-spec repository, Apache-2.0; no download at run time), and against this
+ * beside this file, schema/compose-spec.json of the compose-spec repository at commit 170098ba, Apache-2.0; no
+ * download at run time; ajv is a devDependency: only tests and tools import this module), and against this
  * project's rules for it: every published port bound to 127.0.0.1, PostgreSQL's password from compose.env (no trust
  * authentication), every env file present. test/unit/compose_file.test.ts runs it in `npm test`.
  */
