@@ -95,8 +95,8 @@
       measure.append(t);
       return t.getComputedTextLength();
     };
-    const H = 52, GX = 14, GY = 10;
-    const widths = columns.map((col) => Math.ceil(Math.max(120, ...col.map((step) => {
+    const H = 52, GX = 12, GY = 10;
+    const widths = columns.map((col) => Math.ceil(Math.max(112, ...col.map((step) => {
       const l = labels.get(step.index);
       return Math.max(textWidth(l.own, "name"), l.path ? textWidth(l.path, "path") : 0) + 14;
     }))));
