@@ -17,6 +17,7 @@ import {
   resultRow,
   resultRowDate,
   resultRowKey,
+  RENAMED_FIELDS,
   RESULT_COLUMNS,
   type ResultRow,
 } from "../../transforms/sinks/parquet_rows";
@@ -153,6 +154,17 @@ describe("recovery from crash states", () => {
     expect(b.stats.duplicatesDropped).toBe(8);
     expect(manifest(root)).toHaveLength(1);
     // `a` stands for the crashed process: it is never used (or closed) again.
+  });
+
+  test("a staging log left by the version that wrote cents as sum_cents/avg_cents is committed under the new names", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "parquet-unit-"));
+    fs.mkdirSync(path.join(root, "_sink"));
+    const old = rows(0, 4).map(({ sum, avg, ...rest }) => ({ ...rest, sum_cents: sum, avg_cents: avg }));
+    const line = { f: Object.keys(old[0]), v: old.map((r) => Object.values(r)) };
+    fs.writeFileSync(path.join(root, "_sink", "staged-00000001.jsonl"), JSON.stringify(line) + "\n" + JSON.stringify({ rows: old.slice(0, 1) }) + "\n");
+    const dataset = await ParquetDataset.open({ ...options(root), renamedFields: RENAMED_FIELDS });
+    await dataset.close();
+    expect(dataset.stats).toMatchObject({ committedRows: 4, duplicatesDropped: 1 });
   });
 
   test("a batch whose commit line was written but whose files were not yet renamed is finished at open", async () => {

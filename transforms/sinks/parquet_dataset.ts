@@ -49,6 +49,8 @@ export interface ParquetDatasetOptions<R> {
   readonly maxFileAgeMs: number;
   /** Key-value metadata written into every file's footer. */
   readonly metadata?: Readonly<Record<string, string>>;
+  /** Fields of staged rows that an earlier version named otherwise: old name → name now (read at recovery). */
+  readonly renamedFields?: Readonly<Record<string, string>>;
   /** Compact the commit log once its batch lines hold this many keys (default 100,000). */
   readonly compactAfterKeys?: number;
   /** Date partitions whose committed keys stay in memory (default 4; others are read again when needed). */
@@ -104,11 +106,16 @@ function stagedLine<R extends object>(rows: readonly R[]): StagedLine<R> {
   return { f: fields, v: values };
 }
 
-function stagedRows<R>(line: StagedLine<R>): R[] {
-  if ("rows" in line) return line.rows;
+/** A staged line's rows, fields an earlier version named otherwise under their current names. */
+function stagedRows<R>(line: StagedLine<R>, renamed: Readonly<Record<string, string>>): R[] {
+  const name = (field: string): string => (Object.hasOwn(renamed, field) ? renamed[field] : field);
+  if ("rows" in line) {
+    return line.rows.map((row) => Object.fromEntries(Object.entries(row as Record<string, unknown>).map(([k, v]) => [name(k), v])) as R);
+  }
+  const fields = line.f.map(name);
   return line.v.map((values) => {
     const row: Record<string, unknown> = {};
-    for (let i = 0; i < line.f.length; i++) row[line.f[i]] = values[i];
+    for (let i = 0; i < fields.length; i++) row[fields[i]] = values[i];
     return row as R;
   });
 }
@@ -344,7 +351,7 @@ export class ParquetDataset<R extends object> {
         continue;
       }
       const lines = await fsStep(root, file, () => readJsonLines<StagedLine<R>>(file, `the Parquet staging log ${file}`));
-      for (const line of lines) for (const row of stagedRows(line)) this.pending.push(row);
+      for (const line of lines) for (const row of stagedRows(line, this.options.renamedFields ?? {})) this.pending.push(row);
       last = Math.max(last, n);
     }
     this.segment = last === consumed ? consumed + 1 : last;

@@ -17,6 +17,7 @@ import {
   lateRow,
   lateRowDate,
   lateRowKey,
+  RENAMED_FIELDS,
   RESULT_COLUMNS,
   resultRow,
   resultRowDate,
@@ -54,6 +55,7 @@ function optionsOf<R>(
     maxRowsPerFile: spec.maxRowsPerFile,
     maxFileAgeMs: spec.maxFileAgeMs,
     compactAfterKeys: spec.compactAfterKeys,
+    renamedFields: RENAMED_FIELDS,
   };
 }
 

@@ -107,6 +107,9 @@ export function lateRowDate(row: LateRow): string {
   return utcDate(row.event_time);
 }
 
+/** Columns an earlier version wrote as integer cents under other names: a staging log it left is read with these. */
+export const RENAMED_FIELDS: Readonly<Record<string, string>> = { sum_cents: "sum", avg_cents: "avg", amount_cents: "amount" };
+
 /** The results' columns, in file order. */
 export const RESULT_COLUMNS: Columns = {
   key_kind: "text",
