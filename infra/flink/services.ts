@@ -28,7 +28,8 @@ export const SERVICES: readonly ServiceName[] = ["jobmanager", "taskmanager", "j
 const MAIN_CLASS: Record<ServiceName, string> = {
   jobmanager: "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
   taskmanager: "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
-  "job-server": "org.apache.beam.runners.flink.FlinkJobServerDriver",
+  // Beam's FlinkJobServerDriver with our translator (infra/flink/job-server/src: the late-data output)
+  "job-server": "local.beamts.LateDataJobServer",
   "expansion-service": "org.apache.beam.sdk.expansion.service.ExpansionService",
 };
 

@@ -1,0 +1,175 @@
+package local.beamts;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.runners.core.DoFnRunner;
+import org.apache.beam.runners.core.KeyedWorkItem;
+import org.apache.beam.runners.core.KeyedWorkItems;
+import org.apache.beam.runners.core.LateDataDroppingDoFnRunner;
+import org.apache.beam.runners.core.LateDataUtils;
+import org.apache.beam.runners.core.StateNamespaces;
+import org.apache.beam.runners.core.StepContext;
+import org.apache.beam.runners.core.SystemReduceFn;
+import org.apache.beam.runners.core.TimerInternals;
+import org.apache.beam.runners.core.triggers.TriggerStateMachineRunner;
+import org.apache.beam.runners.flink.translation.wrappers.streaming.DoFnOperator;
+import org.apache.beam.runners.flink.translation.wrappers.streaming.WindowDoFnOperator;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
+import org.apache.beam.sdk.transforms.windowing.PaneInfo;
+import org.apache.beam.sdk.util.WindowedValue;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollectionView;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.WindowingStrategy;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.joda.time.Instant;
+
+/**
+ * Beam's WindowDoFnOperator (GroupByKey on Flink) whose late-data filter routes what it drops to a second output
+ * instead of only counting it: Beam's LateDataDroppingDoFnRunner drops an element's window when the window's
+ * garbage-collection time is before the operator's input watermark; here each such element becomes one late
+ * record (key, value, event time, the windows it missed, the input watermark, EXPIRED_WINDOW) on {@code lateTag},
+ * in the global window. An element for a window whose trigger has finished (non-merging windows: the trigger's
+ * finished bit, which ReduceFnRunner would drop it for) becomes a CLOSED_WINDOW record. The element's other
+ * windows go on to the reducer as before. Each late record counts once in Beam's droppedDueToLateness (as the
+ * direct runner counts them). Elements arrive with all their windows (ToKeyedWorkItemWithWindows), so an element
+ * late for several windows is one record, as on the direct runner.
+ */
+@SuppressWarnings({"rawtypes", "unchecked"})
+public class LateRoutingWindowDoFnOperator<K, V> extends WindowDoFnOperator<K, V, Iterable<V>> {
+  private static final long serialVersionUID = 1L;
+
+  private final TupleTag<KV<K, KV<V, byte[]>>> lateTag;
+
+  public LateRoutingWindowDoFnOperator(
+      SystemReduceFn<K, V, ?, Iterable<V>, BoundedWindow> systemReduceFn,
+      String stepName,
+      Coder<WindowedValue<KeyedWorkItem<K, V>>> windowedInputCoder,
+      TupleTag<KV<K, Iterable<V>>> mainOutputTag,
+      TupleTag<KV<K, KV<V, byte[]>>> lateTag,
+      DoFnOperator.MultiOutputOutputManagerFactory<KV<K, Iterable<V>>> outputManagerFactory,
+      WindowingStrategy<?, ?> windowingStrategy,
+      Map<Integer, PCollectionView<?>> sideInputTagMapping,
+      Collection<PCollectionView<?>> sideInputs,
+      PipelineOptions options,
+      Coder<K> keyCoder,
+      KeySelector<WindowedValue<KeyedWorkItem<K, V>>, ?> keySelector) {
+    super(
+        systemReduceFn,
+        stepName,
+        windowedInputCoder,
+        mainOutputTag,
+        List.of(lateTag),
+        outputManagerFactory,
+        windowingStrategy,
+        sideInputTagMapping,
+        sideInputs,
+        options,
+        keyCoder,
+        keySelector);
+    this.lateTag = lateTag;
+  }
+
+  @Override
+  protected DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> createWrappingDoFnRunner(
+      DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> wrappedRunner, StepContext stepContext) {
+    return new LateRoutingRunner(doFnRunner);
+  }
+
+  /** The elements of a work item the reducer may still use; the others go to the late output. */
+  private final class LateRoutingRunner implements DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> {
+    private final DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> inner;
+    private final Counter droppedDueToLateness =
+        Metrics.counter(LateDataDroppingDoFnRunner.class, LateDataDroppingDoFnRunner.DROPPED_DUE_TO_LATENESS);
+    private final boolean merging = !windowingStrategy.getWindowFn().isNonMerging();
+    private final Coder<BoundedWindow> windowCoder = (Coder) windowingStrategy.getWindowFn().windowCoder();
+
+    LateRoutingRunner(DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public void processElement(WindowedValue<KeyedWorkItem<K, V>> elem) {
+      KeyedWorkItem<K, V> item = elem.getValue();
+      Instant inputWatermark = ((TimerInternals) timerInternals).currentInputWatermarkTime();
+      List<WindowedValue<V>> live = new ArrayList<>();
+      for (WindowedValue<V> element : item.elementsIterable()) {
+        List<BoundedWindow> expired = null;
+        List<BoundedWindow> closed = null;
+        for (BoundedWindow window : element.getWindows()) {
+          if (LateDataUtils.garbageCollectionTime(window, windowingStrategy).isBefore(inputWatermark)) {
+            if (expired == null) expired = new ArrayList<>();
+            expired.add(window);
+          } else if (!merging && triggerFinished(window)) {
+            if (closed == null) closed = new ArrayList<>();
+            closed.add(window);
+          } else {
+            live.add(WindowedValue.of(element.getValue(), element.getTimestamp(), window, element.getPane()));
+          }
+        }
+        if (expired != null) emitLate(item.key(), element, LateRecordEncoding.EXPIRED_WINDOW, inputWatermark, expired);
+        if (closed != null) emitLate(item.key(), element, LateRecordEncoding.CLOSED_WINDOW, inputWatermark, closed);
+      }
+      inner.processElement(elem.withValue(KeyedWorkItems.workItem(item.key(), item.timersIterable(), live)));
+    }
+
+    /** Whether the window's root trigger has finished (ReduceFnRunner would drop the element as closed). */
+    private boolean triggerFinished(BoundedWindow window) {
+      BitSet bits =
+          keyedStateInternals
+              .state(StateNamespaces.window(windowCoder, window), TriggerStateMachineRunner.FINISHED_BITS_TAG)
+              .read();
+      return bits != null && bits.get(0);
+    }
+
+    private void emitLate(K key, WindowedValue<V> element, byte reason, Instant watermark, List<BoundedWindow> windows) {
+      droppedDueToLateness.inc();
+      byte[] meta = LateRecordEncoding.encode(reason, watermark.getMillis(), element.getTimestamp().getMillis(), windows);
+      outputManager.output(
+          lateTag,
+          WindowedValue.of(KV.of(key, KV.of(element.getValue(), meta)), element.getTimestamp(), GlobalWindow.INSTANCE, PaneInfo.NO_FIRING));
+    }
+
+    @Override
+    public DoFn<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> getFn() {
+      return inner.getFn();
+    }
+
+    @Override
+    public void startBundle() {
+      inner.startBundle();
+    }
+
+    @Override
+    public <KeyT> void onTimer(
+        String timerId,
+        String timerFamilyId,
+        KeyT key,
+        BoundedWindow window,
+        Instant timestamp,
+        Instant outputTimestamp,
+        TimeDomain timeDomain) {
+      inner.onTimer(timerId, timerFamilyId, key, window, timestamp, outputTimestamp, timeDomain);
+    }
+
+    @Override
+    public void finishBundle() {
+      inner.finishBundle();
+    }
+
+    @Override
+    public <KeyT> void onWindowExpiration(BoundedWindow window, Instant timestamp, KeyT key) {
+      inner.onWindowExpiration(window, timestamp, key);
+    }
+  }
+}
