@@ -13,7 +13,7 @@ import * as fs from "fs";
 import { pidFile } from "../../../infra/flink/services";
 import { cancelFlinkJob, checkpointCounts, flinkJobState } from "../../../runners/flink/job_control";
 import { jobsOverview } from "../../../runners/flink/rest";
-import { dropSchema, uniqueSchema } from "../postgres_test_helpers";
+import { dropSchema, query, uniqueSchema } from "../postgres_test_helpers";
 import { committedOffsets, deleteTopic, testClient, uniqueName } from "../kafka_test_helpers";
 import {
   countRows,
@@ -91,6 +91,57 @@ test("the sales job gives the same final rows in PostgreSQL on the direct runner
   expect(coordinates).toEqual(await deadLetterCoordinates(direct));
   expect(await countRows(flink, "sales_late_data")).toBe(0);
   expect(await countRows(direct, "sales_late_data")).toBe(0);
+});
+
+/**
+ * Late data on Flink (the late-data output of our job server), one partition: phase A (150 records, one a second)
+ * is read until the first window's result row is written, which means the grouping's input watermark has passed
+ * that window on either runner; then phase B (10 records inside that window) arrives, behind that watermark on
+ * both runners: each is dropped from its window and is a row of the late table, the same rows on both runners
+ * (their watermark column differs: the direct runner's trails the newest event time by 10 s, KafkaIO's is the
+ * newest read or the wall clock, docs/runners.md). Every event is in exactly one place.
+ */
+test("one partition, records behind the watermark: Flink's late table equals the direct runner's, row for row", async () => {
+  // A topic per runner with the same records: phase B must arrive while each run is under way.
+  const topics = { direct: uniqueName("late-1p-direct"), flink: uniqueName("late-1p-flink") };
+  const schemas = { direct: uniqueSchema("late_direct"), flink: uniqueSchema("late_flink") };
+  const t0 = "2026-01-01T00:00:00.000Z";
+  const phase = (topic: string, seed: number, count: number) =>
+    produceInput(topic, ["--count", String(count), "--seed", String(seed), "--start-time", t0, "--interval", "1s", "--partitions", "1"]);
+  try {
+    const common = ["--from", "earliest", "--sinks", "postgres", "--allowed-lateness", "0", "--stop-when-idle", "6s"];
+    for (const runner of ["direct", "flink"] as const) {
+      const schema = schemas[runner];
+      await phase(topics[runner], 41, 150);
+      const flags = runner === "direct" ? ["--runner=direct"] : flinkFlags();
+      const run = runScript("pipelines/main.ts", [...common, ...flags, "--topic", topics[runner], "--group-id", `${topics[runner]}-group`, "--pg-schema", schema], 300_000);
+      const firstWindowWritten = waitFor(`${runner}: the first window's result row`, 120_000, async () =>
+        (await query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".sales_window_results WHERE window_start = '${t0}'`))[0].n !== "0"
+          ? true
+          : undefined,
+      );
+      await Promise.race([firstWindowWritten, run.then((r) => Promise.reject(new Error(`${runner} ended early: ${r.stderr.slice(-600)}`)))]);
+      await phase(topics[runner], 42, 10);
+      const out = await run;
+      expect(`exit ${String(out.code)}: ${out.stderr.slice(-600)}`).toMatch(/^exit 0:/);
+    }
+    const lateRows = (schema: string) =>
+      query<{ row: string }>(
+        `SELECT concat_ws(' ', event_id, key, event_time::text, window_start::text, window_end::text, reason) AS row
+           FROM "${schema}".sales_late_data ORDER BY 1`,
+      ).then((rows) => rows.map((r) => r.row));
+    const expected = await lateRows(schemas.direct);
+    expect(expected).toHaveLength(10);
+    expect(expected.every((r) => /^evt_42_\d+ .* EXPIRED_WINDOW$/.test(r))).toBe(true);
+    expect(await lateRows(schemas.flink)).toEqual(expected);
+    expect(await resultRows(schemas.flink)).toEqual(await resultRows(schemas.direct));
+    // Every event once: 150 in the results, the 10 late ones only in the late table.
+    expect((await resultRows(schemas.flink)).reduce((n, r) => n + Number(r.count), 0)).toBe(150);
+  } finally {
+    await dropSchema(schemas.direct);
+    await dropSchema(schemas.flink);
+    for (const topic of Object.values(topics)) await deleteTopic(topic).catch(() => undefined);
+  }
 });
 
 /**
