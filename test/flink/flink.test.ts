@@ -56,11 +56,6 @@ function allTranscripts(): Transcript[] {
   return (nodeIo.listYaml(dir) ?? []).flatMap((file) => parseTranscriptFile(file, nodeIo.readFile(file)));
 }
 
-/**
- * Flink labels the first pane of a session that a late element merged into an already-fired session ON_TIME; Beam
- * Java's ReduceFnRunner (and our direct runner) label it LATE, as the transcript says. Measured, not hidden.
- */
-const KNOWN_DIFFERENCES = ["sessions_late_merge_into_fired_session"];
 
 test("every transcript Flink can run gives the panes the direct runner gives; the others are skipped with a reason", async () => {
   const transcripts = allTranscripts();
@@ -68,8 +63,8 @@ test("every transcript Flink can run gives the panes the direct runner gives; th
   const onDirect = await runTranscriptsAsPipelines(transcripts, { runner: "direct" });
   const names = (status: string) => transcripts.filter((_, i) => onFlink[i].status === status).map((t) => t.name);
   const failures = onFlink.flatMap((x, i) => (x.status === "failed" ? [`${transcripts[i].name}: ${x.failure}`] : []));
-  expect(names("failed")).toEqual(KNOWN_DIFFERENCES);
-  expect(failures[0]).toMatch(/window: \[1, 17\].*late: true.*\n.*differs in late/);
+  // None fails: also a late element merging into a fired session (LATE) and end-of-window + GC in one step.
+  expect(failures).toEqual([]);
   expect(names("passed").length).toBeGreaterThanOrEqual(75);
   // expect_late runs on Flink (the late-data output): no transcript is skipped for it.
   expect(onFlink.filter((x) => x.status === "skipped" && /expect_late|late-data output/.test(x.reason))).toEqual([]);
@@ -109,26 +104,12 @@ function describeLate(r: LateRecord<unknown, unknown>): string {
   return `${JSON.stringify(r.key)} ${JSON.stringify(r.value)} @${r.timestamp} missed ${windows} at watermark ${r.watermark} ${r.reason}`;
 }
 
-/**
- * When one watermark advance passes both a window's end and its garbage-collection time (end + allowed lateness > 0,
- * e.g. at the end of input), Flink delivers the two timers one by one and its GroupByKey emits, after the final
- * ON_TIME pane, an EMPTY pane with the same pane info (reproduced with a bare groupByKey; gone with onTimeBehavior
- * FIRE_IF_NON_EMPTY, which the sales pipeline does not use; docs/runners.md). Beam
- * Java's ReduceFnRunner on the direct runner handles both timers at once: one pane. Measured, not hidden: every
- * extra Flink pane must be an empty twin of a final pane the direct runner gave.
- */
-function withoutEmptyTwins(flink: string[], direct: string[]): string[] {
-  const finals = new Set(direct.map((r) => r.replace(/ \d+\/\d+$/, "")));
-  return flink.filter((r) => !(r.endsWith(" 0/0") && finals.has(r.replace(/ 0\/0$/, ""))));
-}
-
-test("the sales pipeline on Flink: the same panes (plus Flink's empty twins), dead letters and late records as on the direct runner", async () => {
+test("the sales pipeline on Flink: the same panes, dead letters and late records as on the direct runner", async () => {
   const direct = await runSales(directRunner());
   const flink = await runSales(flinkRunner());
   expect(direct.results.length).toBeGreaterThan(50);
-  expect(withoutEmptyTwins(flink.results, direct.results)).toEqual(direct.results);
-  const twins = flink.results.length - direct.results.length;
-  expect(twins).toBeLessThan(direct.results.length);
+  // No empty twin of a final pane: a window's end-of-window and GC timers of one watermark step fire together.
+  expect(flink.results).toEqual(direct.results);
   expect(flink.deadLetters).toEqual(direct.deadLetters);
   expect(direct.deadLetters.length).toBeGreaterThan(0);
   // The records Flink's GroupByKey dropped, on the late-data output (late_output.ts), and counted once each.
@@ -144,7 +125,7 @@ test("bundles of 1000: the combine is lifted (partial combines before Flink's Gr
   const flink = await runSales(flinkRunner({ maxBundleSize: 1000, lateOutput: false }), config, 600_000);
   expect(flink.liftedCombines).toHaveLength(1);
   expect(direct.results.length).toBeGreaterThan(50);
-  expect(withoutEmptyTwins(flink.results, direct.results)).toEqual(direct.results);
+  expect(flink.results).toEqual(direct.results);
   expect(flink.deadLetters).toEqual(direct.deadLetters);
   expect(direct.late).toEqual([]);
   expect(flink.counters.droppedDueToLateness ?? 0).toBe(0);

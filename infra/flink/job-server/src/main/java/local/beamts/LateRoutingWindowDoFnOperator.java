@@ -16,7 +16,6 @@ import org.apache.beam.runners.core.SystemReduceFn;
 import org.apache.beam.runners.core.TimerInternals;
 import org.apache.beam.runners.core.triggers.TriggerStateMachineRunner;
 import org.apache.beam.runners.flink.translation.wrappers.streaming.DoFnOperator;
-import org.apache.beam.runners.flink.translation.wrappers.streaming.WindowDoFnOperator;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -35,7 +34,7 @@ import org.apache.flink.api.java.functions.KeySelector;
 import org.joda.time.Instant;
 
 /**
- * Beam's WindowDoFnOperator (GroupByKey on Flink) whose late-data filter routes what it drops to a second output
+ * Beam's WindowDoFnOperator (GroupByKey on Flink; with TimersTogetherWindowDoFnOperator's timers) whose late-data filter routes what it drops to a second output
  * instead of only counting it: Beam's LateDataDroppingDoFnRunner drops an element's window when the window's
  * garbage-collection time is before the operator's input watermark; here each such element becomes one late
  * record (key, value, event time, the windows it missed, the input watermark, EXPIRED_WINDOW) on {@code lateTag},
@@ -46,7 +45,7 @@ import org.joda.time.Instant;
  * late for several windows is one record, as on the direct runner.
  */
 @SuppressWarnings({"rawtypes", "unchecked"})
-public class LateRoutingWindowDoFnOperator<K, V> extends WindowDoFnOperator<K, V, Iterable<V>> {
+public class LateRoutingWindowDoFnOperator<K, V> extends TimersTogetherWindowDoFnOperator<K, V> {
   private static final long serialVersionUID = 1L;
 
   private final TupleTag<KV<K, KV<V, byte[]>>> lateTag;
@@ -81,9 +80,9 @@ public class LateRoutingWindowDoFnOperator<K, V> extends WindowDoFnOperator<K, V
   }
 
   @Override
-  protected DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> createWrappingDoFnRunner(
+  protected DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> lateDataRunner(
       DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> wrappedRunner, StepContext stepContext) {
-    return new LateRoutingRunner(doFnRunner);
+    return new LateRoutingRunner(wrappedRunner);
   }
 
   /** The elements of a work item the reducer may still use; the others go to the late output. */

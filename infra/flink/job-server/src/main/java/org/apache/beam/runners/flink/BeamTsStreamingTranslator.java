@@ -11,10 +11,12 @@ import java.util.Map;
 import java.util.Set;
 import local.beamts.GroupByKeyWithLate;
 import local.beamts.LateRoutingWindowDoFnOperator;
+import local.beamts.TimersTogetherWindowDoFnOperator;
 import local.beamts.ToKeyedWorkItemWithWindows;
 import org.apache.beam.model.pipeline.v1.RunnerApi;
 import org.apache.beam.runners.core.KeyedWorkItem;
 import org.apache.beam.runners.core.SystemReduceFn;
+import org.apache.beam.runners.core.construction.PTransformTranslation;
 import org.apache.beam.runners.core.construction.RehydratedComponents;
 import org.apache.beam.runners.core.construction.SerializablePipelineOptions;
 import org.apache.beam.runners.core.construction.WindowingStrategyTranslation;
@@ -42,8 +44,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Beam's streaming translator plus our GroupByKey with a late-data output (GroupByKeyWithLate.URN): every other
- * URN goes to Beam's own translation of that transform (FlinkStreamingPortablePipelineTranslator's table, read
+ * Beam's streaming translator plus our GroupByKey with a late-data output (GroupByKeyWithLate.URN), and Beam's
+ * GroupByKey with our operator (TimersTogetherWindowDoFnOperator: the panes of Beam Java): every other URN goes to
+ * Beam's own translation of that transform (FlinkStreamingPortablePipelineTranslator's table, read
  * once by reflection: Beam 2.49 offers no way to add a URN). Ours is Beam's GroupByKey translation (addGBK) with
  * LateRoutingWindowDoFnOperator and ToKeyedWorkItemWithWindows, and the late records as the operator's side output.
  */
@@ -84,7 +87,9 @@ public class BeamTsStreamingTranslator implements FlinkPortablePipelineTranslato
     for (PipelineNode.PTransformNode transform : p.getTopologicallyOrderedTransforms()) {
       String urn = transform.getTransform().getSpec().getUrn();
       if (GroupByKeyWithLate.URN.equals(urn)) {
-        translateGroupByKeyWithLate(transform.getId(), pipeline, context);
+        translateGroupByKey(transform.getId(), pipeline, context, true);
+      } else if (PTransformTranslation.GROUP_BY_KEY_TRANSFORM_URN.equals(urn)) {
+        translateGroupByKey(transform.getId(), pipeline, context, false);
       } else if (beamTranslators.containsKey(urn)) {
         beamTranslators.get(urn).translate(transform.getId(), pipeline, context);
       } else {
@@ -94,12 +99,13 @@ public class BeamTsStreamingTranslator implements FlinkPortablePipelineTranslato
     return context;
   }
 
-  private <K, V> void translateGroupByKeyWithLate(String id, RunnerApi.Pipeline pipeline, StreamingTranslationContext context) {
+  /** Beam's GroupByKey translation (addGBK) with our operator; `withLate`: GroupByKeyWithLate, its late output too. */
+  private <K, V> void translateGroupByKey(String id, RunnerApi.Pipeline pipeline, StreamingTranslationContext context, boolean withLate) {
     RunnerApi.Components components = pipeline.getComponents();
     RunnerApi.PTransform pTransform = components.getTransformsOrThrow(id);
     String inputId = pTransform.getInputsMap().values().iterator().next();
-    String groupedId = pTransform.getOutputsOrThrow(GroupByKeyWithLate.GROUPED);
-    String lateId = pTransform.getOutputsOrThrow(GroupByKeyWithLate.LATE);
+    String groupedId =
+        withLate ? pTransform.getOutputsOrThrow(GroupByKeyWithLate.GROUPED) : pTransform.getOutputsMap().values().iterator().next();
     RunnerApi.WindowingStrategy windowingStrategyProto =
         components.getWindowingStrategiesOrThrow(components.getPcollectionsOrThrow(inputId).getWindowingStrategyId());
     WindowingStrategy<?, ?> windowingStrategy;
@@ -129,8 +135,31 @@ public class BeamTsStreamingTranslator implements FlinkPortablePipelineTranslato
     SystemReduceFn<K, V, Iterable<V>, Iterable<V>, BoundedWindow> reduceFn = SystemReduceFn.buffering(inputElementCoder.getValueCoder());
     Coder<WindowedValue<KV<K, Iterable<V>>>> outputCoder =
         WindowedValue.getFullCoder(KvCoder.of(inputElementCoder.getKeyCoder(), IterableCoder.of(inputElementCoder.getValueCoder())), windowCoder);
-    Coder<WindowedValue<?>> lateCoder = (Coder) instantiateCoder(lateId, components);
     TupleTag<KV<K, Iterable<V>>> mainTag = new TupleTag<>("main output");
+    SerializablePipelineOptions serializableOptions = new SerializablePipelineOptions(options);
+    if (!withLate) {
+      TimersTogetherWindowDoFnOperator<K, V> operator =
+          new TimersTogetherWindowDoFnOperator<>(
+              reduceFn,
+              pTransform.getUniqueName(),
+              windowedWorkItemCoder,
+              mainTag,
+              Collections.emptyList(),
+              new DoFnOperator.MultiOutputOutputManagerFactory<>(mainTag, outputCoder, serializableOptions),
+              windowingStrategy,
+              new HashMap<>(),
+              Collections.emptyList(),
+              options,
+              inputElementCoder.getKeyCoder(),
+              keySelector);
+      SingleOutputStreamOperator<WindowedValue<KV<K, Iterable<V>>>> grouped =
+          keyedWorkItemStream.transform(pTransform.getUniqueName(), new CoderTypeInformation<>(outputCoder, options), operator);
+      grouped.uid(pTransform.getUniqueName());
+      context.addDataStream(groupedId, grouped);
+      return;
+    }
+    String lateId = pTransform.getOutputsOrThrow(GroupByKeyWithLate.LATE);
+    Coder<WindowedValue<?>> lateCoder = (Coder) instantiateCoder(lateId, components);
     TupleTag<KV<K, KV<V, byte[]>>> lateTag = new TupleTag<>(GroupByKeyWithLate.LATE);
     OutputTag<WindowedValue<?>> lateOutputTag = new OutputTag<>(GroupByKeyWithLate.LATE, new CoderTypeInformation<>(lateCoder, options));
     Map<TupleTag<?>, OutputTag<WindowedValue<?>>> tagsToOutputTags = new HashMap<>();
@@ -141,7 +170,6 @@ public class BeamTsStreamingTranslator implements FlinkPortablePipelineTranslato
     Map<TupleTag<?>, Integer> tagsToIds = new HashMap<>();
     tagsToIds.put(mainTag, 0);
     tagsToIds.put(lateTag, 1);
-
     LateRoutingWindowDoFnOperator<K, V> operator =
         new LateRoutingWindowDoFnOperator<>(
             reduceFn,
@@ -149,8 +177,7 @@ public class BeamTsStreamingTranslator implements FlinkPortablePipelineTranslato
             windowedWorkItemCoder,
             mainTag,
             lateTag,
-            new DoFnOperator.MultiOutputOutputManagerFactory<>(
-                mainTag, tagsToOutputTags, tagsToCoders, tagsToIds, new SerializablePipelineOptions(options)),
+            new DoFnOperator.MultiOutputOutputManagerFactory<>(mainTag, tagsToOutputTags, tagsToCoders, tagsToIds, serializableOptions),
             windowingStrategy,
             new HashMap<>(),
             Collections.emptyList(),
