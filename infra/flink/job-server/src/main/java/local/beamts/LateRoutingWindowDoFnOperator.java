@@ -31,6 +31,10 @@ import org.apache.beam.sdk.values.PCollectionView;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.WindowingStrategy;
 import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
+import org.apache.flink.runtime.state.StateInitializationContext;
 import org.joda.time.Instant;
 
 /**
@@ -42,13 +46,25 @@ import org.joda.time.Instant;
  * finished bit, which ReduceFnRunner would drop it for) becomes a CLOSED_WINDOW record. The element's other
  * windows go on to the reducer as before. Each late record counts once in Beam's droppedDueToLateness (as the
  * direct runner counts them). Elements arrive with all their windows (ToKeyedWorkItemWithWindows), so an element
- * late for several windows is one record, as on the direct runner.
+ * late for several windows is one record, as on the direct runner. After a restore, lateness is judged against
+ * the input watermark kept in the snapshot until the input watermark passes it (restoredWatermark).
  */
 @SuppressWarnings({"rawtypes", "unchecked"})
 public class LateRoutingWindowDoFnOperator<K, V> extends TimersTogetherWindowDoFnOperator<K, V> {
   private static final long serialVersionUID = 1L;
 
   private final TupleTag<KV<K, KV<V, byte[]>>> lateTag;
+
+  /** This operator's input watermark at the last snapshot, so a restored run judges lateness as the run before. */
+  private transient ListState<Long> snapshotWatermark;
+
+  /**
+   * The least input watermark in the snapshot this run was restored from (every subtask's): after a restore the
+   * input watermark starts at the beginning of time again until the source emits one, and the records it replays
+   * would not be late, though the run before sent them to the late output (and the direct runner restores its
+   * watermark too). Lateness is judged against max(input watermark, this).
+   */
+  private transient long restoredWatermark = BoundedWindow.TIMESTAMP_MIN_VALUE.getMillis();
 
   public LateRoutingWindowDoFnOperator(
       SystemReduceFn<K, V, ?, Iterable<V>, BoundedWindow> systemReduceFn,
@@ -80,6 +96,29 @@ public class LateRoutingWindowDoFnOperator<K, V> extends TimersTogetherWindowDoF
   }
 
   @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    snapshotWatermark =
+        context.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>("beam-ts-late-input-watermark", LongSerializer.INSTANCE));
+    if (context.isRestored()) {
+      long least = Long.MAX_VALUE;
+      for (Long w : snapshotWatermark.get()) least = Math.min(least, w);
+      if (least != Long.MAX_VALUE) restoredWatermark = least;
+    }
+  }
+
+  @Override
+  public void prepareSnapshotPreBarrier(long checkpointId) {
+    super.prepareSnapshotPreBarrier(checkpointId);
+    try {
+      long now = ((TimerInternals) timerInternals).currentInputWatermarkTime().getMillis();
+      snapshotWatermark.update(List.of(Math.max(now, restoredWatermark)));
+    } catch (Exception e) {
+      throw new IllegalStateException("could not keep the input watermark in the snapshot", e);
+    }
+  }
+
+  @Override
   protected DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> lateDataRunner(
       DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> wrappedRunner, StepContext stepContext) {
     return new LateRoutingRunner(wrappedRunner);
@@ -100,7 +139,8 @@ public class LateRoutingWindowDoFnOperator<K, V> extends TimersTogetherWindowDoF
     @Override
     public void processElement(WindowedValue<KeyedWorkItem<K, V>> elem) {
       KeyedWorkItem<K, V> item = elem.getValue();
-      Instant inputWatermark = ((TimerInternals) timerInternals).currentInputWatermarkTime();
+      Instant current = ((TimerInternals) timerInternals).currentInputWatermarkTime();
+      Instant inputWatermark = current.getMillis() >= restoredWatermark ? current : new Instant(restoredWatermark);
       List<WindowedValue<V>> live = new ArrayList<>();
       for (WindowedValue<V> element : item.elementsIterable()) {
         List<BoundedWindow> expired = null;
