@@ -21,6 +21,7 @@ import { serializeFn } from "apache-beam/internal/serialize";
 import type { KV } from "apache-beam/values";
 import type { LateRecord } from "../../model/late_record";
 import { GROUP_BY_KEY_URN, PAR_DO_URN, SERIALIZED_JS_DOFN_INFO, WINDOWED_COMBINE_URN } from "../../model/urns";
+import { only, protoEditor } from "./proto_edits";
 
 export const GROUP_BY_KEY_WITH_LATE_URN = "beam-ts:transform:group_by_key_with_late:v1";
 /** The pipeline option only our job server describes (infra/flink/job-server/src: LateOutputOptions). */
@@ -69,24 +70,12 @@ function descendants(c: runnerApi.Components, id: string): string[] {
   return [id, ...(t?.subtransforms ?? []).flatMap((s) => descendants(c, s))];
 }
 
-function only(ids: Record<string, string>, what: string): string {
-  const values = Object.values(ids);
-  if (values.length !== 1) throw new Error(`${what}: expected one, got ${values.length}`);
-  return values[0];
-}
-
 /** The pipeline with every windowedCombine's GroupByKey reporting late data (a copy; the input is unchanged). */
 export function withLateOutputs(pipeline: runnerApi.Pipeline): LateOutputReport {
   const copy = runnerApi.Pipeline.clone(pipeline);
   const c = copy.components!;
   const rewritten: string[] = [];
-  let fresh = 0;
-  const newId = (prefix: string, taken: Record<string, unknown>): string => {
-    let id: string;
-    do id = `${prefix}_late_${++fresh}`;
-    while (id in taken);
-    return id;
-  };
+  const { newId, addCoder } = protoEditor(c, "late");
   for (const [combineId, combine] of Object.entries(c.transforms)) {
     if (combine.spec?.urn !== WINDOWED_COMBINE_URN) continue;
     const inside = descendants(c, combineId).slice(1);
@@ -105,11 +94,6 @@ export function withLateOutputs(pipeline: runnerApi.Pipeline): LateOutputReport 
     const kvCoder = c.coders[input.coderId];
     if (kvCoder.spec?.urn !== KV_CODER_URN) throw new Error(`${gbk.uniqueName}: its input is not KV-coded`);
     const [keyCoderId, valueCoderId] = kvCoder.componentCoderIds;
-    const addCoder = (urn: string, components: string[]): string => {
-      const id = newId("coder", c.coders);
-      c.coders[id] = runnerApi.Coder.create({ spec: { urn, payload: new Uint8Array() }, componentCoderIds: components });
-      return id;
-    };
     const wireCoder = addCoder(KV_CODER_URN, [keyCoderId, addCoder(KV_CODER_URN, [valueCoderId, addCoder(BYTES_CODER_URN, [])])]);
     const globalWindowing = c.pcollections[lateOut!].windowingStrategyId;
     const latePc = newId(`${combineId}_dropped`, c.pcollections);

@@ -125,15 +125,14 @@ public class LateRoutingWindowDoFnOperator<K, V> extends TimersTogetherWindowDoF
   }
 
   /** The elements of a work item the reducer may still use; the others go to the late output. */
-  private final class LateRoutingRunner implements DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> {
-    private final DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> inner;
+  private final class LateRoutingRunner extends ForwardingDoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> {
     private final Counter droppedDueToLateness =
         Metrics.counter(LateDataDroppingDoFnRunner.class, LateDataDroppingDoFnRunner.DROPPED_DUE_TO_LATENESS);
     private final boolean merging = !windowingStrategy.getWindowFn().isNonMerging();
     private final Coder<BoundedWindow> windowCoder = (Coder) windowingStrategy.getWindowFn().windowCoder();
 
     LateRoutingRunner(DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     @Override
@@ -177,38 +176,6 @@ public class LateRoutingWindowDoFnOperator<K, V> extends TimersTogetherWindowDoF
       outputManager.output(
           lateTag,
           WindowedValue.of(KV.of(key, KV.of(element.getValue(), meta)), element.getTimestamp(), GlobalWindow.INSTANCE, PaneInfo.NO_FIRING));
-    }
-
-    @Override
-    public DoFn<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> getFn() {
-      return inner.getFn();
-    }
-
-    @Override
-    public void startBundle() {
-      inner.startBundle();
-    }
-
-    @Override
-    public <KeyT> void onTimer(
-        String timerId,
-        String timerFamilyId,
-        KeyT key,
-        BoundedWindow window,
-        Instant timestamp,
-        Instant outputTimestamp,
-        TimeDomain timeDomain) {
-      inner.onTimer(timerId, timerFamilyId, key, window, timestamp, outputTimestamp, timeDomain);
-    }
-
-    @Override
-    public void finishBundle() {
-      inner.finishBundle();
-    }
-
-    @Override
-    public <KeyT> void onWindowExpiration(BoundedWindow window, Instant timestamp, KeyT key) {
-      inner.onWindowExpiration(window, timestamp, key);
     }
   }
 }

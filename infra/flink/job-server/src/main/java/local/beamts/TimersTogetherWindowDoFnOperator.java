@@ -138,11 +138,9 @@ public class TimersTogetherWindowDoFnOperator<K, V> extends WindowDoFnOperator<K
   }
 
   /** Keeps the timers Flink fires one by one (see the class comment); everything else goes on. */
-  private final class CollectingRunner implements DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> {
-    private final DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> inner;
-
+  private final class CollectingRunner extends ForwardingDoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> {
     CollectingRunner(DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> inner) {
-      this.inner = inner;
+      super(inner);
     }
 
     @Override
@@ -155,38 +153,6 @@ public class TimersTogetherWindowDoFnOperator<K, V> extends WindowDoFnOperator<K
       ByteBuffer key = (ByteBuffer) getCurrentKey();
       List<TimerData> timers = collected.computeIfAbsent(key, k -> KV.of(item.key(), new ArrayList<>())).getValue();
       for (TimerData t : item.timersIterable()) timers.add(t);
-    }
-
-    @Override
-    public DoFn<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> getFn() {
-      return inner.getFn();
-    }
-
-    @Override
-    public void startBundle() {
-      inner.startBundle();
-    }
-
-    @Override
-    public <KeyT> void onTimer(
-        String timerId,
-        String timerFamilyId,
-        KeyT key,
-        BoundedWindow window,
-        Instant timestamp,
-        Instant outputTimestamp,
-        TimeDomain timeDomain) {
-      inner.onTimer(timerId, timerFamilyId, key, window, timestamp, outputTimestamp, timeDomain);
-    }
-
-    @Override
-    public void finishBundle() {
-      inner.finishBundle();
-    }
-
-    @Override
-    public <KeyT> void onWindowExpiration(BoundedWindow window, Instant timestamp, KeyT key) {
-      inner.onWindowExpiration(window, timestamp, key);
     }
   }
 }

@@ -137,58 +137,39 @@ public class BeamTsStreamingTranslator implements FlinkPortablePipelineTranslato
         WindowedValue.getFullCoder(KvCoder.of(inputElementCoder.getKeyCoder(), IterableCoder.of(inputElementCoder.getValueCoder())), windowCoder);
     TupleTag<KV<K, Iterable<V>>> mainTag = new TupleTag<>("main output");
     SerializablePipelineOptions serializableOptions = new SerializablePipelineOptions(options);
-    if (!withLate) {
-      TimersTogetherWindowDoFnOperator<K, V> operator =
+    TimersTogetherWindowDoFnOperator<K, V> operator;
+    OutputTag<WindowedValue<?>> lateOutputTag = null;
+    String lateId = null;
+    if (withLate) {
+      lateId = pTransform.getOutputsOrThrow(GroupByKeyWithLate.LATE);
+      Coder<WindowedValue<?>> lateCoder = (Coder) instantiateCoder(lateId, components);
+      TupleTag<KV<K, KV<V, byte[]>>> lateTag = new TupleTag<>(GroupByKeyWithLate.LATE);
+      lateOutputTag = new OutputTag<>(GroupByKeyWithLate.LATE, new CoderTypeInformation<>(lateCoder, options));
+      Map<TupleTag<?>, OutputTag<WindowedValue<?>>> tagsToOutputTags = new HashMap<>();
+      tagsToOutputTags.put(lateTag, lateOutputTag);
+      Map<TupleTag<?>, Coder<WindowedValue<?>>> tagsToCoders = new HashMap<>();
+      tagsToCoders.put(mainTag, (Coder) outputCoder);
+      tagsToCoders.put(lateTag, lateCoder);
+      Map<TupleTag<?>, Integer> tagsToIds = new HashMap<>();
+      tagsToIds.put(mainTag, 0);
+      tagsToIds.put(lateTag, 1);
+      operator =
+          new LateRoutingWindowDoFnOperator<>(
+              reduceFn, pTransform.getUniqueName(), windowedWorkItemCoder, mainTag, lateTag,
+              new DoFnOperator.MultiOutputOutputManagerFactory<>(mainTag, tagsToOutputTags, tagsToCoders, tagsToIds, serializableOptions),
+              windowingStrategy, new HashMap<>(), Collections.emptyList(), options, inputElementCoder.getKeyCoder(), keySelector);
+    } else {
+      operator =
           new TimersTogetherWindowDoFnOperator<>(
-              reduceFn,
-              pTransform.getUniqueName(),
-              windowedWorkItemCoder,
-              mainTag,
-              Collections.emptyList(),
+              reduceFn, pTransform.getUniqueName(), windowedWorkItemCoder, mainTag, Collections.emptyList(),
               new DoFnOperator.MultiOutputOutputManagerFactory<>(mainTag, outputCoder, serializableOptions),
-              windowingStrategy,
-              new HashMap<>(),
-              Collections.emptyList(),
-              options,
-              inputElementCoder.getKeyCoder(),
-              keySelector);
-      SingleOutputStreamOperator<WindowedValue<KV<K, Iterable<V>>>> grouped =
-          keyedWorkItemStream.transform(pTransform.getUniqueName(), new CoderTypeInformation<>(outputCoder, options), operator);
-      grouped.uid(pTransform.getUniqueName());
-      context.addDataStream(groupedId, grouped);
-      return;
+              windowingStrategy, new HashMap<>(), Collections.emptyList(), options, inputElementCoder.getKeyCoder(), keySelector);
     }
-    String lateId = pTransform.getOutputsOrThrow(GroupByKeyWithLate.LATE);
-    Coder<WindowedValue<?>> lateCoder = (Coder) instantiateCoder(lateId, components);
-    TupleTag<KV<K, KV<V, byte[]>>> lateTag = new TupleTag<>(GroupByKeyWithLate.LATE);
-    OutputTag<WindowedValue<?>> lateOutputTag = new OutputTag<>(GroupByKeyWithLate.LATE, new CoderTypeInformation<>(lateCoder, options));
-    Map<TupleTag<?>, OutputTag<WindowedValue<?>>> tagsToOutputTags = new HashMap<>();
-    tagsToOutputTags.put(lateTag, lateOutputTag);
-    Map<TupleTag<?>, Coder<WindowedValue<?>>> tagsToCoders = new HashMap<>();
-    tagsToCoders.put(mainTag, (Coder) outputCoder);
-    tagsToCoders.put(lateTag, lateCoder);
-    Map<TupleTag<?>, Integer> tagsToIds = new HashMap<>();
-    tagsToIds.put(mainTag, 0);
-    tagsToIds.put(lateTag, 1);
-    LateRoutingWindowDoFnOperator<K, V> operator =
-        new LateRoutingWindowDoFnOperator<>(
-            reduceFn,
-            pTransform.getUniqueName(),
-            windowedWorkItemCoder,
-            mainTag,
-            lateTag,
-            new DoFnOperator.MultiOutputOutputManagerFactory<>(mainTag, tagsToOutputTags, tagsToCoders, tagsToIds, serializableOptions),
-            windowingStrategy,
-            new HashMap<>(),
-            Collections.emptyList(),
-            options,
-            inputElementCoder.getKeyCoder(),
-            keySelector);
     SingleOutputStreamOperator<WindowedValue<KV<K, Iterable<V>>>> grouped =
         keyedWorkItemStream.transform(pTransform.getUniqueName(), new CoderTypeInformation<>(outputCoder, options), operator);
-    // The same operator id as Beam's GroupByKey (its state maps onto a savepoint of the plain GroupByKey).
+    // The same operator id as Beam's GroupByKey (its state maps onto a savepoint of Beam's translation).
     grouped.uid(pTransform.getUniqueName());
     context.addDataStream(groupedId, grouped);
-    context.addDataStream(lateId, grouped.getSideOutput(lateOutputTag));
+    if (withLate) context.addDataStream(lateId, grouped.getSideOutput(lateOutputTag));
   }
 }
