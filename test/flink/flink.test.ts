@@ -291,3 +291,39 @@ test("a job the job server cannot translate reports the job server's error in on
   expect(error.message).toMatch(/^the Flink job beam-ts-\S+ ended FAILED before Flink ran it: \w+(Exception|Error): .+$/);
   expect(error.message).not.toContain("\n");
 }, 120_000);
+
+test("Beam's own job server (no late-data translation): one line says so, late records are only counted, the panes are the same", async () => {
+  const { spawn, spawnSync } = require("child_process") as typeof import("child_process");
+  const fs = require("fs") as typeof import("fs");
+  const os = require("os") as typeof import("os");
+  const { freePorts, isPortOpen } = require("../../infra/stack/ports") as typeof import("../../infra/stack/ports");
+  // Beam's FlinkJobServerDriver on its own classpath plus only the no-staging class of our extensions (what a
+  // user's cluster has, without our translator).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stock-job-server-"));
+  const classes = path.join(o.libDir, "extensions", "beam-ts-flink-extensions.jar.classes");
+  const jar = path.join(dir, "no-staging.jar");
+  const packed = spawnSync("jar", ["cf", jar, "-C", classes, "local/beamts/NoStagingDetectorFactory.class", "-C", classes, "local/beamts/NoStagingDetectorFactory$NothingToStage.class"]);
+  expect(packed.status).toBe(0);
+  const [jobPort, artifactPort, expansionPort] = await freePorts(3);
+  const { JAVA17_FLAGS } = require("../../infra/flink/config") as typeof import("../../infra/flink/config");
+  const server = spawn("java", [...JAVA17_FLAGS, "-Xmx512m", "-cp", `${path.join(o.libDir, "job-server", "*")}${path.delimiter}${jar}`, "org.apache.beam.runners.flink.FlinkJobServerDriver",
+    `--flink-master=${o.host}:${o.restPort}`, "--job-host", o.host, "--job-port", String(jobPort), "--artifact-port", String(artifactPort),
+    "--expansion-port", String(expansionPort), "--artifacts-dir", path.join(dir, "artifacts")], { stdio: "ignore" });
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!(await isPortOpen(o.host, jobPort)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    const scenario = SCENARIOS[1]; // one element dropped (behind its window's garbage-collection time)
+    const lines: string[] = [];
+    const direct = await runSalesScenario(scenario.stream(), scenario.windowFn, scenario.options ?? {});
+    const flink = await runSalesScenario(scenario.stream(), scenario.windowFn, scenario.options ?? {},
+      flinkRunner({ jobEndpoint: `${o.host}:${jobPort}`, log: (line) => lines.push(line) }));
+    expect(lines).toEqual([expect.stringMatching(/^flink: the job server at \S+ is Beam's own .*late output stays empty.*droppedDueToLateness/)]);
+    expect(direct.late).toHaveLength(1);
+    expect(flink.late).toEqual([]);
+    expect(flink.counters.droppedDueToLateness).toBe(1);
+    expect(describePanes(flink.results)).toEqual(describePanes(direct.results));
+  } finally {
+    server.kill("SIGKILL");
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);

@@ -128,7 +128,8 @@ public class LateRoutingWindowDoFnOperator<K, V> extends TimersTogetherWindowDoF
   private final class LateRoutingRunner extends ForwardingDoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> {
     private final Counter droppedDueToLateness =
         Metrics.counter(LateDataDroppingDoFnRunner.class, LateDataDroppingDoFnRunner.DROPPED_DUE_TO_LATENESS);
-    private final boolean merging = !windowingStrategy.getWindowFn().isNonMerging();
+    /** Closed windows are looked up only where they can be: non-merging windows, a trigger that may finish. */
+    private final boolean closable = windowingStrategy.getWindowFn().isNonMerging() && windowingStrategy.getTrigger().mayFinish();
     private final Coder<BoundedWindow> windowCoder = (Coder) windowingStrategy.getWindowFn().windowCoder();
 
     LateRoutingRunner(DoFnRunner<KeyedWorkItem<K, V>, KV<K, Iterable<V>>> inner) {
@@ -148,7 +149,7 @@ public class LateRoutingWindowDoFnOperator<K, V> extends TimersTogetherWindowDoF
           if (LateDataUtils.garbageCollectionTime(window, windowingStrategy).isBefore(inputWatermark)) {
             if (expired == null) expired = new ArrayList<>();
             expired.add(window);
-          } else if (!merging && triggerFinished(window)) {
+          } else if (closable && triggerFinished(window)) {
             if (closed == null) closed = new ArrayList<>();
             closed.add(window);
           } else {
