@@ -335,6 +335,8 @@ if (require.main === module) {
       const config = parseOptionsQuietly();
       process.stderr.write(`pipeline: error: ${config ? describePgError(message, config.pgUrl) : message}\n`);
       process.exitCode = 1;
+      // A failed Flink job leaves the SDK's LOOPBACK worker retrying its data channel: leave, as on success.
+      if (config?.runner === "flink") setTimeout(() => process.exit(1), 200).unref();
     },
   );
 }

@@ -103,7 +103,13 @@ public class LateRoutingWindowDoFnOperator<K, V> extends TimersTogetherWindowDoF
     if (context.isRestored()) {
       long least = Long.MAX_VALUE;
       for (Long w : snapshotWatermark.get()) least = Math.min(least, w);
-      if (least != Long.MAX_VALUE) restoredWatermark = least;
+      if (least == Long.MAX_VALUE) {
+        // A savepoint of Beam's GroupByKey (before the late-data output): its late records would go into results.
+        throw new IllegalStateException(
+            "the savepoint predates the late-data output (no input watermark of " + stepName + " in it): resume it "
+                + "with Beam's own job server (org.apache.beam.runners.flink.FlinkJobServerDriver), or start without it (--restore-from none)");
+      }
+      restoredWatermark = least;
     }
   }
 
