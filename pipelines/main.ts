@@ -98,6 +98,7 @@ export function salesIO(config: SalesConfig): SalesIO {
       ...(config.stopWhenIdle === null ? {} : { stopWhenIdle: config.stopWhenIdle }),
       maxBufferedRecords: config.maxBufferedRecords,
       commitInterval: config.commitInterval,
+      retryBudget: config.kafkaRetryBudget,
       ...(config.runner === "direct"
         ? { target: "direct" as const }
         : {
@@ -332,6 +333,9 @@ function postgresWritten(config: SalesConfig, how: string): string {
   );
 }
 
+/** How long a failed run may take to release its clients after its error line. */
+const FATAL_EXIT_GRACE_MS = 2_000;
+
 function parseOptionsQuietly(): SalesConfig | undefined {
   try {
     return parseOptions(process.argv.slice(2), process.env);
@@ -353,8 +357,9 @@ if (require.main === module) {
       const config = parseOptionsQuietly();
       process.stderr.write(`pipeline: error: ${config ? describePgError(message, config.pgUrl) : message}\n`);
       process.exitCode = 1;
-      // A failed Flink job leaves the SDK's LOOPBACK worker retrying its data channel: leave, as on success.
-      if (config?.runner === "flink") setTimeout(() => process.exit(1), 200).unref();
+      // The error is said: whatever still holds the event loop (a client retrying a server that is gone, a failed
+      // Flink job's LOOPBACK worker retrying its data channel) must not keep a failed run alive past a few seconds.
+      setTimeout(() => process.exit(1), FATAL_EXIT_GRACE_MS).unref();
     },
   );
 }
