@@ -32,7 +32,7 @@ import {
   type KafkaSourceSpec,
   type StartFrom,
 } from "../model/kafka_source_spec";
-import { DEFAULT_BOOTSTRAP_SERVERS } from "./kafka_client";
+import { DEFAULT_BOOTSTRAP_SERVERS } from "../io/kafka/kafka_client";
 import { portableKafkaRead, type PortableKafkaRead } from "./kafka_portable";
 
 export type { KafkaRecord, StartFrom } from "../model/kafka_source_spec";

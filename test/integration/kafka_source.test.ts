@@ -6,7 +6,7 @@ import { KafkaSource } from "../../runners/direct/sources/kafka_source";
 import type { KafkaRecord, KafkaSourceSpec } from "../../model/kafka_source_spec";
 import type { SourceRecord } from "../../runners/direct/sources/source";
 import { WATERMARK_DONE, WATERMARK_START } from "../../model/model";
-import { BrokerUnreachableError } from "../../transforms/kafka_client";
+import { BrokerUnreachableError } from "../../io/kafka/kafka_client";
 import { BOOTSTRAP, committedOffsets, createTopic, deleteTopic, jsonRecord, produce, uniqueName } from "./kafka_test_helpers";
 
 jest.setTimeout(60_000);

@@ -5,7 +5,7 @@
 import { compress as snappyBlock } from "snappyjs";
 import { compress as lz4Frame } from "lz4js";
 import * as kafkajs from "kafkajs";
-import { decompressLz4, decompressSnappy, registerKafkaCodecs } from "../../transforms/kafka_codecs";
+import { decompressLz4, decompressSnappy, registerKafkaCodecs } from "../../io/kafka/kafka_codecs";
 
 const text = Buffer.from(Array.from({ length: 5000 }, (_, i) => `record ${i} ${"abc".repeat(i % 17)}`).join("\n"));
 

@@ -21,7 +21,7 @@ import {
   type KafkaConsumer,
   type OffsetCommit,
   type TopicPartition,
-} from "../../../transforms/kafka_client";
+} from "../../../io/kafka/kafka_client";
 import { formatEventTime, parseIsoTimestamp } from "../../../transforms/events";
 import { WATERMARK_DONE, type Millis } from "../../../model/model";
 import { createWatermarkPolicy, type WatermarkPolicy } from "./kafka_watermarks";
