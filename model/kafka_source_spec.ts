@@ -37,6 +37,8 @@ export interface KafkaSourceSpec {
   readonly stopWhenIdleMs: Millis | null;
   /** Backpressure: fetching pauses when this many records wait in the source's buffer, resumes at 3/4. */
   readonly maxBufferedRecords: number;
+  /** The most bytes one fetch returns per partition (the consumer's max.partition.fetch.bytes). Absent: 4 MiB. */
+  readonly fetchMaxBytes?: number;
   /** Offsets are committed at most this often (and at close), after the runner reports what is durable. */
   readonly commitIntervalMs: Millis;
   readonly clientId: string;
@@ -122,5 +124,6 @@ export function decodeKafkaSourceSpec(payload: Uint8Array): KafkaSourceSpec {
     commitIntervalMs: num("commitIntervalMs", 0),
     clientId: str("clientId"),
     ...(typeof o.groupWaitMs === "number" && o.groupWaitMs >= 0 ? { groupWaitMs: o.groupWaitMs } : {}),
+    ...(o.fetchMaxBytes === undefined ? {} : { fetchMaxBytes: num("fetchMaxBytes", 1) }),
   });
 }

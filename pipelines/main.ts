@@ -96,6 +96,7 @@ export function salesIO(config: SalesConfig): SalesIO {
       idleTimeout: config.idleTimeout,
       ...(config.stopWhenIdle === null ? {} : { stopWhenIdle: config.stopWhenIdle }),
       maxBufferedRecords: config.maxBufferedRecords,
+      fetchMaxBytes: config.fetchMaxBytes,
       commitInterval: config.commitInterval,
       ...(config.runner === "direct"
         ? { target: "direct" as const }

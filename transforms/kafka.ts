@@ -53,12 +53,14 @@ export interface ReadFromKafkaOptions {
    * Default 1 h; 0 turns the guard off.
    */
   readonly maxFutureSkew?: Millis;
-  /** A partition silent this long stops holding the watermark back. Default 30 s. */
+  /** Results wait at most this long for a partition read to its end offset (Kafka Streams' max.task.idle.ms). Default 1 s. */
   readonly idleTimeout?: Millis;
   /** End the input after this long without records once every partition is read to its end. Default: never. */
   readonly stopWhenIdle?: Millis;
   /** Records buffered before fetching pauses (backpressure). Default 20 000. */
   readonly maxBufferedRecords?: number;
+  /** The most bytes one fetch returns per partition (max.partition.fetch.bytes). Default 4 MiB. */
+  readonly fetchMaxBytes?: number;
   /** Least time between offset commits. Default 5 s. */
   readonly commitInterval?: Millis;
   readonly clientId?: string;
@@ -81,7 +83,7 @@ export const KAFKA_READ_DEFAULTS = Object.freeze({
   from: "committed" as StartFrom,
   watermarkDelay: 10_000,
   maxFutureSkew: 3_600_000,
-  idleTimeout: 30_000,
+  idleTimeout: 1_000,
   maxBufferedRecords: 20_000,
   commitInterval: 5_000,
   clientId: "beam-ts-streaming",
@@ -103,6 +105,7 @@ export function kafkaSourceSpec(options: ReadFromKafkaOptions): KafkaSourceSpec 
     commitIntervalMs: options.commitInterval ?? KAFKA_READ_DEFAULTS.commitInterval,
     clientId: options.clientId ?? KAFKA_READ_DEFAULTS.clientId,
     ...(options.groupWait === undefined ? {} : { groupWaitMs: options.groupWait }),
+    ...(options.fetchMaxBytes === undefined ? {} : { fetchMaxBytes: options.fetchMaxBytes }),
   });
 }
 

@@ -69,7 +69,7 @@ export async function startPipeline(config: SalesAggregationConfig, kafka: Kafka
   const source = readFromKafka({
     bootstrapServers: BOOTSTRAP,
     watermarkDelay: 10_000,
-    idleTimeout: 30_000,
+    idleTimeout: 300,
     commitInterval: 0,
     ...kafka,
   });
