@@ -35,6 +35,8 @@ export interface SourceState {
   readonly finished: boolean;
   readonly watermarkDelay: Millis;
   readonly timestampMode: string;
+  /** The last event time of a run that drained at the end of its input (this one, or an earlier one). */
+  readonly drainedAt: Millis | undefined;
 }
 
 export class KafkaCommits {
@@ -111,6 +113,7 @@ export class KafkaCommits {
         partitionWatermark: info.stepEnd.maxEventTime - state.watermarkDelay,
         rules: info.offsets.rules(),
         ...(info.stepEnd.idle ? { idle: true } : {}),
+        ...(state.drainedAt === undefined ? {} : { drainedAt: state.drainedAt }),
       };
       partitions.push({ info, metadata, handedEnd });
     }

@@ -37,6 +37,8 @@ export interface CommitMetadata {
   readonly sourceWatermark: Millis;
   readonly partitionWatermark: Millis;
   readonly rules: readonly DurableRule[];
+  /** A run of this job drained at the end of its input, its last event time this (kept by every later commit). */
+  readonly drainedAt?: Millis;
   /** The partition was idle at the last step handed (the merge went on without it: kafka_partition_merge.ts). */
   readonly idle?: boolean;
   /**
@@ -209,6 +211,7 @@ export function encodeCommitMetadata(metadata: CommitMetadata): string {
     pw: finite(metadata.partitionWatermark),
     d: metadata.rules.map((r) => [r.handedEnd, finite(r.durableBefore)]),
     ...(metadata.idle === true ? { i: 1 } : {}),
+    ...(metadata.drainedAt !== undefined && Number.isFinite(metadata.drainedAt) ? { x: metadata.drainedAt } : {}),
     ...(metadata.checkpoint ? { k: metadata.checkpoint.id, h: metadata.checkpoint.handedEnd } : {}),
   });
 }
@@ -255,6 +258,7 @@ export function decodeCommitMetadata(
     partitionWatermark,
     rules,
     ...(o.i === 1 ? { idle: true } : {}),
+    ...(typeof o.x === "number" && Number.isFinite(o.x) ? { drainedAt: o.x } : {}),
     ...(checkpoint ? { checkpoint } : {}),
   };
 }

@@ -108,7 +108,11 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   private readonly runs = new Map<PartitionInfo, { first: number; last: FetchedKafkaRecord; max: Millis; passedEnd: number }>();
   private topicPartitions = 0;
   private checkpointEnds: ReadonlyMap<number, number> = new Map();
+  /** The last event time of an earlier run that drained at the end of its input (from the commit metadata). */
+  private restoredDrainedAt: Millis | undefined;
   private checkpoints: KafkaCheckpoints | undefined;
+  /** The first read handed the restored watermark (before any record). */
+  private floorHanded = false;
   /** Fetched records per partition before its fetching pauses. */
   private queueCap = 1;
 
@@ -150,6 +154,9 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         if (metadata === undefined) continue;
         this.restored.set(c.partition, metadata);
         if (metadata.sourceWatermark > floor) floor = metadata.sourceWatermark;
+        if (metadata.drainedAt !== undefined && !(metadata.drainedAt <= (this.restoredDrainedAt ?? Number.NEGATIVE_INFINITY))) {
+          this.restoredDrainedAt = metadata.drainedAt;
+        }
       }
       const resumed = await this.checkpoints?.restore(this.restored, this.committedStart.size);
       if (resumed) {
@@ -413,6 +420,11 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   async read(maxWaitMs: number): Promise<SourceBatch<KafkaRecord>> {
     this.failure ??= this.guard.check();
     if (this.failure) throw this.failure;
+    if (!this.floorHanded) {
+      // The restored watermark first, on its own: the first step's records must meet it, as they did before.
+      this.floorHanded = true;
+      if (this.lastWatermark > Number.NEGATIVE_INFINITY) return { records: [], watermark: this.lastWatermark };
+    }
     let now = this.clock();
     let step = this.endOfInput.finished ? undefined : this.nextStep(now);
     if (step === undefined && maxWaitMs > 0 && !this.endOfInput.finished) {
@@ -451,11 +463,23 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     return Promise.resolve();
   }
 
+  /** Windows an earlier run closed when it drained at the end of its input start at or before this. */
+  closedThrough(): Millis | undefined {
+    return this.restoredDrainedAt;
+  }
+
   private sourceState(): SourceState {
+    const finished = this.lastWatermark === WATERMARK_DONE;
+    // The largest event time of the job so far: merged by this run, or before its restart (restored per partition).
+    let newest = this.maxEventTimeHanded;
+    for (const info of this.partitions.values()) if (info.queue.maxEventTime > newest) newest = info.queue.maxEventTime;
+    const drained = finished && newest > Number.NEGATIVE_INFINITY ? newest : undefined;
+    const drainedAt = drained === undefined ? this.restoredDrainedAt : Math.max(drained, this.restoredDrainedAt ?? drained);
     return {
+      drainedAt,
       // Never +∞: a later run must still accept new data.
-      sourceWatermark: this.lastWatermark !== WATERMARK_DONE ? this.lastWatermark : this.maxEventTimeHanded,
-      finished: this.lastWatermark === WATERMARK_DONE,
+      sourceWatermark: finished ? newest : this.lastWatermark,
+      finished,
       watermarkDelay: this.spec.watermarkDelayMs,
       timestampMode: this.mode,
     };
