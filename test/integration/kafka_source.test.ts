@@ -159,7 +159,7 @@ describe("Kafka source", () => {
       const t0 = Date.now();
       const first = await readRecords(source, 2);
       // Partition 2 never receives anything: the records wait for it (the merge cannot know it stays empty) ...
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(1900);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
       // ... then every partition at its end offset is idle: the watermark is the least of those that had records.
       const settled = first.watermark > WATERMARK_START ? first : await readRecords(source, 0, (w) => w > WATERMARK_START);
       expect(settled.watermark).toBe(minutes(4) - DELAY);

@@ -4,7 +4,7 @@
  * late records (with the watermark they met), dead letters, and the same Parquet rows; and every valid event is in
  * exactly one place, against a count taken from the producer's generator.
  *
- * 3 partitions (keyed by user), 12,000 events 50 ms apart, 5 % out of order by up to 45 s (so that with a 10 s
+ * 3 and 8 partitions (keyed by user), 12,000 events 50 ms apart, 5 % out of order by up to 45 s (so that with a 10 s
  * watermark delay many records are near the lateness boundary: which of them are late depends on how the
  * partitions were interleaved), 1 % thirty minutes late, 1 % malformed.
  */
@@ -46,12 +46,16 @@ describe("a backfill gives the same tables however it is read", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "backfill-"));
   const schemas: string[] = [];
   const produced = producedCounts([parseProduceArgs(PRODUCER_ARGS).generator]);
-  let topic: string;
+  /** The same backlog on 3 and on 8 partitions. */
+  const topics = new Map<number, string>();
 
   beforeAll(async () => {
-    topic = uniqueName("backfill");
-    await createTopic(topic, 3);
-    await runProducer(topic, PRODUCER_ARGS);
+    for (const partitions of [3, 8]) {
+      const topic = uniqueName(`backfill-${partitions}`);
+      await createTopic(topic, partitions);
+      await runProducer(topic, PRODUCER_ARGS);
+      topics.set(partitions, topic);
+    }
   }, 60_000);
 
   afterAll(async () => {
@@ -59,15 +63,17 @@ describe("a backfill gives the same tables however it is read", () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  const cases: readonly { readonly name: string; readonly windowing: Windowing }[] = [
-    { name: "fixed 1-minute windows", windowing: { window: "fixed:1m", allowedLateness: "5s" } },
-    { name: "30-second sessions", windowing: { window: "session:30s", allowedLateness: "5s" } },
+  const cases: readonly { readonly name: string; readonly partitions: number; readonly windowing: Windowing }[] = [
+    { name: "fixed 1-minute windows", partitions: 3, windowing: { window: "fixed:1m", allowedLateness: "5s" } },
+    { name: "30-second sessions", partitions: 3, windowing: { window: "session:30s", allowedLateness: "5s" } },
+    { name: "fixed 1-minute windows", partitions: 8, windowing: { window: "fixed:1m", allowedLateness: "5s" } },
   ];
-  for (const { name, windowing } of cases) {
-    test(`${name}: three reads of 3 partitions, identical tables and datasets`, async () => {
+  for (const { name, partitions, windowing } of cases) {
+    test(`${name}: three reads of ${partitions} partitions, identical tables and datasets`, async () => {
+      const topic = topics.get(partitions) ?? "";
       const targets: RunTarget[] = [];
       for (const [i, extra] of READS.entries()) {
-        const label = `bf_${windowing.window.replace(/\W/g, "")}_${i}`;
+        const label = `bf_${partitions}_${windowing.window.replace(/\W/g, "")}_${i}`;
         const target = { schema: uniqueSchema(label), parquetDir: path.join(tmp, label) };
         schemas.push(target.schema);
         targets.push(target);
@@ -80,7 +86,7 @@ describe("a backfill gives the same tables however it is read", () => {
       expect(sizes.late).toBeGreaterThan(30);
       expect(sizes.deadLetters).toBe(produced.malformed);
       process.stdout.write(
-        `[backfill] ${windowing.window}: ${produced.valid + produced.malformed} records on 3 partitions read 3 ways; ` +
+        `[backfill] ${windowing.window}: ${produced.valid + produced.malformed} records on ${partitions} partitions read 3 ways; ` +
           `identical tables (${sizes.results} results, ${sizes.late} late, ${sizes.deadLetters} dead letters)\n`,
       );
     });

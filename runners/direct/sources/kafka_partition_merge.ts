@@ -10,10 +10,11 @@
  *   is idle: min over those that had a record), never backwards. So the watermark a record meets is the same in every run: the one computed
  *   after the steps before its own. The source hands whole steps only.
  * - **Idle (the one case the data cannot decide).** An empty partition that is caught up (its position at the log end
- *   offset the broker last reported) may have no record coming. After blocking the merge for `maxIdle`, it is
- *   declared idle: the current step ends there, and the merge goes on without it until a record of it is merged
- *   again. In a backfill (every record already in the topic) a caught-up partition has truly ended, so this too is
- *   decided by the data; only on a live topic can the wall clock decide, and then by at most `maxIdle`.
+ *   offset the broker last reported) may have no record coming. When it blocks the merge and nothing was fetched
+ *   for it for the idle timeout (the caller decides), it is declared idle: the current step ends there, and the
+ *   merge goes on without it until a record of it is merged again. In a backfill (every record already in the
+ *   topic) a caught-up partition has truly ended, so this too is decided by the data; only on a live topic can the
+ *   wall clock decide, and then it delays results by at most the idle timeout.
  *
  * Pure bookkeeping: no client, no clock of its own (callers pass `now`).
  */
@@ -42,8 +43,6 @@ export class PartitionQueue<R> {
   maxEventTime: Millis;
   /** Declared idle: not waited for, not holding the watermark, until one of its records is merged. */
   idle = false;
-  /** Since when (the caller's clock) the merge has been blocked on this empty partition; undefined: not blocked. */
-  blockedSince: Millis | undefined;
 
   constructor(
     readonly partition: number,
@@ -55,7 +54,6 @@ export class PartitionQueue<R> {
   push(batch: QueuedBatch<R>): void {
     this.batches.push(batch);
     this.buffered += batch.records.length - batch.next;
-    this.blockedSince = undefined;
   }
 
   /** The batch holding the next record, or undefined when the queue is empty (empty batches are passed). */
@@ -200,7 +198,6 @@ export class PartitionMerge<R> {
   /** Declares a blocking, caught-up partition idle; the caller ends the step there. */
   declareIdle(queue: PartitionQueue<R>): void {
     queue.idle = true;
-    queue.blockedSince = undefined;
   }
 
   /** Ends the current step: the watermark moves (never back) for the records of the next one. */

@@ -111,6 +111,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   /** The last event time of an earlier run that drained at the end of its input (from the commit metadata). */
   private restoredDrainedAt: Millis | undefined;
   private checkpoints: KafkaCheckpoints | undefined;
+  /** When the first partitions were assigned. */
+  private assignedAt: Millis | undefined;
   /** The first read handed the restored watermark (before any record). */
   private floorHanded = false;
   /** Fetched records per partition before its fetching pauses. */
@@ -202,6 +204,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   private onAssignment(assigned: readonly TopicPartition[], startAt: ReadonlyMap<number, number>, member: GroupMembership): void {
     const now = this.clock();
     this.lastRecordAt ??= now;
+    this.assignedAt ??= now;
     const mine = assigned.filter((tp) => tp.topic === this.spec.topic).length;
     const refused = this.guard.assigned(mine, this.topicPartitions, member.isLeader);
     if (refused) this.fail(refused);
@@ -397,8 +400,9 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     if (stop.kind !== "blocked") return undefined;
     const blocking = this.partitions.get(`${this.spec.topic}:${stop.on.partition}`);
     if (blocking === undefined || !caughtUp(blocking)) return undefined; // its records are on their way
-    blocking.queue.blockedSince ??= now;
-    if (now - blocking.queue.blockedSince < this.spec.idleTimeoutMs) return undefined;
+    // Silent since its last fetched batch (or its assignment): in a backfill it has long ended, no wait at all.
+    const silentSince = blocking.lastBatchAt ?? this.assignedAt ?? now;
+    if (now - silentSince < this.spec.idleTimeoutMs) return undefined;
     // Caught up and silent for --idle-timeout: go on without it, and without every other partition that is empty
     // at its end offset now (in a backfill they have all ended: the same set in every run).
     for (const info of this.partitions.values()) {
