@@ -156,17 +156,23 @@ describe("Kafka source", () => {
     ]);
     const source = await opened(specFor(topic, uniqueName("g"), { idleTimeoutMs: 2000 }));
     try {
+      // The backlog: every partition read to the end it had at the start has ended as far as the data says (partition
+      // 2 never had a record): no wait, and the watermark is the least of the partitions that had records.
       const t0 = Date.now();
-      const first = await readRecords(source, 2);
-      // Partition 2 never receives anything: the records wait for it (the merge cannot know it stays empty) ...
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
-      // ... then every partition at its end offset is idle: the watermark is the least of those that had records.
-      const settled = first.watermark > WATERMARK_START ? first : await readRecords(source, 0, (w) => w > WATERMARK_START);
-      expect(settled.watermark).toBe(minutes(4) - DELAY);
+      const backlog = await readRecords(source, 2, (w) => w > WATERMARK_START);
+      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(backlog.watermark).toBe(minutes(4) - DELAY);
+      expect(source.observe().partitions.map((p) => p.idle)).toEqual([true, true, true]);
+      // Live records: once they are merged, the empty partitions at their end are waited for up to the idle timeout.
+      await produce(topic, [jsonRecord(0, minutes(5), event("c", minutes(5))), jsonRecord(1, minutes(7), event("d", minutes(7)))]);
+      const t1 = Date.now();
+      const live = await readRecords(source, 2);
+      expect(Date.now() - t1).toBeGreaterThanOrEqual(1500);
+      expect(live.watermark).toBe(minutes(5) - DELAY);
       const observed = source.observe().partitions;
       expect(observed.map((p) => p.idle)).toEqual([true, true, true]);
+      expect(observed[0].idleDeclarations).toBe(2);
       expect(observed[2].idleDeclarations).toBe(1);
-      expect(source.stats.idleDeclarations).toBeGreaterThanOrEqual(3);
     } finally {
       await source.close();
     }

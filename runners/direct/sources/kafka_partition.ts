@@ -33,6 +33,10 @@ export interface PartitionInfo {
   committedOffset: number | undefined;
   /** Times the merge went on without this partition (idle at its end offset). */
   idleDeclarations: number;
+  /** It reached the log end offset it had when the run started and the merge went on without it once. */
+  backlogRead: boolean;
+  /** The run of merged records not yet handed (their offsets are noted when the step is handed). */
+  run: { first: number; last: FetchedKafkaRecord; max: Millis; passedEnd: number } | undefined;
   /** At the end of the last step handed: the largest event time merged and whether the partition was idle. */
   stepEnd: { maxEventTime: Millis; idle: boolean };
 }

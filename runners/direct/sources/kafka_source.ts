@@ -30,7 +30,7 @@ import type { SourceBatch, SourceContext, SourceObservation, SourceRecord, Unbou
 import { EventTimes, type FetchedKafkaRecord } from "./kafka_event_time";
 import { GroupGuard } from "./kafka_group_guard";
 import { PartitionMerge, PartitionQueue, type QueuedBatch } from "./kafka_partition_merge";
-import { caughtUp, type PartitionInfo } from "./kafka_partition";
+import { caughtUp, position, type PartitionInfo } from "./kafka_partition";
 import { KafkaCommits, type SourceState } from "./kafka_commits";
 import { KafkaLag } from "./kafka_lag";
 import { EndOfInput } from "./kafka_end_of_input";
@@ -104,8 +104,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   private readonly slots: { value: KafkaRecord; timestamp: Millis }[] = [];
   /** `out` was handed by the last read: the runner is done with it at the next. */
   private outHanded = false;
-  /** Per partition: the run of merged, not yet handed records (offsets are noted when the step is handed). */
-  private readonly runs = new Map<PartitionInfo, { first: number; last: FetchedKafkaRecord; max: Millis; passedEnd: number }>();
+  /** The partition of each merge queue (the hot path looks it up per record). */
+  private readonly infoOf = new Map<PartitionQueue<FetchedKafkaRecord>, PartitionInfo>();
   private topicPartitions = 0;
   private checkpointEnds: ReadonlyMap<number, number> = new Map();
   /** The last event time of an earlier run that drained at the end of its input (from the commit metadata). */
@@ -236,9 +236,12 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
           recordsRead: 0,
           committedOffset: this.committedStart.get(tp.partition),
           idleDeclarations: 0,
+          backlogRead: false,
+          run: undefined,
           stepEnd: { maxEventTime, idle: queue.idle },
         };
         this.partitions.set(key, info);
+        this.infoOf.set(queue, info);
         if (this.spec.from !== "committed" && info.startOffset !== undefined) this.consumer?.seek(tp, String(info.startOffset));
       } else if (info.fetchedEnd !== undefined) {
         // Rejoined after a rebalance: continue where we are instead of re-fetching from the last commit.
@@ -322,17 +325,17 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   }
 
   /** One merged record into the step: skipped when a restored commit says it is durable, else a slot of `out`. */
-  private readonly take = (_queue: PartitionQueue<FetchedKafkaRecord>, batch: QueuedBatch<FetchedKafkaRecord>, i: number): void => {
+  private readonly take = (queue: PartitionQueue<FetchedKafkaRecord>, batch: QueuedBatch<FetchedKafkaRecord>, i: number): void => {
     const record = batch.records[i];
-    const info = this.partitions.get(`${record.topic}:${record.partition}`);
+    const info = this.infoOf.get(queue);
     if (info === undefined) return;
     const timestamp = record.rejected !== undefined ? this.merge.watermark : batch.times[i];
-    let run = this.runs.get(info);
+    let run = info.run;
     if (info.restored !== undefined) {
       const offset = Number(record.offset);
       if (info.offsets.alreadyDurable(offset, timestamp)) {
         if (run !== undefined) info.offsets.handedRange(run.first, offset, run.max);
-        this.runs.delete(info);
+        info.run = undefined;
         info.offsets.skipped(offset);
         this.stats.skippedAsDurable++;
         return;
@@ -340,7 +343,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     }
     if (run === undefined) {
       run = { first: Number(record.offset), last: record, max: timestamp, passedEnd: 0 };
-      this.runs.set(info, run);
+      info.run = run;
     } else {
       run.last = record;
       if (timestamp > run.max) run.max = timestamp;
@@ -363,12 +366,13 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
 
   /** Hands the step merged so far, with the watermark after it: notes its offsets and the merge's state at its end. */
   private handStep(watermark: Millis): SourceBatch<KafkaRecord> {
-    for (const [info, run] of this.runs) {
-      info.offsets.handedRange(run.first, Number(run.last.offset) + 1, run.max);
-      if (run.passedEnd > 0) info.offsets.skipped(run.passedEnd - 1);
-    }
-    this.runs.clear();
     for (const info of this.partitions.values()) {
+      const run = info.run;
+      if (run !== undefined) {
+        info.offsets.handedRange(run.first, Number(run.last.offset) + 1, run.max);
+        if (run.passedEnd > 0) info.offsets.skipped(run.passedEnd - 1);
+        info.run = undefined;
+      }
       info.stepEnd = { maxEventTime: info.queue.maxEventTime, idle: info.queue.idle };
       if (info.paused && info.queue.buffered <= this.queueCap * 0.75) {
         info.paused = false;
@@ -400,9 +404,12 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     if (stop.kind !== "blocked") return undefined;
     const blocking = this.partitions.get(`${this.spec.topic}:${stop.on.partition}`);
     if (blocking === undefined || !caughtUp(blocking)) return undefined; // its records are on their way
-    // Silent since its last fetched batch (or its assignment): in a backfill it has long ended, no wait at all.
+    // At the end of the backlog it had when this run started, it has ended as far as the data says (in a backfill,
+    // the same point in every run): no wait. Later, it waits --idle-timeout since its last fetched batch.
+    const endOfBacklog = !blocking.backlogRead && (position(blocking) ?? 0) >= (this.logEnds.get(blocking.tp.partition) ?? 0);
     const silentSince = blocking.lastBatchAt ?? this.assignedAt ?? now;
-    if (now - silentSince < this.spec.idleTimeoutMs) return undefined;
+    if (!endOfBacklog && now - silentSince < this.spec.idleTimeoutMs) return undefined;
+    blocking.backlogRead = true;
     // Caught up and silent for --idle-timeout: go on without it, and without every other partition that is empty
     // at its end offset now (in a backfill they have all ended: the same set in every run).
     for (const info of this.partitions.values()) {
@@ -412,9 +419,10 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       this.stats.idleDeclarations++;
       if (info.idleDeclarations === 1) {
         this.warn(
-          `kafka source: partition ${info.tp.partition} has no record after offset ${String(info.highWatermark)} for ` +
-            `${describeDuration(this.spec.idleTimeoutMs)} (--idle-timeout): results go on without waiting for it ` +
-            "(counted in pipeline_kafka_idle_partition_total; on a live topic this is the one timing-dependent choice)",
+          `kafka source: partition ${info.tp.partition} is read to its end (offset ${String(info.highWatermark)}) and ` +
+            "nothing more came: results go on without waiting for it (a live topic's partition is waited for " +
+            `${describeDuration(this.spec.idleTimeoutMs)}, --idle-timeout, the one timing-dependent choice; counted in ` +
+            "pipeline_kafka_idle_partition_total)",
         );
       }
     }
