@@ -237,6 +237,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
           committedOffset: this.committedStart.get(tp.partition),
           idleDeclarations: 0,
           backlogRead: false,
+          idleLogged: false,
           run: undefined,
           stepEnd: { maxEventTime, idle: queue.idle },
         };
@@ -417,12 +418,13 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       this.merge.declareIdle(info.queue);
       info.idleDeclarations++;
       this.stats.idleDeclarations++;
-      if (info.idleDeclarations === 1) {
+      // Said once per partition when the wall clock decided (a live topic); the end of a backlog is the data's.
+      if (!endOfBacklog && !info.idleLogged) {
+        info.idleLogged = true;
         this.warn(
-          `kafka source: partition ${info.tp.partition} is read to its end (offset ${String(info.highWatermark)}) and ` +
-            "nothing more came: results go on without waiting for it (a live topic's partition is waited for " +
-            `${describeDuration(this.spec.idleTimeoutMs)}, --idle-timeout, the one timing-dependent choice; counted in ` +
-            "pipeline_kafka_idle_partition_total)",
+          `kafka source: partition ${info.tp.partition} got no record after offset ${String(info.highWatermark)} for ` +
+            `${describeDuration(this.spec.idleTimeoutMs)} (--idle-timeout): results go on without waiting for it (the ` +
+            "one timing-dependent choice on a live topic; counted in pipeline_kafka_idle_partition_total)",
         );
       }
     }
