@@ -16,7 +16,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as os from "os";
 import * as path from "path";
 import { serializeSaleEvent } from "../transforms/events";
-import { createKafkaClient, probeBrokers, BrokerUnreachableError, type ProducedRecord } from "../transforms/kafka_client";
+import { createKafkaClient, probeBrokers, BrokerUnreachableError, type ProducedRecord } from "../io/kafka/kafka_client";
 
 const ROOT = path.resolve(__dirname, "..");
 const COUNT = Number(process.env.BENCH_KAFKA_COUNT ?? 1_000_000);

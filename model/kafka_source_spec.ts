@@ -37,6 +37,8 @@ export interface KafkaSourceSpec {
   readonly stopWhenIdleMs: Millis | null;
   /** Backpressure: fetching pauses when this many records wait in the source's buffer, resumes at 3/4. */
   readonly maxBufferedRecords: number;
+  /** The most bytes one fetch returns per partition (the consumer's max.partition.fetch.bytes). Absent: 4 MiB. */
+  readonly fetchMaxBytes?: number;
   /** Offsets are committed at most this often (and at close), after the runner reports what is durable. */
   readonly commitIntervalMs: Millis;
   readonly clientId: string;
@@ -128,5 +130,6 @@ export function decodeKafkaSourceSpec(payload: Uint8Array): KafkaSourceSpec {
     clientId: str("clientId"),
     ...(typeof o.groupWaitMs === "number" && o.groupWaitMs >= 0 ? { groupWaitMs: o.groupWaitMs } : {}),
     ...(typeof o.retryBudgetMs === "number" && o.retryBudgetMs >= 0 ? { retryBudgetMs: o.retryBudgetMs } : {}),
+    ...(o.fetchMaxBytes === undefined ? {} : { fetchMaxBytes: num("fetchMaxBytes", 1) }),
   });
 }

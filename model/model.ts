@@ -126,5 +126,10 @@ export interface LateElement<K, V> {
   readonly windows: readonly Window[];
   /** The input watermark of the grouped step when the element arrived. */
   readonly watermark: Millis;
-  readonly reason: "EXPIRED_WINDOW" | "CLOSED_WINDOW";
+  /**
+   * EXPIRED_WINDOW: past the allowed lateness; CLOSED_WINDOW: the trigger finished the window; CLOSED_BY_EARLIER_RUN:
+   * an earlier run of the job drained at the end of its input and closed the window (it started at or before that
+   * run's last event time), so its final result is written and cannot change.
+   */
+  readonly reason: "EXPIRED_WINDOW" | "CLOSED_WINDOW" | "CLOSED_BY_EARLIER_RUN";
 }

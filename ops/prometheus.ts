@@ -131,6 +131,8 @@ export function prometheusRegistry(snapshot: () => RunSnapshot | undefined, opti
       ...s.sources.map((src) => [{ step: src.step }, seconds(s.at - src.watermark)] as const),
       ...s.grouped.map((g) => [{ step: g.step }, seconds(s.at - g.inputWatermark)] as const),
     ])));
+  counterFrom(registry, "pipeline_kafka_idle_partition_total", "Times the merge went on without a partition at its end offset (--idle-timeout), per partition.",
+    ["topic", "partition"], from((s) => partitions(s).map((p): Sample => [tp(p), p.idleDeclarations ?? 0])));
   gaugeFrom(registry, "pipeline_kafka_log_end_offset", "Log end offset (high watermark) of each partition in its last fetch.",
     ["topic", "partition"], from((s) => finite(partitions(s).map((p) => [tp(p), p.logEndOffset]))));
   gaugeFrom(registry, "pipeline_kafka_position_offset", "The next offset the pipeline fetches, per partition.",

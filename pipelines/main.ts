@@ -97,6 +97,7 @@ export function salesIO(config: SalesConfig): SalesIO {
       idleTimeout: config.idleTimeout,
       ...(config.stopWhenIdle === null ? {} : { stopWhenIdle: config.stopWhenIdle }),
       maxBufferedRecords: config.maxBufferedRecords,
+      fetchMaxBytes: config.fetchMaxBytes,
       commitInterval: config.commitInterval,
       retryBudget: config.kafkaRetryBudget,
       ...(config.runner === "direct"

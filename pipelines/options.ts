@@ -47,6 +47,8 @@ export interface SalesConfig {
   /** End once the topic is drained and quiet this long; null: run until stopped. */
   readonly stopWhenIdle: Millis | null;
   readonly maxBufferedRecords: number;
+  /** The most bytes one fetch returns per partition (direct runner). */
+  readonly fetchMaxBytes: number;
   readonly commitInterval: Millis;
   /** How long the Kafka brokers may stay unreachable (restart, election) before the job fails with exit 1. */
   readonly kafkaRetryBudget: Millis;
@@ -146,6 +148,7 @@ const OPTION_NAMES = [
   "idle-timeout",
   "stop-when-idle",
   "max-buffered",
+  "fetch-max-bytes",
   "commit-interval",
   "kafka-retry-budget",
   "sinks",
@@ -270,9 +273,10 @@ function parser(argv: readonly string[]) {
       default: "1h",
       describe: "event times further ahead of the wall clock are dead letters, not the watermark (0: off)",
     })
-    .option("idle-timeout", { type: "string", default: "30s", describe: "a silent partition stops holding the watermark" })
+    .option("idle-timeout", { type: "string", default: "1s", describe: "results wait at most this long for a partition at its end offset (like max.task.idle.ms)" })
     .option("stop-when-idle", { type: "string", default: "never", describe: "finish once drained and quiet this long" })
     .option("max-buffered", { type: "number", default: 20_000, describe: "records buffered before fetching pauses" })
+    .option("fetch-max-bytes", { type: "number", default: 4 * 1024 * 1024, describe: "most bytes one fetch returns per partition" })
     .option("commit-interval", { type: "string", default: "5s", describe: "least time between offset commits" })
     .option("kafka-retry-budget", { type: "string", default: "60s", describe: "wait this long for an unreachable Kafka broker" })
     .option("sinks", { type: "string", default: "console", describe: `where results go: ${SINKS_FORM}` })
@@ -400,6 +404,10 @@ export function parseOptions(
   if (!Number.isInteger(maxBuffered) || maxBuffered < 1) {
     throw new OptionsError(`invalid --max-buffered "${String(maxBuffered)}": expected a whole number >= 1`);
   }
+  const fetchMaxBytes = args["fetch-max-bytes"];
+  if (!Number.isInteger(fetchMaxBytes) || fetchMaxBytes < 1) {
+    throw new OptionsError(`invalid --fetch-max-bytes "${String(fetchMaxBytes)}": expected a whole number >= 1`);
+  }
   const key: AggregationKey = args.key === "auto" ? (window.kind === "sessions" ? "user" : "product") : args.key;
   const timestampField = args["timestamp-field"];
   const metricsPort = args["metrics-port"];
@@ -427,6 +435,7 @@ export function parseOptions(
     idleTimeout: positiveDuration(args["idle-timeout"], "--idle-timeout"),
     stopWhenIdle: stop === "never" || stop === "off" ? null : positiveDuration(stop, "--stop-when-idle"),
     maxBufferedRecords: maxBuffered,
+    fetchMaxBytes,
     commitInterval: parseDuration(args["commit-interval"], "--commit-interval"),
     kafkaRetryBudget: parseDuration(args["kafka-retry-budget"], "--kafka-retry-budget"),
     sinks: Object.freeze(parseSinks(args.sinks)),

@@ -19,7 +19,7 @@
 import { spawn } from "child_process";
 import * as net from "net";
 import * as path from "path";
-import { createKafkaClient, probeBrokers } from "../transforms/kafka_client";
+import { createKafkaClient, probeBrokers } from "../io/kafka/kafka_client";
 import { decodeCommitMetadata } from "../runners/direct/sources/kafka_offsets";
 import { DEFAULT_PG_URL } from "../infra/stack/options";
 import { redactPgUrl } from "../transforms/sinks/postgres_connection";

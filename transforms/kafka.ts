@@ -8,7 +8,7 @@
  *
  * On the direct runner (`target: "direct"`, the default) it is a leaf transform with URN KAFKA_SOURCE_URN and the
  * JSON of a KafkaSourceSpec as payload; the runner executes it with runners/direct/sources/kafka_source.ts
- * (kafkajs behind transforms/kafka_client.ts): consumer group, batch fetch, pause/resume backpressure, event-time
+ * (kafkajs behind io/kafka/kafka_client.ts): consumer group, batch fetch, pause/resume backpressure, event-time
  * watermarks with idleness, commits only of what the sinks hold durably (docs/guarantees.md).
  *
  * On portable runners (`target: "portable"`, Flink) it is Beam's Java KafkaIO, expanded by the Java expansion
@@ -32,7 +32,7 @@ import {
   type KafkaSourceSpec,
   type StartFrom,
 } from "../model/kafka_source_spec";
-import { DEFAULT_BOOTSTRAP_SERVERS } from "./kafka_client";
+import { DEFAULT_BOOTSTRAP_SERVERS } from "../io/kafka/kafka_client";
 import { portableKafkaRead, type PortableKafkaRead } from "./kafka_portable";
 
 export type { KafkaRecord, StartFrom } from "../model/kafka_source_spec";
@@ -53,12 +53,14 @@ export interface ReadFromKafkaOptions {
    * Default 1 h; 0 turns the guard off.
    */
   readonly maxFutureSkew?: Millis;
-  /** A partition silent this long stops holding the watermark back. Default 30 s. */
+  /** Results wait at most this long for a partition read to its end offset (Kafka Streams' max.task.idle.ms). Default 1 s. */
   readonly idleTimeout?: Millis;
   /** End the input after this long without records once every partition is read to its end. Default: never. */
   readonly stopWhenIdle?: Millis;
   /** Records buffered before fetching pauses (backpressure). Default 20 000. */
   readonly maxBufferedRecords?: number;
+  /** The most bytes one fetch returns per partition (max.partition.fetch.bytes). Default 4 MiB. */
+  readonly fetchMaxBytes?: number;
   /** Least time between offset commits. Default 5 s. */
   readonly commitInterval?: Millis;
   readonly clientId?: string;
@@ -83,7 +85,7 @@ export const KAFKA_READ_DEFAULTS = Object.freeze({
   from: "committed" as StartFrom,
   watermarkDelay: 10_000,
   maxFutureSkew: 3_600_000,
-  idleTimeout: 30_000,
+  idleTimeout: 1_000,
   maxBufferedRecords: 20_000,
   commitInterval: 5_000,
   clientId: "beam-ts-streaming",
@@ -106,6 +108,7 @@ export function kafkaSourceSpec(options: ReadFromKafkaOptions): KafkaSourceSpec 
     clientId: options.clientId ?? KAFKA_READ_DEFAULTS.clientId,
     ...(options.groupWait === undefined ? {} : { groupWaitMs: options.groupWait }),
     ...(options.retryBudget === undefined ? {} : { retryBudgetMs: options.retryBudget }),
+    ...(options.fetchMaxBytes === undefined ? {} : { fetchMaxBytes: options.fetchMaxBytes }),
   });
 }
 

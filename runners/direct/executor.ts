@@ -301,6 +301,10 @@ export class Executor {
           s.source.open({ now: () => this.clock.now(), checkpoints: s.source === checkpoints?.source ? checkpoints.api : undefined }),
         ),
       );
+      for (const s of this.sources) {
+        const drainedAt = s.source.closedThrough?.();
+        if (drainedAt !== undefined) for (const { op } of this.grouped) op.closeThrough(drainedAt);
+      }
       // A failing loop stops the others (they finish their current read) before the pipeline fails.
       const loops = await Promise.allSettled(
         this.sources.map((s) =>

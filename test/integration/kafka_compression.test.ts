@@ -1,6 +1,6 @@
 /**
  * Records written by Kafka's own Java producer with every compression codec it has (Snappy, LZ4, Zstandard, gzip)
- * are read and aggregated like uncompressed ones. kafkajs reads only gzip by itself: before transforms/kafka_codecs.ts
+ * are read and aggregated like uncompressed ones. kafkajs reads only gzip by itself: before io/kafka/kafka_codecs.ts
  * one Snappy, LZ4 or Zstandard batch stopped the pipeline ("Snappy compression not implemented").
  */
 import "apache-beam";

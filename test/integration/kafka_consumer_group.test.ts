@@ -8,7 +8,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { BOOTSTRAP, committedOffsets, produce, testClient } from "./kafka_test_helpers";
 import { startCli } from "./cli_helpers";
 import { ALICE, APPLES, BOB, freshTopic, sale, saleRecord, seconds, startPipeline, waitFor, type PipelineRun } from "./pipeline_test_helpers";
-import type { ProducedRecord } from "../../transforms/kafka_client";
+import type { ProducedRecord } from "../../io/kafka/kafka_client";
 
 jest.setTimeout(120_000);
 

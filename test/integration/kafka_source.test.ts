@@ -2,11 +2,11 @@
  * The direct runner's Kafka source against the real broker, driven by hand (read / onDurable / close) the way the
  * executor drives it: event times, watermarks, idleness, backpressure, end of input, commits and restarts.
  */
-import { KafkaSource } from "../../runners/direct/sources/kafka_source";
+import { KafkaSource, STEP_RECORDS } from "../../runners/direct/sources/kafka_source";
 import type { KafkaRecord, KafkaSourceSpec } from "../../model/kafka_source_spec";
 import type { SourceRecord } from "../../runners/direct/sources/source";
 import { WATERMARK_DONE, WATERMARK_START } from "../../model/model";
-import { BrokerUnreachableError } from "../../transforms/kafka_client";
+import { BrokerUnreachableError } from "../../io/kafka/kafka_client";
 import { BOOTSTRAP, committedOffsets, createTopic, deleteTopic, jsonRecord, produce, uniqueName } from "./kafka_test_helpers";
 
 jest.setTimeout(60_000);
@@ -36,7 +36,7 @@ function specFor(topic: string, groupId: string, overrides: Partial<KafkaSourceS
     from: "committed",
     timestampField: null,
     watermarkDelayMs: DELAY,
-    idleTimeoutMs: 30_000,
+    idleTimeoutMs: 300,
     stopWhenIdleMs: null,
     maxBufferedRecords: 10_000,
     commitIntervalMs: 0,
@@ -107,17 +107,23 @@ describe("Kafka source", () => {
     }
   });
 
-  test("the watermark is the minimum over partitions of the newest event time minus the delay", async () => {
+  test("partitions are merged in event-time order and handed in steps; the watermark after a step is the minimum over partitions", async () => {
     const topic = await freshTopic(2);
+    // Partition 0 at whole seconds, partition 1 half a second later: the merge alternates them.
     await produce(topic, [
-      jsonRecord(0, minutes(5), event("a", minutes(5))),
-      jsonRecord(1, minutes(2), event("b", minutes(2))),
-      jsonRecord(1, minutes(1), event("late", minutes(1))),
+      ...Array.from({ length: STEP_RECORDS }, (_, i) => jsonRecord(0, seconds(i), event(`a${i}`, seconds(i)))),
+      ...Array.from({ length: STEP_RECORDS }, (_, i) => jsonRecord(1, seconds(i) + 500, event(`b${i}`, seconds(i) + 500))),
     ]);
-    const source = await opened(specFor(topic, uniqueName("g")));
+    const source = await opened(specFor(topic, uniqueName("g"), { idleTimeoutMs: 30_000 }));
     try {
-      const { watermark } = await readRecords(source, 3);
-      expect(watermark).toBe(minutes(2) - DELAY);
+      let batch = await source.read(200);
+      const deadline = Date.now() + 20_000;
+      while (batch.records.length === 0 && Date.now() < deadline) batch = await source.read(200);
+      // One whole step, in event-time order, and the watermark after it: min(511 s, 511.5 s) − the delay.
+      expect(batch.records).toHaveLength(STEP_RECORDS);
+      expect(batch.records.slice(0, 4).map(idOf)).toEqual(["a0", "b0", "a1", "b1"]);
+      expect(batch.records.map((r) => r.timestamp)).toEqual([...batch.records.map((r) => r.timestamp)].sort((x, y) => x - y));
+      expect(batch.watermark).toBe(seconds(STEP_RECORDS / 2 - 1) - DELAY);
     } finally {
       await source.close();
     }
@@ -142,24 +148,31 @@ describe("Kafka source", () => {
     }
   });
 
-  test("an idle partition stops holding the watermark back after the idle timeout", async () => {
+  test("a partition at its end offset holds results back at most the idle timeout, then is counted idle", async () => {
     const topic = await freshTopic(3);
     await produce(topic, [
       jsonRecord(0, minutes(4), event("a", minutes(4))),
       jsonRecord(1, minutes(6), event("b", minutes(6))),
     ]);
-    const source = await opened(specFor(topic, uniqueName("g"), { idleTimeoutMs: 3000 }));
+    const source = await opened(specFor(topic, uniqueName("g"), { idleTimeoutMs: 2000 }));
     try {
-      const first = await readRecords(source, 2);
-      expect(first.watermark).toBe(WATERMARK_START);
-      // Partitions 0 and 1 stay active; partition 2 never receives anything and goes idle.
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-      await produce(topic, [
-        jsonRecord(0, minutes(5), event("c", minutes(5))),
-        jsonRecord(1, minutes(7), event("d", minutes(7))),
-      ]);
-      const later = await readRecords(source, 2, (w) => w > WATERMARK_START);
-      expect(later.watermark).toBe(minutes(5) - DELAY);
+      // The backlog: every partition read to the end it had at the start has ended as far as the data says (partition
+      // 2 never had a record): no wait, and the watermark is the least of the partitions that had records.
+      const t0 = Date.now();
+      const backlog = await readRecords(source, 2, (w) => w > WATERMARK_START);
+      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(backlog.watermark).toBe(minutes(4) - DELAY);
+      expect(source.observe().partitions.map((p) => p.idle)).toEqual([true, true, true]);
+      // Live records: once they are merged, the empty partitions at their end are waited for up to the idle timeout.
+      await produce(topic, [jsonRecord(0, minutes(5), event("c", minutes(5))), jsonRecord(1, minutes(7), event("d", minutes(7)))]);
+      const t1 = Date.now();
+      const live = await readRecords(source, 2);
+      expect(Date.now() - t1).toBeGreaterThanOrEqual(1500);
+      expect(live.watermark).toBe(minutes(5) - DELAY);
+      const observed = source.observe().partitions;
+      expect(observed.map((p) => p.idle)).toEqual([true, true, true]);
+      expect(observed[0].idleDeclarations).toBe(2);
+      expect(observed[2].idleDeclarations).toBe(1);
     } finally {
       await source.close();
     }

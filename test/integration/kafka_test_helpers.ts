@@ -3,7 +3,7 @@
  * fresh topic and consumer group, and produces exactly the records it needs.
  */
 import { randomBytes } from "crypto";
-import { createKafkaClient, type KafkaClient, type ProducedRecord } from "../../transforms/kafka_client";
+import { createKafkaClient, type KafkaClient, type ProducedRecord } from "../../io/kafka/kafka_client";
 
 export const BOOTSTRAP = [process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092"];
 

@@ -3,7 +3,7 @@
  * the Kafka client prints nothing of its own unless KAFKA_CLIENT_LOG=1.
  */
 import * as net from "net";
-import { NotKafkaError, BrokerUnreachableError, probeBrokers } from "../../transforms/kafka_client";
+import { NotKafkaError, BrokerUnreachableError, probeBrokers } from "../../io/kafka/kafka_client";
 import { BOOTSTRAP } from "./kafka_test_helpers";
 import { startCli } from "./cli_helpers";
 

@@ -71,6 +71,8 @@ describe("operations endpoint on a real run", () => {
     // [0, 60) (fired, kept for its allowed lateness) and [60, 120).
     expect(value(during, "pipeline_open_windows", { step: STEP })).toBe(2);
     expect(value(during, "pipeline_kafka_log_end_offset", { topic, partition: "0" })).toBe(4);
+    // Every partition reached its end and was waited for --idle-timeout once: the merge went on without it.
+    expect(value(during, "pipeline_kafka_idle_partition_total", { topic, partition: "0" })).toBeGreaterThanOrEqual(1);
     const ready = await get(`${ops.url}/readyz`);
     expect([ready.status, JSON.parse(ready.body)]).toEqual([200, { status: "ready", ready: true, reasons: [] }]);
 

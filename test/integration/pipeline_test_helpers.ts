@@ -5,7 +5,7 @@
 import { directRunner, type DirectPipelineResult } from "../../runners/direct/runner";
 import { serializeSaleEvent, type SaleEvent } from "../../transforms/events";
 import { readFromKafka, type ReadFromKafkaOptions } from "../../transforms/kafka";
-import type { ProducedRecord } from "../../transforms/kafka_client";
+import type { ProducedRecord } from "../../io/kafka/kafka_client";
 import type { DeadLetter } from "../../transforms/parse_events";
 import { paneCapture, type PaneCapture } from "../../transforms/testing";
 import {
@@ -69,7 +69,7 @@ export async function startPipeline(config: SalesAggregationConfig, kafka: Kafka
   const source = readFromKafka({
     bootstrapServers: BOOTSTRAP,
     watermarkDelay: 10_000,
-    idleTimeout: 30_000,
+    idleTimeout: 300,
     commitInterval: 0,
     ...kafka,
   });

@@ -1,11 +1,11 @@
 /**
- * The Snappy and LZ4 decompressors kafkajs gets from transforms/kafka_codecs.ts, on the framings Kafka's Java
+ * The Snappy and LZ4 decompressors kafkajs gets from io/kafka/kafka_codecs.ts, on the framings Kafka's Java
  * producer writes (the integration test kafka_compression.test.ts reads real batches of all three codecs).
  */
 import { compress as snappyBlock } from "snappyjs";
 import { compress as lz4Frame } from "lz4js";
 import * as kafkajs from "kafkajs";
-import { decompressLz4, decompressSnappy, registerKafkaCodecs } from "../../transforms/kafka_codecs";
+import { decompressLz4, decompressSnappy, registerKafkaCodecs } from "../../io/kafka/kafka_codecs";
 
 const text = Buffer.from(Array.from({ length: 5000 }, (_, i) => `record ${i} ${"abc".repeat(i % 17)}`).join("\n"));
 

@@ -1,12 +1,12 @@
 /**
- * The client seam's outage clock (transforms/kafka_outage.ts) and which errors a broker outage explains
- * (transforms/kafka_client.ts isOutageError): the budget runs from the first sign of trouble after the last sign
+ * The client seam's outage clock (io/kafka/kafka_outage.ts) and which errors a broker outage explains
+ * (io/kafka/kafka_client.ts isOutageError): the budget runs from the first sign of trouble after the last sign
  * of life, a blip is not an outage, and "Failed to find group coordinator" (what kafkajs throws while a restarted
  * broker loads its groups, and does not restart from) is waited through like a refused connection.
  */
 import * as kafkajs from "kafkajs";
-import { BrokerContact } from "../../transforms/kafka_outage";
-import { BrokerOutageError, BrokerUnreachableError, KafkaClientError, isOutageError } from "../../transforms/kafka_client";
+import { BrokerContact } from "../../io/kafka/kafka_outage";
+import { BrokerOutageError, BrokerUnreachableError, KafkaClientError, isOutageError } from "../../io/kafka/kafka_client";
 
 describe("BrokerContact", () => {
   let now = 0;

@@ -14,8 +14,10 @@ export interface PartitionSnapshot {
   /** Records handed to the pipeline from this partition by this run. */
   readonly recordsRead: number;
   readonly watermark: Millis;
-  /** Left out of the source watermark because it was silent for the idle timeout. */
+  /** Left out of the merge and the source watermark: caught up and silent for --idle-timeout. */
   readonly idle: boolean;
+  /** How often this run went on without the partition (caught up and silent for --idle-timeout). */
+  readonly idleDeclarations?: number;
   /** The log end offset (high watermark): from the last fetch response, or the broker asked every 5 s. */
   readonly logEndOffset: number | undefined;
   /** The next offset to fetch. */

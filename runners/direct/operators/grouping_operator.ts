@@ -44,6 +44,9 @@ export class GroupingOperator implements StepOperator {
   private readonly panes = { EARLY: 0, ON_TIME: 0, LATE: 0, UNKNOWN: 0 };
   private lateElements = 0;
   private dropped = 0;
+  /** An earlier run drained at the end of its input with this last event time: windows starting at or before it are closed. */
+  private closedThrough = Number.NEGATIVE_INFINITY;
+  private readonly emitLate: (element: LateElement<unknown, unknown>) => void;
 
   constructor(
     readonly name: string,
@@ -68,7 +71,7 @@ export class GroupingOperator implements StepOperator {
       });
       this.results.receive({ key: firing.key, value: firing.value }, firing.timestamp, [firing.window], firing.pane);
     };
-    const emitLate = (element: LateElement<unknown, unknown>): void => {
+    const emitLate = (this.emitLate = (element: LateElement<unknown, unknown>): void => {
       this.services.metrics.increment(DROPPED_DUE_TO_LATENESS);
       this.dropped++;
       if (!this.late) return;
@@ -81,7 +84,7 @@ export class GroupingOperator implements StepOperator {
         reason: element.reason,
       };
       this.late.receive(record, element.timestamp, GLOBAL_WINDOWS, NO_FIRING);
-    };
+    });
     this.grouping = createKeyedGrouping<unknown, unknown, unknown, unknown>(
       spec,
       aggregator,
@@ -99,6 +102,8 @@ export class GroupingOperator implements StepOperator {
       );
     }
     const kv = value as { key: unknown; value: unknown };
+    if (this.closedThrough > Number.NEGATIVE_INFINITY) windows = this.withoutClosedByEarlierRun(kv, timestamp, windows);
+    if (windows.length === 0) return;
     const droppedBefore = this.dropped;
     try {
       this.grouping.processElement(kv.key, kv.value, timestamp, windows);
@@ -116,6 +121,22 @@ export class GroupingOperator implements StepOperator {
         }
       }
     }
+  }
+
+  /**
+   * An earlier run of this job drained at the end of its input, its last event time `drainedAt`: it closed every
+   * window that starts at or before it (they all had their final pane). Elements for them go to the late output.
+   */
+  closeThrough(drainedAt: Millis): void {
+    if (drainedAt > this.closedThrough) this.closedThrough = drainedAt;
+  }
+
+  /** Sends the element's windows an earlier run closed to the late output; returns the others. */
+  private withoutClosedByEarlierRun(kv: { key: unknown; value: unknown }, timestamp: Millis, windows: readonly Window[]): readonly Window[] {
+    const closed = windows.filter((w) => w.start <= this.closedThrough);
+    if (closed.length === 0) return windows;
+    this.emitLate({ key: kv.key, value: kv.value, timestamp, windows: closed, watermark: this.inputWatermark, reason: "CLOSED_BY_EARLIER_RUN" });
+    return windows.filter((w) => w.start > this.closedThrough);
   }
 
   advanceInputWatermark(watermark: Millis): void {

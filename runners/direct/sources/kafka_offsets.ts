@@ -37,6 +37,10 @@ export interface CommitMetadata {
   readonly sourceWatermark: Millis;
   readonly partitionWatermark: Millis;
   readonly rules: readonly DurableRule[];
+  /** A run of this job drained at the end of its input, its last event time this (kept by every later commit). */
+  readonly drainedAt?: Millis;
+  /** The partition was idle at the last step handed (the merge went on without it: kafka_partition_merge.ts). */
+  readonly idle?: boolean;
   /**
    * The runner checkpoint taken with this commit (runners/direct/checkpoint), and the partition's handed end when
    * it was taken: the checkpoint reflects every record before `handedEnd`, so a restart that restores it skips them.
@@ -206,6 +210,8 @@ export function encodeCommitMetadata(metadata: CommitMetadata): string {
     wm: finite(metadata.sourceWatermark),
     pw: finite(metadata.partitionWatermark),
     d: metadata.rules.map((r) => [r.handedEnd, finite(r.durableBefore)]),
+    ...(metadata.idle === true ? { i: 1 } : {}),
+    ...(metadata.drainedAt !== undefined && Number.isFinite(metadata.drainedAt) ? { x: metadata.drainedAt } : {}),
     ...(metadata.checkpoint ? { k: metadata.checkpoint.id, h: metadata.checkpoint.handedEnd } : {}),
   });
 }
@@ -245,5 +251,14 @@ export function decodeCommitMetadata(
     typeof o.k === "string" && typeof o.h === "number" && Number.isSafeInteger(o.h) && o.h >= committedOffset
       ? { id: o.k, handedEnd: o.h }
       : undefined;
-  return { offset: committedOffset, timestampMode, sourceWatermark, partitionWatermark, rules, ...(checkpoint ? { checkpoint } : {}) };
+  return {
+    offset: committedOffset,
+    timestampMode,
+    sourceWatermark,
+    partitionWatermark,
+    rules,
+    ...(o.i === 1 ? { idle: true } : {}),
+    ...(typeof o.x === "number" && Number.isFinite(o.x) ? { drainedAt: o.x } : {}),
+    ...(checkpoint ? { checkpoint } : {}),
+  };
 }

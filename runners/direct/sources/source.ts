@@ -58,6 +58,12 @@ export interface UnboundedSource<T> {
    * that ends cleanly (a source should commit then, whatever its commit interval).
    */
   onDurable?(durableBefore: Millis, final?: boolean): Promise<void>;
+  /**
+   * After open(): the last event time of an earlier run of this job that drained at the end of its input (it closed
+   * every window starting at or before it), or undefined. The runner sends elements for such windows to the late
+   * output (CLOSED_BY_EARLIER_RUN) instead of opening a second "final" pane a sink would refuse.
+   */
+  closedThrough?(): Millis | undefined;
   /** Where a record came from, for error messages (e.g. "sales_events/1@345"). */
   describeRecord?(value: T): string;
   /** Stop reading and release resources (after a final onDurable). */

@@ -1,4 +1,4 @@
-/** The parts of two untyped CommonJS packages that transforms/kafka_codecs.ts (and its tests) use. */
+/** The parts of two untyped CommonJS packages that io/kafka/kafka_codecs.ts (and its tests) use. */
 declare module "snappyjs" {
   /** Raw Snappy (one block, no framing) → its bytes. */
   export function uncompress(compressed: Uint8Array): Uint8Array;

@@ -1,0 +1,168 @@
+/**
+ * "Same input, same tables" assertions for tests that run the main job several times over one topic: the
+ * PostgreSQL tables and Parquet datasets of two runs hold the same rows, and every valid event produced is in
+ * exactly one place (counted in a final result, or in the late table) against an independent count.
+ */
+import { PG_URL, query } from "./postgres_test_helpers";
+import { BOOTSTRAP } from "./kafka_test_helpers";
+import { startMainJob } from "./job_processes";
+import { TABLES } from "../../transforms/sinks/postgres_schema";
+import { readDataset } from "./parquet_test_helpers";
+import { generateSaleRecords, type GeneratorSpec } from "../../pipelines/producer/generator";
+
+/** Where one run writes. */
+export interface RunTarget {
+  readonly schema: string;
+  readonly parquetDir: string;
+}
+
+/** Which columns are compared: `withPanes` adds the pane timing and index of results and a late record's watermark. */
+export interface Compared {
+  readonly withPanes: boolean;
+}
+
+/** SQL EXCEPT both ways, on the given columns; returns (up to 20 of) the rows that differ. */
+async function differences(table: string, columns: string, a: string, b: string): Promise<unknown[]> {
+  const oneWay = (x: string, y: string) =>
+    `(SELECT '${x}' AS only_in, ${columns} FROM "${x}".${table} EXCEPT SELECT '${x}', ${columns} FROM "${y}".${table})`;
+  return query(`${oneWay(a, b)} UNION ALL ${oneWay(b, a)} LIMIT 20`);
+}
+
+export async function count(schema: string, table: string): Promise<number> {
+  return Number((await query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".${table}`))[0].n);
+}
+
+const RESULT_COLUMNS = "key_kind, key, window_start, window_end, sum, count, avg, final";
+const LATE_COLUMNS = "event_id, window_start, window_end, key, event_time, reason, event";
+const DEAD_LETTER_COLUMNS = `topic, partition, "offset", record_key, record_timestamp, reason, raw_excerpt, raw, raw_size`;
+
+/** The PostgreSQL tables of two runs hold the same rows (write timestamps aside); no result is left non-final. */
+export async function expectSamePostgresRows(
+  a: RunTarget,
+  b: RunTarget,
+  compared: Compared,
+): Promise<{ results: number; late: number; deadLetters: number }> {
+  const sizes = { results: 0, late: 0, deadLetters: 0 };
+  for (const [kind, table, columns] of [
+    ["results", TABLES.results, RESULT_COLUMNS + (compared.withPanes ? ", pane_timing, pane_index" : "")],
+    ["late", TABLES.late, LATE_COLUMNS + (compared.withPanes ? ", watermark" : "")],
+    ["deadLetters", TABLES.deadLetters, DEAD_LETTER_COLUMNS],
+  ] as const) {
+    expect({ table, differences: await differences(table, columns, a.schema, b.schema) }).toEqual({ table, differences: [] });
+    const n = await count(a.schema, table);
+    expect({ table, rows: await count(b.schema, table) }).toEqual({ table, rows: n });
+    sizes[kind] = n;
+  }
+  expect(await query(`SELECT count(*)::int AS n FROM "${b.schema}".${TABLES.results} WHERE NOT final`)).toEqual([{ n: 0 }]);
+  return sizes;
+}
+
+/** The rows of a Parquet dataset as sorted JSON lines, per kind (late records have `event_id`). */
+async function parquetRows(dir: string, compared: Compared): Promise<{ results: string[]; late: string[] }> {
+  const { rows } = await readDataset(dir);
+  const results: string[] = [];
+  const late: string[] = [];
+  for (const row of rows) {
+    if ("event_id" in row) {
+      const { watermark, ...rest } = row;
+      late.push(JSON.stringify(compared.withPanes ? { ...rest, watermark } : rest));
+    } else {
+      results.push(JSON.stringify(row));
+    }
+  }
+  return { results: results.sort(), late: late.sort() };
+}
+
+function firstDifferences(a: readonly string[], b: readonly string[]): { onlyInA: string[]; onlyInB: string[] } {
+  const inB = new Set(b);
+  const inA = new Set(a);
+  return { onlyInA: a.filter((x) => !inB.has(x)).slice(0, 5), onlyInB: b.filter((x) => !inA.has(x)).slice(0, 5) };
+}
+
+/** The Parquet datasets of two runs hold the same rows, each once. */
+export async function expectSameParquetRows(a: RunTarget, b: RunTarget, compared: Compared): Promise<{ results: number; late: number }> {
+  const [x, y] = [await parquetRows(a.parquetDir, compared), await parquetRows(b.parquetDir, compared)];
+  for (const kind of ["results", "late"] as const) {
+    expect({ kind, ...firstDifferences(x[kind], y[kind]) }).toEqual({ kind, onlyInA: [], onlyInB: [] });
+    expect({ kind, rows: y[kind].length }).toEqual({ kind, rows: x[kind].length });
+    expect({ kind, duplicates: y[kind].length - new Set(y[kind]).size }).toEqual({ kind, duplicates: 0 });
+  }
+  return { results: x.results.length, late: x.late.length };
+}
+
+/** Everything two runs wrote is the same: PostgreSQL tables and Parquet datasets (one final result per window). */
+export async function expectSameOutputs(
+  a: RunTarget,
+  b: RunTarget,
+  compared: Compared,
+): Promise<{ results: number; late: number; deadLetters: number; parquet: { results: number; late: number } }> {
+  const postgres = await expectSamePostgresRows(a, b, compared);
+  const parquet = await expectSameParquetRows(a, b, compared);
+  // Parquet keeps every final result (one per window, as PostgreSQL's rows, all final) and every late record.
+  expect(parquet).toEqual({ results: postgres.results, late: postgres.late });
+  return { ...postgres, parquet };
+}
+
+/** What the seeded producer wrote, counted from its generator (not from the job): valid events and malformed records. */
+export function producedCounts(specs: readonly GeneratorSpec[]): { valid: number; malformed: number } {
+  let valid = 0;
+  let malformed = 0;
+  for (const spec of specs) {
+    for (const record of generateSaleRecords(spec)) {
+      if (record.event === undefined) malformed++;
+      else valid++;
+    }
+  }
+  return { valid, malformed };
+}
+
+/**
+ * Every valid event in exactly one place (windows that hold each event once: fixed and sessions): the final
+ * results count it or the late table holds it, once; every malformed record is a dead letter.
+ */
+export async function expectEachEventOnce(target: RunTarget, produced: { valid: number; malformed: number }): Promise<void> {
+  const [counted] = await query<{ n: string }>(`SELECT coalesce(sum(count), 0) AS n FROM "${target.schema}".${TABLES.results} WHERE final`);
+  const [late] = await query<{ n: string; ids: string }>(
+    `SELECT count(*) AS n, count(DISTINCT event_id) AS ids FROM "${target.schema}".${TABLES.late}`,
+  );
+  const deadLetters = await count(target.schema, TABLES.deadLetters);
+  expect({ counted: Number(counted.n), late: Number(late.n), lateEvents: Number(late.ids), deadLetters }).toEqual({
+    counted: produced.valid - Number(late.n),
+    late: Number(late.n),
+    lateEvents: Number(late.n),
+    deadLetters: produced.malformed,
+  });
+}
+
+/** A windowing of the job: its --window and --allowed-lateness. */
+export interface Windowing {
+  readonly window: string;
+  readonly allowedLateness: string;
+}
+
+/** The main job reading `topic` as `groupId` into `target` (PostgreSQL and Parquet), to the end of its input. */
+export function backfillArgs(topic: string, groupId: string, windowing: Windowing, target: RunTarget, extra: readonly string[] = []): string[] {
+  return [
+    `--topic=${topic}`,
+    `--group-id=${groupId}`,
+    `--bootstrap-servers=${BOOTSTRAP.join(",")}`,
+    `--window=${windowing.window}`,
+    `--allowed-lateness=${windowing.allowedLateness}`,
+    "--watermark-delay=10s",
+    "--stop-when-idle=1s",
+    "--sinks=postgres,parquet",
+    `--pg-url=${PG_URL}`,
+    `--pg-schema=${target.schema}`,
+    `--parquet-dir=${target.parquetDir}`,
+    `--state-dir=${target.parquetDir}-state`,
+    ...extra,
+  ];
+}
+
+/** Runs the main job to the end; throws with its stderr unless it exits 0. Returns its stderr. */
+export async function runToEnd(args: readonly string[]): Promise<string> {
+  const job = startMainJob(args);
+  const code = await job.exited;
+  if (code !== 0) throw new Error(`the job exited with ${String(code)}:\n${job.stderr()}`);
+  return job.stderr();
+}
