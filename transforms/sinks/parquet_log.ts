@@ -58,7 +58,13 @@ export async function appendJsonLine(handle: FileHandle, value: unknown): Promis
 export async function appendJsonLines(handle: FileHandle, values: readonly unknown[]): Promise<void> {
   let text = "";
   for (const value of values) text += JSON.stringify(value) + "\n";
-  await handle.write(text);
+  // A write may store only part of the bytes without an error (a disk that fills mid-write): the rest is written
+  // again, which then reports the error (ENOSPC), so that a partly written line is never taken as durable.
+  const bytes = Buffer.from(text, "utf8");
+  for (let at = 0; at < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, at, bytes.length - at);
+    at += bytesWritten;
+  }
   await handle.datasync();
 }
 

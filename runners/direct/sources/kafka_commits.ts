@@ -8,7 +8,7 @@ import { KafkaClientError, type KafkaConsumer, type OffsetCommit } from "../../.
 import type { Millis } from "../../../model/model";
 import type { KafkaCheckpoints, TakenCheckpoint } from "./kafka_checkpoints";
 import { encodeCommitMetadata, type CommitMetadata } from "./kafka_offsets";
-import type { PartitionInfo } from "./kafka_partition";
+import { markAt, type PartitionInfo } from "./kafka_partition";
 
 /** One commit as taken at an onDurable call: per partition its offset, metadata and handed end; maybe a checkpoint. */
 interface CapturedCommit {
@@ -18,7 +18,10 @@ interface CapturedCommit {
 
 interface CapturedPartition {
   readonly info: PartitionInfo;
+  /** The state at the committed offset: what a restart without the checkpoint replays from. */
   readonly metadata: CommitMetadata;
+  /** The state now (at handedEnd): what goes with a checkpoint, which reflects every record handed so far. */
+  readonly current: CommitMetadata;
   readonly handedEnd: number;
 }
 
@@ -37,6 +40,8 @@ export interface SourceState {
   readonly timestampMode: string;
   /** The last event time of a run that drained at the end of its input (this one, or an earlier one). */
   readonly drainedAt: Millis | undefined;
+  /** The same, restored from the last commit (an earlier run's): what a commit says while not all is durable. */
+  readonly restoredDrainedAt: Millis | undefined;
 }
 
 export class KafkaCommits {
@@ -97,25 +102,52 @@ export class KafkaCommits {
    */
   private capture(infos: readonly PartitionInfo[], state: SourceState, withState: boolean): CapturedCommit {
     const partitions: CapturedPartition[] = [];
+    // Without a checkpoint, a restart re-reads from the committed offset with the watermark restored: it must be
+    // the one that held when the record at that offset was handed (not the current one, which the sinks may not
+    // have made durable: a failed Parquet write left PostgreSQL's final rows of closed windows, and their re-read
+    // records were filed as late as well). The lowest over the partitions, as the source's watermark is their merge.
+    // (Also when the input ended: a sink that failed at the end leaves the last records to re-read.)
+    let replayWatermark = state.sourceWatermark;
+    const found: { info: PartitionInfo; offset: number; read: number; at: ReturnType<typeof markAt> }[] = [];
     for (const info of infos) {
       if (!info.assigned) continue;
       const offset = info.offsets.commitOffset();
       const read = info.offsets.handedEnd();
       if (offset === undefined || read === undefined) continue;
+      const at = offset < read ? markAt(info, offset) : undefined;
+      if (offset < read) replayWatermark = Math.min(replayWatermark, at?.watermark ?? Number.NEGATIVE_INFINITY);
+      found.push({ info, offset, read, at });
+    }
+    // This run's drain closes windows for later runs only once every record it handed is durable: a sink that
+    // failed at the end leaves records to re-read, and they must not fall into windows said to be closed.
+    const drainedAt = found.every((f) => f.offset === f.read) ? state.drainedAt : state.restoredDrainedAt;
+    for (const { info, offset, read, at } of found) {
       // Until this run has read past the restored checkpoint's end, the state it checkpoints still reflects the
       // records up to that end (they are skipped when re-read): the new checkpoint must say so, or the next
       // restart would hand them again.
       const handedEnd = info.checkpointEnd !== undefined && info.checkpointEnd > read ? info.checkpointEnd : read;
-      const metadata: CommitMetadata = {
+      const common = {
         offset,
         timestampMode: state.timestampMode,
+        rules: info.offsets.rules(),
+        ...(drainedAt === undefined ? {} : { drainedAt }),
+      };
+      const stepEnd = at ?? (offset < read ? undefined : info.stepEnd);
+      const current: CommitMetadata = {
+        ...common,
         sourceWatermark: state.sourceWatermark,
         partitionWatermark: info.stepEnd.maxEventTime - state.watermarkDelay,
-        rules: info.offsets.rules(),
         ...(info.stepEnd.idle ? { idle: true } : {}),
-        ...(state.drainedAt === undefined ? {} : { drainedAt: state.drainedAt }),
       };
-      partitions.push({ info, metadata, handedEnd });
+      const metadata: CommitMetadata = offset === read
+        ? current
+        : {
+            ...common,
+            sourceWatermark: replayWatermark,
+            partitionWatermark: (stepEnd?.maxEventTime ?? Number.NEGATIVE_INFINITY) - state.watermarkDelay,
+            ...(stepEnd?.idle === true ? { idle: true } : {}),
+          };
+      partitions.push({ info, metadata, current, handedEnd });
     }
     const changed = partitions.some((p) => commitText(p) !== p.info.lastCommitted);
     const take = withState && changed && !state.finished && this.checkpoints !== undefined;
@@ -129,11 +161,11 @@ export class KafkaCommits {
     const commits: OffsetCommit[] = [];
     const made: { readonly info: PartitionInfo; readonly text: string; readonly offset: number }[] = [];
     for (const p of captured.partitions) {
-      const { info, metadata, handedEnd } = p;
+      const { info, metadata, current, handedEnd } = p;
       const text = commitText(p);
       if (checkpoint === undefined && text === info.lastCommitted) continue;
       const withCheckpoint: CommitMetadata =
-        checkpoint === undefined ? metadata : { ...metadata, checkpoint: { id: checkpoint.id, handedEnd } };
+        checkpoint === undefined ? metadata : { ...current, checkpoint: { id: checkpoint.id, handedEnd } };
       made.push({ info, text, offset: metadata.offset });
       commits.push({
         topic: info.tp.topic,

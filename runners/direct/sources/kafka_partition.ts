@@ -41,6 +41,41 @@ export interface PartitionInfo {
   run: { first: number; last: FetchedKafkaRecord; max: Millis; passedEnd: number } | undefined;
   /** At the end of the last step handed: the largest event time merged and whether the partition was idle. */
   stepEnd: { maxEventTime: Millis; idle: boolean };
+  /**
+   * The source's state after each step that moved this partition's handed end, oldest first (pruned below the last
+   * commit): a commit names the state that held at its offset, not the current one (kafka_commits.ts).
+   */
+  stepMarks: StepMark[];
+}
+
+/** After handing this partition's records below `handedEnd`, the source watermark and the partition's step end. */
+export interface StepMark {
+  readonly handedEnd: number;
+  readonly watermark: Millis;
+  readonly maxEventTime: Millis;
+  readonly idle: boolean;
+}
+
+/** Notes the state after a step; a step that did not move the handed end replaces the last mark (same offset). */
+export function markStep(info: PartitionInfo, watermark: Millis): void {
+  const handedEnd = info.offsets.handedEnd();
+  if (handedEnd === undefined) return;
+  const mark: StepMark = { handedEnd, watermark, maxEventTime: info.stepEnd.maxEventTime, idle: info.stepEnd.idle };
+  const marks = info.stepMarks;
+  if (marks.length > 0 && marks[marks.length - 1].handedEnd === handedEnd) marks[marks.length - 1] = mark;
+  else marks.push(mark);
+}
+
+/**
+ * The state that held when the record at `offset` was handed: the last mark at or below it (a replay from `offset`
+ * starts there). Older marks are dropped (commit offsets only grow). Undefined when no mark is that old.
+ */
+export function markAt(info: PartitionInfo, offset: number): StepMark | undefined {
+  const marks = info.stepMarks;
+  let i = -1;
+  while (i + 1 < marks.length && marks[i + 1].handedEnd <= offset) i++;
+  if (i > 0) marks.splice(0, i);
+  return i >= 0 ? marks[0] : undefined;
 }
 
 /** The position of a partition: the next offset it fetches. */

@@ -30,7 +30,7 @@ import type { SourceBatch, SourceContext, SourceObservation, SourceRecord, Unbou
 import { EventTimes, type FetchedKafkaRecord } from "./kafka_event_time";
 import { GroupGuard } from "./kafka_group_guard";
 import { PartitionMerge, PartitionQueue, type QueuedBatch } from "./kafka_partition_merge";
-import { caughtUp, position, type PartitionInfo } from "./kafka_partition";
+import { caughtUp, markStep, position, type PartitionInfo } from "./kafka_partition";
 import { KafkaCommits, type SourceState } from "./kafka_commits";
 import { KafkaLag } from "./kafka_lag";
 import { EndOfInput } from "./kafka_end_of_input";
@@ -240,7 +240,11 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
           idleLogged: false,
           run: undefined,
           stepEnd: { maxEventTime, idle: queue.idle },
+          stepMarks: [],
         };
+        // Resuming at a committed offset: the state its commit restored is the state at that offset.
+        const at = restored?.offset ?? this.committedStart.get(tp.partition);
+        if (at !== undefined) info.stepMarks.push({ handedEnd: at, watermark: this.lastWatermark, maxEventTime, idle: queue.idle });
         this.partitions.set(key, info);
         this.infoOf.set(queue, info);
         if (this.spec.from !== "committed" && info.startOffset !== undefined) this.consumer?.seek(tp, String(info.startOffset));
@@ -375,6 +379,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
         info.run = undefined;
       }
       info.stepEnd = { maxEventTime: info.queue.maxEventTime, idle: info.queue.idle };
+      markStep(info, watermark);
       if (info.paused && info.queue.buffered <= this.queueCap * 0.75) {
         info.paused = false;
         this.consumer?.resume([info.tp]);
@@ -491,6 +496,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const drainedAt = drained === undefined ? this.restoredDrainedAt : Math.max(drained, this.restoredDrainedAt ?? drained);
     return {
       drainedAt,
+      restoredDrainedAt: this.restoredDrainedAt,
       // Never +∞: a later run must still accept new data.
       sourceWatermark: finished ? newest : this.lastWatermark,
       finished,
