@@ -36,6 +36,22 @@ export async function writeCheckpoint(folder: string, id: string, json: string):
   await syncDirectory(folder);
 }
 
+/**
+ * Undefined when checkpoints can be written in `folder` (created if missing; a file is written and removed, as a
+ * permission check alone passes for root on a read-only mount), else the error's code or text.
+ */
+export async function checkWritable(folder: string): Promise<string | undefined> {
+  const probe = path.join(folder, `.writable-${process.pid}`);
+  try {
+    await ensureDirectory(folder);
+    await fs.promises.writeFile(probe, "");
+    await fs.promises.rm(probe, { force: true });
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error);
+  }
+}
+
 /** The checkpoint's JSON text, or undefined when there is no such file. */
 export async function readCheckpoint(folder: string, id: string): Promise<string | undefined> {
   try {

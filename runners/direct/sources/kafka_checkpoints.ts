@@ -4,7 +4,7 @@
  * kafka_source.ts / kafka_offsets.ts; this file only decides what happens to the runner's state.
  */
 import type { RunnerCheckpoints } from "../checkpoint/runner_checkpoint";
-import { checkpointFile, checkpointFolder, checkpointId, pruneCheckpoints, readCheckpoint, writeCheckpoint } from "../checkpoint/checkpoint_files";
+import { checkpointFile, checkpointFolder, checkWritable, checkpointId, pruneCheckpoints, readCheckpoint, writeCheckpoint } from "../checkpoint/checkpoint_files";
 import type { CommitMetadata } from "./kafka_offsets";
 
 /** A checkpoint taken at an onDurable call, to write before the commit that names it. */
@@ -97,6 +97,15 @@ export class KafkaCheckpoints {
     this.stats.written++;
     this.stats.bytes = checkpoint.json.length;
     return true;
+  }
+
+  /** At the start: a state folder that cannot be written is one line and the end of the run (not a warning per commit). */
+  async checkWritable(): Promise<string | undefined> {
+    const problem = await checkWritable(this.folder);
+    return problem === undefined
+      ? undefined
+      : `cannot write runner checkpoints in ${this.folder} (${problem}): make the folder writable, free space, ` +
+          `or choose another --state-dir (SALES_STATE_DIR; off: none)`;
   }
 
   /** After the commit that names it: the older checkpoints are of no use any more. */

@@ -15,7 +15,8 @@
  *   metadata carries the rules, so the restarted source recognizes and skips them (`alreadyDurable`) instead of
  *   aggregating them a second time. Records that no rule covers are re-aggregated: their windows were still open
  *   (live state needed them), so they are rebuilt from all their records.
- * - The metadata also carries the source and partition watermarks at the time of the commit. Restoring them
+ * - The metadata also carries the source and partition watermarks that held when the record at the commit offset
+ *   was handed (kafka_commits.ts; with a runner checkpoint, those at its handed end). Restoring them
  *   makes windows that were already finalized before the crash stay finalized: a re-read record of such a window
  *   (possible with sliding windows and sessions, where a record can be in a finalized window and a live one) is
  *   late for it instead of opening a new, partial pane that would overwrite the complete result.

@@ -146,6 +146,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     if (context.checkpoints !== undefined) {
       this.checkpoints = new KafkaCheckpoints(context.checkpoints, spec.groupId, spec.topic, this.warn);
       this.commits = new KafkaCommits(spec.commitIntervalMs, this.checkpoints, (e) => this.fail(e));
+      const problem = await this.checkpoints.checkWritable();
+      if (problem !== undefined) throw new KafkaClientError(problem, false);
     }
     if (spec.from === "committed") {
       for (const c of await admin.committedOffsets(spec.groupId, spec.topic)) {
