@@ -20,12 +20,33 @@ import type { WindowState } from "./window_state";
 /** What the holds of one window read and write. */
 type S = WindowState<unknown, unknown>;
 
+/**
+ * A grouped step's two watermarks, shared by the reducer (which moves them) and its holds (which read them). One
+ * object rather than arguments: a double passed to a call that is not inlined is boxed, once per element.
+ */
+export class Watermarks {
+  constructor(
+    /** The step's input watermark (the minimum of its inputs'). */
+    public input: Millis,
+    /** The step's output watermark: min(input, earliest hold), never moving backwards. */
+    public output: Millis,
+  ) {}
+}
+
 export class WatermarkHold {
   private readonly heap = new LiveEntryHeap<S>();
   private readonly combiner: WindowingSpec["timestampCombiner"];
   private readonly closingAlways: boolean;
+  /**
+   * Counts the times a window's hold moved later or went (released, merged, removed). Adding holds only moves the
+   * earliest hold earlier, so while this count stays the same the step's output watermark cannot advance.
+   */
+  releases = 0;
 
-  constructor(spec: WindowingSpec) {
+  constructor(
+    spec: WindowingSpec,
+    private readonly wm: Watermarks,
+  ) {
     this.combiner = spec.timestampCombiner;
     this.closingAlways = spec.closingBehavior === "FIRE_ALWAYS";
   }
@@ -36,11 +57,12 @@ export class WatermarkHold {
   }
 
   /** WatermarkHold.addHolds: the element's hold, or a garbage-collection hold when it is too late to hold. */
-  addHolds(st: S, timestamp: Millis, inputWm: Millis, outputWm: Millis): void {
+  addHolds(st: S, timestamp: Millis): void {
+    const wm = this.wm;
     const hold = this.combiner === "END_OF_WINDOW" ? st.maxTs : timestamp;
-    if (hold < outputWm || isPastEndOfWindow(st.maxTs, inputWm)) {
+    if (hold < wm.output || isPastEndOfWindow(st.maxTs, wm.input)) {
       // Too late to hold the output watermark (or no end-of-window timer will clear it): hold at GC time instead.
-      this.addGarbageCollectionHold(st, false, inputWm);
+      this.addGarbageCollectionHold(st, false);
       return;
     }
     const old = st.elementHold;
@@ -52,9 +74,9 @@ export class WatermarkHold {
   }
 
   /** Places the garbage collection hold if Beam would (not for an empty pane unless FIRE_ALWAYS). */
-  addGarbageCollectionHold(st: S, paneIsEmpty: boolean, inputWm: Millis): void {
+  addGarbageCollectionHold(st: S, paneIsEmpty: boolean): void {
     let gc = st.gcTime;
-    if (isExpired(gc, inputWm)) return;
+    if (isExpired(gc, this.wm.input)) return;
     if (paneIsEmpty && !this.closingAlways) return;
     if (!(gc < TIMESTAMP_MAX)) gc = TIMESTAMP_MAX - 1;
     const old = st.extraHold;
@@ -68,12 +90,12 @@ export class WatermarkHold {
    * WatermarkHold.extractAndRelease: the pane's timestamp (the combined hold, at most the window's maxTimestamp;
    * maxTimestamp when there is none) and the holds released; a window that stays open gets its GC hold back.
    */
-  extractAndRelease(st: S, isFinished: boolean, inputWm: Millis): Millis {
+  extractAndRelease(st: S, isFinished: boolean): Millis {
     let ts = combinedHold(st);
     if (ts !== ts || ts > st.maxTs) ts = st.maxTs;
     st.elementHold = NaN;
     st.extraHold = NaN;
-    if (!isFinished) this.addGarbageCollectionHold(st, true, inputWm);
+    if (!isFinished) this.addGarbageCollectionHold(st, true);
     this.queue(st);
     return ts;
   }
@@ -82,7 +104,7 @@ export class WatermarkHold {
    * WatermarkHold.onMerge: the sources' element holds merge by the combiner (END_OF_WINDOW: the merged window's end,
    * if it can still hold); the extra hold is replaced by a garbage collection hold.
    */
-  onMerge(target: S, sources: readonly S[], inputWm: Millis, outputWm: Millis): void {
+  onMerge(target: S, sources: readonly S[]): void {
     let merged = NaN;
     for (let i = 0; i < sources.length; i++) {
       const h = sources[i].elementHold;
@@ -91,22 +113,29 @@ export class WatermarkHold {
     target.elementHold = NaN;
     target.extraHold = NaN;
     if (this.combiner === "END_OF_WINDOW") {
-      if (!(target.maxTs < outputWm) && !isPastEndOfWindow(target.maxTs, inputWm)) target.elementHold = target.maxTs;
+      const wm = this.wm;
+      if (!(target.maxTs < wm.output) && !isPastEndOfWindow(target.maxTs, wm.input)) target.elementHold = target.maxTs;
     } else {
       target.elementHold = merged;
     }
     this.queue(target);
-    this.addGarbageCollectionHold(target, false, inputWm);
+    this.addGarbageCollectionHold(target, false);
   }
 
   /** The window left (garbage-collected, merged away). */
   remove(st: S): void {
-    this.heap.remove(st.holdSlot);
+    const slot = st.holdSlot;
+    if (slot.time === slot.time) this.releases++;
+    this.heap.remove(slot);
   }
 
   /** Queues the window's current hold; called after every change of its holds (and after a restore). */
   queue(st: S): void {
-    this.heap.set(st.holdSlot, combinedHold(st));
+    const slot = st.holdSlot;
+    const before = slot.time;
+    const hold = combinedHold(st);
+    if (before === before && !(hold <= before)) this.releases++;
+    this.heap.set(slot, hold);
   }
 
   private combine(a: Millis, b: Millis): Millis {

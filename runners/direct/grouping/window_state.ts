@@ -21,14 +21,34 @@ export class KeyState<K, A> {
     readonly keyId: string,
   ) {}
 
-  /** The live state of exactly this window (non-merging window fns), if any. */
-  find(w: Window): WindowState<K, A> | undefined {
+  /**
+   * The states the key's previous element was added to, by position in its window list: the next element of the
+   * key mostly has the same windows (sliding: 6 per element), so a lookup rarely scans `states`. A cache, not state.
+   */
+  private readonly recent: (WindowState<K, A> | undefined)[] = [];
+
+  /** The live state of exactly this window (non-merging window fns), if any; `position`: its place in the list. */
+  find(w: Window, position: number): WindowState<K, A> | undefined {
+    const r = this.recent[position];
+    if (r !== undefined && r.maxTs === w.end - 1 && r.window.start === w.start && !r.dead) return r;
+    return this.scan(w, position);
+  }
+
+  private scan(w: Window, position: number): WindowState<K, A> | undefined {
     const states = this.states;
     for (let i = 0; i < states.length; i++) {
       const s = states[i];
-      if (s.window.start === w.start && s.window.end === w.end) return s;
+      if (s.window.start === w.start && s.window.end === w.end) {
+        this.recent[position] = s;
+        return s;
+      }
     }
     return undefined;
+  }
+
+  /** Remembers a new window's state for `find`. */
+  added(st: WindowState<K, A>, position: number): void {
+    this.recent[position] = st;
   }
 }
 
