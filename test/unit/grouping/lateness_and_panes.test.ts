@@ -17,6 +17,16 @@ describe("lateness at exact boundaries", () => {
     expect(isWindowLate(W, 0, sec(10) - 1)).toBe(false);
     expect(isWindowLate(W, 0, sec(10))).toBe(true);
   });
+  test("late but kept: past the end of the window, not past its cleanup time", () => {
+    expect(isLateButKept(W, sec(5), sec(10) - 1)).toBe(false);
+    expect(isLateButKept(W, sec(5), sec(10))).toBe(true);
+    expect(isLateButKept(W, sec(5), sec(15) - 1)).toBe(true);
+    expect(isLateButKept(W, sec(5), sec(15))).toBe(false);
+  });
+  test("the global window expires at its cleanup time, whatever the allowed lateness", () => {
+    expect(isWindowLate(GLOBAL_WINDOW, sec(5), END_OF_GLOBAL_WINDOW)).toBe(false);
+    expect(isWindowLate(GLOBAL_WINDOW, sec(5), END_OF_GLOBAL_WINDOW + 1000)).toBe(true);
+  });
   test("garbage collection at maxTimestamp + allowedLateness, capped at the end of the global window", () => {
     expect(cleanupTime(W, sec(5))).toBe(sec(15) - 1);
     expect(cleanupTime(GLOBAL_WINDOW, sec(5))).toBe(END_OF_GLOBAL_WINDOW);
