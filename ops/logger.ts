@@ -1,6 +1,7 @@
 /**
  * Structured logs (pino) on stderr, so that stdout carries only the console sink's panes, late data and dead
- * letters. JSON lines when stdout is not a terminal (for a log collector); a readable line when it is:
+ * letters. A readable line when stderr is a terminal; JSON lines when it is redirected or piped (for a log
+ * collector), or with `--log-format json` (`--log-format pretty` forces the readable form):
  *
  *   12:01:07.412 INFO  metrics, health and status page  url=http://127.0.0.1:9464
  *
@@ -8,16 +9,18 @@
  */
 import pino, { type Logger } from "pino";
 import { redactText, redactValue } from "./redact";
-import type { LogLevel } from "../pipelines/options";
+import type { LogFormat, LogLevel } from "../pipelines/options";
 
 export type { Logger };
 
 export interface LoggerOptions {
   readonly level: LogLevel;
-  /** Readable lines instead of JSON. Default: when stdout is a terminal. */
+  /** Readable lines instead of JSON. Default: from `format`. */
   readonly pretty?: boolean;
+  /** auto (default): readable when the destination is a terminal (stderr's isTTY), JSON otherwise. */
+  readonly format?: LogFormat;
   /** Where lines go. Default: stderr. */
-  readonly destination?: { write(line: string): unknown };
+  readonly destination?: { write(line: string): unknown; readonly isTTY?: boolean };
   readonly name?: string;
 }
 
@@ -33,16 +36,20 @@ export function prettyLine(json: string): string {
   }
   const { time, level, msg, pid: _pid, hostname: _hostname, name: _name, ...rest } = entry;
   const when = typeof time === "number" ? new Date(time).toISOString().slice(11, 23) : "";
+  const message = String(msg ?? "");
+  // Fields the message already says (the closing line's figures, the status page's URL) are not repeated.
   const fields = Object.entries(rest)
+    .filter(([, v]) => !((typeof v === "string" || typeof v === "number") && message.includes(String(v))))
     .map(([k, v]) => `${k}=${typeof v === "string" ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)}`)
     .join(" ");
   const label = (LEVEL_NAMES[Number(level)] ?? String(level)).padEnd(5);
-  return `${when} ${label} ${String(msg ?? "")}${fields ? "  " + fields : ""}\n`;
+  return `${when} ${label} ${message}${fields ? "  " + fields : ""}\n`;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
   const out = options.destination ?? process.stderr;
-  const pretty = options.pretty ?? process.stdout.isTTY === true;
+  const format = options.format ?? "auto";
+  const pretty = options.pretty ?? (format === "auto" ? out.isTTY === true : format === "pretty");
   const stream = { write: (line: string): void => void out.write(pretty ? prettyLine(line) : line) };
   return pino(
     {

@@ -3,38 +3,47 @@
  * second (cleared before anything else is printed, so the console sink's lines stay intact). Otherwise: a
  * `progress` log line with the same figures every `logEveryMs`.
  *
- *   1,204 ev/s · read 48,113 · watermark 12:31:50Z (lag 9 s) · consumer lag 2,301 · open windows 25 · late 12 · dropped 3 · dead letters 41
+ *   1,204 ev/s · read 48,113 · watermark 12:31:50Z (lag 9 s) · consumer lag 2,301 · open windows 25 · late panes 12 · late-data output 3 · dead letters 41
+ *
+ * A watermark ahead of the wall clock (event times in the future) shows as "(301 s ahead of the clock)", never as a
+ * negative lag.
  */
 import type { RunSnapshot } from "../runners/direct/observability/run_snapshot";
 import type { Logger } from "./logger";
-import { deadLetters, droppedElements, lateElements, openWindows, sourceWatermark, totalConsumerLag } from "./run_figures";
+import { deadLetters, droppedElements, latePanes, openWindows, sourceWatermark, totalConsumerLag, watermarkLag } from "./run_figures";
 
 export interface ProgressFigures {
   readonly eventsPerSecond: number;
   readonly recordsRead: number;
   /** ms since the epoch, or null when not a time yet (or after the end of input). */
   readonly watermark: number | null;
+  /** Wall clock − watermark, ≥ 0 (0 when the watermark is ahead); null when the watermark is not a time. */
   readonly watermarkLagSeconds: number | null;
+  /** Watermark − wall clock when the watermark is ahead of the clock (event times in the future), else 0. */
+  readonly watermarkAheadSeconds: number;
   readonly consumerLag: number;
   readonly openWindows: number;
-  readonly late: number;
-  readonly dropped: number;
+  readonly latePanes: number;
+  /** Records in the late-data output (droppedDueToLateness). */
+  readonly lateDataOutput: number;
   readonly deadLetters: number;
 }
 
 export function progressFigures(now: RunSnapshot, before: RunSnapshot | undefined): ProgressFigures {
   const wm = sourceWatermark(now);
   const finite = Number.isFinite(wm);
+  const lag = watermarkLag(now.at, wm);
   const dt = before === undefined ? 0 : now.at - before.at;
   return {
     eventsPerSecond: before === undefined || dt <= 0 ? 0 : Math.round(((now.elementsRead - before.elementsRead) * 1000) / dt),
     recordsRead: now.elementsRead,
     watermark: finite ? wm : null,
-    watermarkLagSeconds: finite ? Math.round((now.at - wm) / 1000) : null,
+    watermarkLagSeconds: lag === null ? null : lag.lag,
+    watermarkAheadSeconds: lag === null ? 0 : lag.ahead,
     consumerLag: totalConsumerLag(now),
     openWindows: openWindows(now),
-    late: lateElements(now),
-    dropped: droppedElements(now),
+    latePanes: latePanes(now),
+    lateDataOutput: droppedElements(now),
     deadLetters: deadLetters(now),
   };
 }
@@ -42,10 +51,12 @@ export function progressFigures(now: RunSnapshot, before: RunSnapshot | undefine
 const n = (x: number): string => x.toLocaleString("en-US");
 
 export function statusLine(f: ProgressFigures): string {
-  const wm = f.watermark === null ? "—" : `${new Date(f.watermark).toISOString().slice(11, 19)}Z (lag ${n(f.watermarkLagSeconds ?? 0)} s)`;
+  const lag = f.watermarkAheadSeconds > 0 ? `${n(f.watermarkAheadSeconds)} s ahead of the clock` : `lag ${n(f.watermarkLagSeconds ?? 0)} s`;
+  const wm = f.watermark === null ? "—" : `${new Date(f.watermark).toISOString().slice(11, 19)}Z (${lag})`;
   return (
     `${n(f.eventsPerSecond)} ev/s · read ${n(f.recordsRead)} · watermark ${wm} · consumer lag ${n(f.consumerLag)} · ` +
-    `open windows ${n(f.openWindows)} · late ${n(f.late)} · dropped ${n(f.dropped)} · dead letters ${n(f.deadLetters)}`
+    `open windows ${n(f.openWindows)} · late panes ${n(f.latePanes)} · late-data output ${n(f.lateDataOutput)} · ` +
+    `dead letters ${n(f.deadLetters)}`
   );
 }
 

@@ -110,9 +110,9 @@ export function prometheusRegistry(snapshot: () => RunSnapshot | undefined, opti
       [{ step: g.step, timing: "on_time" }, g.panes.ON_TIME],
       [{ step: g.step, timing: "late" }, g.panes.LATE],
     ])));
-  counterFrom(registry, "pipeline_late_elements_total", "Elements behind the watermark that still updated a window (within the allowed lateness).",
+  counterFrom(registry, "pipeline_late_elements_total", "Records behind the watermark but within the allowed lateness: they update their window in late panes.",
     ["step"], from((s) => s.grouped.map((g): Sample => [{ step: g.step }, g.lateElements])));
-  counterFrom(registry, "pipeline_dropped_due_to_lateness_total", "Elements too late for every window (sent to the late-data output).",
+  counterFrom(registry, "pipeline_dropped_due_to_lateness_total", "Records too late for every window they belong to: the records in the late-data output (droppedDueToLateness).",
     ["step"], from((s) => s.grouped.map((g): Sample => [{ step: g.step }, g.droppedDueToLateness])));
 
   gaugeFrom(registry, "pipeline_source_watermark_seconds", "Watermark of each Kafka partition (event time, Unix seconds).",
@@ -122,7 +122,7 @@ export function prometheusRegistry(snapshot: () => RunSnapshot | undefined, opti
       ...s.sources.map((src) => [{ step: src.step }, seconds(src.watermark)] as const),
       ...s.grouped.map((g) => [{ step: g.step }, seconds(g.inputWatermark)] as const),
     ])));
-  gaugeFrom(registry, "pipeline_watermark_lag_seconds", "Wall clock minus the input watermark of each source and grouped step.",
+  gaugeFrom(registry, "pipeline_watermark_lag_seconds", "Wall clock minus the input watermark of each source and grouped step (negative: the watermark is ahead of the clock, event times in the future).",
     ["step"], from((s) => finite([
       ...s.sources.map((src) => [{ step: src.step }, seconds(s.at - src.watermark)] as const),
       ...s.grouped.map((g) => [{ step: g.step }, seconds(s.at - g.inputWatermark)] as const),

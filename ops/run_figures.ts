@@ -35,10 +35,23 @@ export function openWindows(snapshot: RunSnapshot): number {
   return snapshot.grouped.reduce((n, g) => n + g.openWindows, 0);
 }
 
-export function lateElements(snapshot: RunSnapshot): number {
-  return snapshot.grouped.reduce((n, g) => n + g.lateElements, 0);
+/** Late panes: fired after the watermark passed the window's end, for records within the allowed lateness. */
+export function latePanes(snapshot: RunSnapshot): number {
+  return snapshot.grouped.reduce((n, g) => n + g.panes.LATE, 0);
 }
 
+/**
+ * Watermark lag in whole seconds, split in two so that neither is negative: `lag` (wall clock − watermark) and
+ * `ahead` (watermark − wall clock: event times in the future, e.g. a producer whose event time runs faster than the
+ * clock, or a skewed clock). Null for a watermark that is not a time yet (or after the end of input).
+ */
+export function watermarkLag(at: number, watermark: number): { lag: number; ahead: number } | null {
+  if (!Number.isFinite(watermark)) return null;
+  const seconds = Math.round((at - watermark) / 1000);
+  return { lag: Math.max(0, seconds), ahead: Math.max(0, -seconds) };
+}
+
+/** Records in the late-data output: too late for every window they belong to (Beam's droppedDueToLateness). */
 export function droppedElements(snapshot: RunSnapshot): number {
   return snapshot.grouped.reduce((n, g) => n + g.droppedDueToLateness, 0);
 }

@@ -38,6 +38,7 @@ export async function submitToFlink(config: SalesConfig, io: SalesIO, jobName: s
     flinkMaster: f.flinkMaster,
     ...(f.parallelism !== null ? { parallelism: f.parallelism } : {}),
     ...(f.workerPool !== null ? { environment: "EXTERNAL" as const, workerPool: f.workerPool } : {}),
+    ...(f.stageClasspath ? { stageClasspath: true } : {}),
     ...(f.checkpointInterval !== null ? { checkpointInterval: f.checkpointInterval } : {}),
     ...(f.restartAttempts > 0 ? { restartAttempts: f.restartAttempts } : {}),
     ...(start.kind === "restore" ? { restoreFrom: start.path } : {}),
@@ -52,8 +53,12 @@ export async function submitToFlink(config: SalesConfig, io: SalesIO, jobName: s
   return { result, jid: job.jid, submitSeconds: (Date.now() - t0) / 1000 };
 }
 
-/** Runs the job to its end (see the header); resolves with the exit code. */
-export async function runOnFlink(config: SalesConfig, io: SalesIO, log: (line: string) => void): Promise<number> {
+/** Runs the job to its end (see the header); resolves with the exit code and the job's Beam counters (closing line). */
+export async function runOnFlink(
+  config: SalesConfig,
+  io: SalesIO,
+  log: (line: string) => void,
+): Promise<{ code: number; counters: Record<string, number> }> {
   const rest = `http://${config.flink.flinkMaster}`;
   // The group's earlier jobs: one still running refuses this run; one that failed (its submitter killed) resumes.
   const start = await startPointFor(rest, config.groupId, config.flink.restoreFrom, log);
@@ -83,11 +88,11 @@ export async function runOnFlink(config: SalesConfig, io: SalesIO, log: (line: s
       await run.result.waitForFlinkEnd();
     }
     if (suspending !== undefined) await suspending;
-    return 0;
+    return { code: 0, counters: await run.result.counters().catch(() => ({})) };
   } catch (e) {
     if (suspending !== undefined) {
       await suspending;
-      return 0;
+      return { code: 0, counters: await run.result.counters().catch(() => ({})) };
     }
     throw e;
   } finally {

@@ -27,6 +27,7 @@ import { DEFAULT_RETRY_POLICY } from "../transforms/sinks/backoff";
 import { postgresSinkStats } from "../transforms/sinks/postgres_writer";
 import type { DeadLetter } from "../transforms/parse_events";
 import { runOnFlink } from "./flink_job";
+import { closingFields, closingLine, type ClosingFigures } from "./run_summary";
 import { OptionsError, helpText, parseOptions, wantsHelp, type SalesConfig } from "./options";
 import { buildPipeline, type LateSale, type SalesIO, type SalesSinks, type SalesWindowResult, type Sink } from "./sales_aggregation";
 import { salesSample } from "./sample_source";
@@ -121,6 +122,7 @@ export function runnerConfig(config: SalesConfig): RunnerConfig {
     jobEndpoint: f.jobEndpoint,
     ...(f.parallelism !== null ? { parallelism: f.parallelism } : {}),
     ...(f.workerPool !== null ? { environment: "EXTERNAL" as const, workerPool: f.workerPool } : {}),
+    ...(f.stageClasspath ? { stageClasspath: true } : {}),
     ...(d.project !== null ? { project: d.project } : {}),
     ...(d.region !== null ? { region: d.region } : {}),
     ...(d.tempLocation !== null ? { tempLocation: d.tempLocation } : {}),
@@ -189,9 +191,11 @@ export async function main(argv: readonly string[], env: Readonly<Record<string,
     process.stderr.write(`pipeline: wrote the pipeline proto (${transforms} transforms) as JSON to ${config.dryRun}; nothing was run\n`);
     return 0;
   }
-  // Logs go to stderr (JSON unless stdout is a terminal); stdout carries only what the console sink prints.
-  const logger = createLogger({ level: config.logLevel });
-  logger.info({ config }, describe(config)); // pgUrl's password is redacted by the logger
+  // Logs go to stderr (readable on a terminal, JSON when redirected; --log-format); stdout carries only what the
+  // console sink prints.
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  logger.info(describe(config));
+  logger.debug({ config }, "config"); // the whole config, at debug; pgUrl's password is redacted by the logger
   const started = Date.now();
   if (config.sinks.includes("postgres")) {
     try {
@@ -255,22 +259,38 @@ async function run(config: SalesConfig, io: SalesIO, started: number, logger: Lo
     await ops?.close();
   }
   const counters = await result.counters();
-  const stats = result.stats();
   const pg = postgresSinkStats();
-  const written = postgresWritten(config, `in ${pg.batches} batches (${pg.retries} retries)`);
-  logger.info(
-    {
-      seconds: Math.round((Date.now() - started) / 100) / 10,
-      recordsRead: stats.elementsRead,
-      deadLetters: counters[DEAD_LETTERS_COUNTER] ?? 0,
-      droppedDueToLateness: counters.droppedDueToLateness ?? 0,
-      ...(config.sinks.includes("postgres") ? { postgres: pg } : {}),
-    },
-    `pipeline: done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${stats.elementsRead} records read, ` +
-      `${(counters[DEAD_LETTERS_COUNTER] ?? 0) + stepErrors} dead letters, ${counters.droppedDueToLateness ?? 0} late records ` +
-      `dropped to the late-data output${written}`,
-  );
+  const figures: ClosingFigures = {
+    runner: config.runner,
+    seconds: (Date.now() - started) / 1000,
+    recordsRead: result.stats().elementsRead,
+    deadLetters: (counters[DEAD_LETTERS_COUNTER] ?? 0) + stepErrors,
+    lateDataOutput: counters.droppedDueToLateness ?? 0,
+    suffix: postgresWritten(config, `in ${pg.batches} batches (${pg.retries} retries)`),
+  };
+  logger.info({ ...closingFields(figures), ...(config.sinks.includes("postgres") ? { postgres: pg } : {}) }, closingLine(figures));
   return 0;
+}
+
+/**
+ * The closing figures of a portable runner from its Beam counters: records read from the source's standard metric
+ * (KafkaIO's reader), dead letters from our counter when the runner reports the TypeScript workers' counters.
+ */
+function portableFigures(config: SalesConfig, started: number, counters: Readonly<Record<string, number>>, suffix: string): ClosingFigures {
+  const unknown = [
+    ...(counters.elements_read === undefined ? ["records read: the source reported no elements_read metric"] : []),
+    ...(counters[DEAD_LETTERS_COUNTER] === undefined ? ["dead letters: the SDK's worker reports no counters to this runner, see the dead-letter output"] : []),
+  ];
+  return {
+    runner: config.runner,
+    seconds: (Date.now() - started) / 1000,
+    recordsRead: counters.elements_read, // Beam's standard source metric (KafkaIO's reader counts each record)
+    deadLetters: counters[DEAD_LETTERS_COUNTER],
+    lateDataOutput: counters.droppedDueToLateness ?? 0,
+    ...(config.runner === "flink" ? { lateDataElsewhere: "Flink drops them: its late-data output is empty" } : {}),
+    ...(unknown.length > 0 ? { unknownBecause: unknown.join("; ") } : {}),
+    suffix,
+  };
 }
 
 /**
@@ -280,27 +300,16 @@ async function run(config: SalesConfig, io: SalesIO, started: number, logger: Lo
 async function runPortable(config: SalesConfig, io: SalesIO, logger: Logger, started: number): Promise<number> {
   const runner = createRunner(runnerConfig(config));
   const result = await runner.run((root) => buildPipeline(root, config, io));
-  const counters = await result.counters();
-  const dead =
-    counters[DEAD_LETTERS_COUNTER] !== undefined
-      ? `${counters[DEAD_LETTERS_COUNTER]} dead letters, `
-      : "dead letters on their output only (the SDK's worker reports no counters to Flink), ";
-  logger.info(
-    { seconds: Math.round((Date.now() - started) / 100) / 10, droppedDueToLateness: counters.droppedDueToLateness ?? 0 },
-    `pipeline: done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${dead}${counters.droppedDueToLateness ?? 0} late ` +
-      `records dropped (Flink's droppedDueToLateness; the late-data output is empty there)`,
-  );
+  const figures = portableFigures(config, started, await result.counters(), "");
+  logger.info(closingFields(figures), closingLine(figures));
   return 0;
 }
 
 /** The sales job on Flink reading Kafka (pipelines/flink_job.ts: submission, stop when idle, cancel). */
 async function runFlinkKafka(config: SalesConfig, io: SalesIO, started: number, logger: Logger): Promise<number> {
-  const code = await runOnFlink(config, io, (line) => process.stderr.write(line + "\n"));
-  logger.info(
-    { seconds: Math.round((Date.now() - started) / 100) / 10 },
-    `pipeline: flink run ended after ${((Date.now() - started) / 1000).toFixed(1)} s` +
-      postgresWritten(config, "by this process's workers"),
-  );
+  const { code, counters } = await runOnFlink(config, io, (line) => process.stderr.write(line + "\n"));
+  const figures = portableFigures(config, started, counters, postgresWritten(config, "by this process's workers"));
+  logger.info(closingFields(figures), closingLine(figures));
   return code;
 }
 

@@ -65,6 +65,8 @@ export interface SalesConfig {
   /** Serve /metrics, /healthz, /readyz and the status page on this port (0: any free port); null: off. */
   readonly metricsPort: number | null;
   readonly logLevel: LogLevel;
+  /** Logs as readable lines or JSON lines; auto: readable when stderr is a terminal. */
+  readonly logFormat: LogFormat;
   /** Kafka, or a bounded generated sample (the default on dataflow). */
   readonly source: SourceName;
   /** Records in the sample (--source sample). */
@@ -95,6 +97,8 @@ export interface FlinkConfig {
   readonly checkpointInterval: Millis | null;
   /** Restarts from the last checkpoint after a failure. */
   readonly restartAttempts: number;
+  /** Stage the job server's classpath with the job (a cluster without Beam's jars, e.g. docker compose's). */
+  readonly stageClasspath: boolean;
   /** Savepoint or retained checkpoint to start from; null: a fresh start. */
   readonly restoreFrom: string | null;
   /** Where the end-of-input (draining) savepoint of --stop-when-idle goes (a path the cluster can write). */
@@ -109,6 +113,8 @@ export interface DataflowConfig {
 
 export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+export type LogFormat = "auto" | "pretty" | "json";
+export const LOG_FORMATS: readonly LogFormat[] = ["auto", "pretty", "json"];
 
 /** A usage error: one line, what was wrong and what is valid. */
 export class OptionsError extends Error {
@@ -148,6 +154,7 @@ const OPTION_NAMES = [
   "on-step-error",
   "metrics-port",
   "log-level",
+  "log-format",
   "source",
   "sample-count",
   "flink-master",
@@ -161,6 +168,7 @@ const OPTION_NAMES = [
   "expansion-service",
   "checkpoint-interval",
   "restart-attempts",
+  "stage-classpath",
   "restore-from",
   "savepoint-dir",
 ] as const;
@@ -280,6 +288,11 @@ function parser(argv: readonly string[]) {
     })
     .option("metrics-port", { type: "number", describe: "serve /metrics, /healthz, /readyz and the status page here (0: any free port)" })
     .option("log-level", { choices: LOG_LEVELS, default: "info" as LogLevel, describe: "least level of the logs on stderr" })
+    .option("log-format", {
+      choices: LOG_FORMATS,
+      default: "auto" as LogFormat,
+      describe: "logs on stderr as readable lines or JSON lines (auto: readable on a terminal, JSON when redirected)",
+    })
     .option("source", {
       choices: ["auto", ...SOURCE_NAMES] as const,
       default: "auto" as const,
@@ -297,6 +310,11 @@ function parser(argv: readonly string[]) {
     .option("expansion-service", { type: "string", default: "127.0.0.1:8096", describe: "flink: the Java expansion service that expands KafkaIO" })
     .option("checkpoint-interval", { type: "string", default: "10s", describe: "flink: checkpoint interval, or off" })
     .option("restart-attempts", { type: "number", default: 3, describe: "flink: restarts from the last checkpoint, 10 s apart" })
+    .option("stage-classpath", {
+      type: "boolean",
+      default: false,
+      describe: "flink: stage the job server's classpath with the job, for a cluster without Beam's jars (docker compose)",
+    })
     .option("restore-from", {
       type: "string",
       describe: "flink: savepoint or retained checkpoint to resume from, or none (default: the last checkpoint of the group's previous job if it failed)",
@@ -415,6 +433,7 @@ export function parseOptions(
     stateDir: args["state-dir"] === "off" ? null : nonEmpty("state-dir", args["state-dir"]),
     metricsPort: metricsPort ?? null,
     logLevel: args["log-level"],
+    logFormat: args["log-format"],
     source: sourceOf(args.source, args.runner),
     sampleCount: wholeNumber(args["sample-count"], "--sample-count", 1),
     flink: Object.freeze({
@@ -425,6 +444,7 @@ export function parseOptions(
       expansionService: hostPortOption(args["expansion-service"], "--expansion-service"),
       checkpointInterval: checkpoints === "off" ? null : positiveDuration(checkpoints, "--checkpoint-interval"),
       restartAttempts: restarts,
+      stageClasspath: args["stage-classpath"],
       restoreFrom: args["restore-from"] === undefined ? null : nonEmpty("restore-from", args["restore-from"]),
       savepointDir: path.resolve(nonEmpty("savepoint-dir", args["savepoint-dir"])),
     }),

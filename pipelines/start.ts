@@ -8,7 +8,7 @@
  *   3. starts the sales pipeline (`npm run pipeline -- ...`: 1-minute windows per product, 10 s watermark delay,
  *      1 minute allowed lateness, `--stop-when-idle 10s`) and, alongside, the producer (`npm run produce -- ...`):
  *      4 000 sales at 200 per second, event time running 20× faster than the clock (100 ms apart), 2 % out of
- *      order by up to 45 s (late panes), 1 % three minutes late (late-data output), 1 % malformed (dead letters);
+ *      order by up to 45 s (late panes), 1 % generated late by 3 minutes (late-data output), 1 % malformed (dead letters);
  *      It serves its metrics, health checks and live status page on port 9464 (or a free one) and logs the URL;
  *   4. the pipeline writes results, late data and dead letters to all three sinks — the console (as they happen),
  *      PostgreSQL (schema public) and Parquet files (output/parquet/) — and ends by itself once the topic is drained

@@ -28,8 +28,14 @@ export function formatSummary(s: ProduceSummary): string {
     `sent ${s.sent} records to ${s.topic} (${s.partitions} partitions${s.topicCreated ? ", created" : ""}) ` +
       `in ${s.seconds.toFixed(2)} s: ${Math.round(s.ratePerSecond)} records/s`,
     `  per partition: ${s.perPartition.map((n, p) => `${p}=${n}`).join(" ")}`,
-    `  on time ${s.byKind.on_time}, out of order ${s.byKind.out_of_order}, late ${s.byKind.late}, ` +
+    `  generated: on time ${s.byKind.on_time}, out of order ${s.byKind.out_of_order}, late ${s.byKind.late}, ` +
       `malformed ${malformed} (invalid JSON ${s.byKind.malformed_json}, schema violations ${s.byKind.malformed_schema})`,
+    ...(s.byKind.late > 0
+      ? [
+          "  (a record generated late goes to the pipeline's late-data output only if it arrives after its window's end " +
+            "+ allowed lateness; read earlier, e.g. from a backlog, it is counted in its window)",
+        ]
+      : []),
     `  seed ${s.seed}` +
       (s.minEventTime !== undefined && s.maxEventTime !== undefined
         ? `, event times ${formatEventTime(s.minEventTime)} .. ${formatEventTime(s.maxEventTime)}`

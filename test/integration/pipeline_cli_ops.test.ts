@@ -73,9 +73,10 @@ describe("npm run pipeline with operations on", () => {
     expect(logs.map((l) => l.msg).filter((m) => m !== "progress")).toEqual([
       expect.stringMatching(/^pipeline: direct runner, topic /),
       expect.stringMatching(/^status page http:\/\/127\.0\.0\.1:\d+\/ \(metrics at http:\/\/127\.0\.0\.1:\d+\/metrics\)$/),
-      expect.stringMatching(/^pipeline: done in [\d.]+ s: 5 records read, 1 dead letters, 0 late records dropped/),
+      expect.stringMatching(
+        /^pipeline: done in [\d.]+ s on direct: 5 records read, 1 dead letters, 0 records to the late-data output \(droppedDueToLateness\)$/,
+      ),
     ]);
-    expect(run.stderr).toContain("postgres://sales:***@db.example:5432/sales");
     expect(run.stdout.trim().split("\n").sort()).toEqual([
       expect.stringMatching(/^\[DEAD LETTER\] +.*\/1@1: invalid JSON/),
       expect.stringMatching(/^\[ON_TIME final #0\] +2026-01-01 12:00:00–12:01:00Z +product apples +sum=10\.00 count=1/),
@@ -87,12 +88,18 @@ describe("npm run pipeline with operations on", () => {
     expect(run.stdout + run.stderr).not.toContain(SECRET);
   });
 
-  test("--log-level warn leaves out the info lines; errors stay one line", async () => {
+  test("--log-level warn leaves out the info lines, debug adds the whole config (redacted); errors stay one line", async () => {
     const { topic, groupId } = await freshTopic(1);
     await produce(topic, [saleRecord(0, sale(ALICE, APPLES, 10, seconds(10)))]);
-    const run = pipeline([`--topic=${topic}`, `--group-id=${groupId}`, "--from=earliest", "--stop-when-idle=2s", "--log-level=warn"]);
+    const args = [`--topic=${topic}`, `--group-id=${groupId}`, "--from=earliest", "--stop-when-idle=2s"];
+    const run = pipeline([...args, "--log-level=warn"]);
     expect(await run.exit).toBe(0);
     expect(run.stderr).toBe("");
+    const debug = pipeline([...args, "--log-level=debug", "--from=latest", `--pg-url=postgres://sales:${SECRET}@db.example:5432/sales`]);
+    expect(await debug.exit).toBe(0);
+    const config = debug.stderr.split("\n").filter((l) => l.includes('"msg":"config"')).map((l) => JSON.parse(l) as { level: number; config: { pgUrl: string } });
+    expect(config.map((c) => [c.level, c.config.pgUrl])).toEqual([[20, "postgres://sales:***@db.example:5432/sales"]]);
+    expect(debug.stderr).not.toContain(SECRET);
     const bad = pipeline(["--log-level=loud"]);
     expect(await bad.exit).toBe(2);
     expect(bad.stderr).toMatch(/^pipeline: error: .*--log-level.*\n$/);

@@ -1,12 +1,13 @@
 /**
- * The live status page in a real browser: Debian's Chromium, headless, driven by playwright-core. A pipeline runs
+ * The live status page in a real browser: the Chromium build that the npm package @sparticuz/chromium ships
+ * (installed by `npm ci`, unpacked to the temp folder on first use), headless, driven by playwright-core. A pipeline runs
  * on a real topic; the page shows the graph with per-step counts, the watermarks, charts, partitions and panes;
  * its numbers move as records are produced; a product id containing markup shows as text and runs nothing. The
  * screenshot is saved as output/status-page.png, or as docs/img/status-page.png (shown in docs/operations.md)
  * with UPDATE_SCREENSHOTS=1.
  *
- * Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it when missing). Without it the test
- * fails with that message rather than being skipped.
+ * Every machine runs that same browser, whether or not a system Chromium exists: nothing to install but npm's
+ * packages.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -18,7 +19,9 @@ import { startOpsServer, type OpsServer } from "../../ops/server";
 
 jest.setTimeout(120_000);
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** @sparticuz/chromium's CommonJS entry (its package.json lists the ESM types first, which TypeScript would apply). */
+const npmChromium = require("@sparticuz/chromium") as { executablePath(): Promise<string> };
+
 // The docs' screenshot is refreshed on request (UPDATE_SCREENSHOTS=1); otherwise it goes to the git-ignored output/,
 // so that a test run leaves the checkout clean.
 const SCREENSHOT = path.resolve(
@@ -29,12 +32,10 @@ const HOSTILE = `<script>window.__xss = 1</script><img src=x onerror="window.__x
 const PRODUCTS = ["apples", "bread", "cheese", "dates", HOSTILE];
 
 async function launch(): Promise<{ context: BrowserContext; userDataDir: string }> {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  }
+  const executablePath = await npmChromium.executablePath(); // unpacks the npm package's build (a few seconds, once)
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "status-page-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     viewport: { width: 1280, height: 1100 },
     args: [
@@ -72,7 +73,7 @@ function batch(second: number): ReturnType<typeof saleRecord>[] {
   return PRODUCTS.flatMap((product, i) => [0, 1, 2].map((p) => saleRecord(p, sale(`user_${p}`, product, 10 + i + p, at(second + p)))));
 }
 
-describe("status page in headless Chromium", () => {
+describe("status page in headless Chromium (npm's build)", () => {
   let run: PipelineRun | undefined;
   let ops: OpsServer | undefined;
   let browser: { context: BrowserContext; userDataDir: string } | undefined;
@@ -116,7 +117,7 @@ describe("status page in headless Chromium", () => {
     await waitFor("every record read", () => pipeline.result.snapshot().elementsRead === 80);
     await tileShows(page, "records read", "80");
     expect(await tile(page, "records read")).toBe(80);
-    await tileShows(page, "dropped (late output)", "1");
+    await tileShows(page, "late-data output", "1");
     expect(await tile(page, "dead letters")).toBe(4);
     await page.locator("#panes tbody tr").nth(9).waitFor();
     const readCount = await page.locator('#graph g[data-step="readFromKafka"] text.count').textContent();
@@ -126,8 +127,21 @@ describe("status page in headless Chromium", () => {
     expect(Number(groupedRows[3])).toBeGreaterThan(0); // open windows
     expect(await page.locator("#chart-throughput polyline").count()).toBe(1);
 
+    // Panes as a table: window, key, sum, count, avg (exact cents), timing; no raw JSON.
+    const apples = page.locator("#panes tbody tr", { has: page.locator("td:nth-child(2)", { hasText: /^apples$/ }) }).first();
+    expect((await apples.locator("td").allTextContents()).slice(2, 6)).toEqual(["33.00", "3", "11.00", "ON_TIME #0"]);
+    expect(await page.locator("#panes").textContent()).not.toContain("sumCents");
+    // Whole step names (no "…"), a legend for the node colours, and the charts span 5 minutes of wall clock.
+    const names = await page.locator("#graph text.name").allTextContents();
+    expect(names).toContain("combinePerKeyAndWindow");
+    expect(names.concat(await page.locator("#graph text.path").allTextContents()).some((n) => n.includes("…"))).toBe(false);
+    expect(await page.locator("#legend .swatch.grouped").count()).toBe(1);
+    const axis = (await page.locator("#chart-throughput text").allTextContents()).filter((t) => /^\d\d:\d\d:\d\d$/.test(t));
+    const secondsOf = (t: string): number => t.split(":").reduce((n, x) => n * 60 + Number(x), 0);
+    expect((secondsOf(axis[axis.length - 1]) - secondsOf(axis[0]) + 86_400) % 86_400).toBe(300);
+
     // The hostile product id is text in the panes table; nothing it contains ran or became an element.
-    const keys = await page.locator("#panes tbody tr td:nth-child(3)").allTextContents();
+    const keys = await page.locator("#panes tbody tr td:nth-child(2)").allTextContents();
     expect(keys).toContain(HOSTILE);
     expect(await page.evaluate(() => typeof (globalThis as Record<string, unknown>).__xss)).toBe("undefined");
     expect(await page.locator("img").count()).toBe(0);

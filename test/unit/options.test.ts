@@ -1,6 +1,6 @@
 import * as path from "path";
 import { OptionsError, parseOptions, parseTrigger, parseWindow, triggerOf } from "../../pipelines/options";
-import { main } from "../../pipelines/main";
+import { main, runnerConfig } from "../../pipelines/main";
 
 const oneLine = (f: () => unknown): string => {
   try {
@@ -43,6 +43,7 @@ describe("pipeline options", () => {
       onStepError: "fail",
       metricsPort: null,
       logLevel: "info",
+      logFormat: "auto",
       source: "kafka",
       sampleCount: 500,
       flink: {
@@ -53,6 +54,7 @@ describe("pipeline options", () => {
         expansionService: "127.0.0.1:8096",
         checkpointInterval: 10_000,
         restartAttempts: 3,
+        stageClasspath: false,
         restoreFrom: null,
         savepointDir: path.resolve(".stack/flink/savepoints"),
       },
@@ -230,5 +232,16 @@ describe("issue 8 options", () => {
     expect(() => parseOptions(["--max-future-skew", "soon"])).toThrow(/invalid --max-future-skew "soon"/);
     expect(parseOptions(["--on-step-error", "dead-letter"]).onStepError).toBe("dead-letter");
     expect(() => parseOptions(["--on-step-error", "ignore"])).toThrow(/on-step-error/);
+  });
+});
+
+describe("issue 21 options", () => {
+  test("--stage-classpath reaches the flink runner's options; --log-format is auto, pretty or json", () => {
+    expect(parseOptions(["--runner=flink", "--stage-classpath"]).flink.stageClasspath).toBe(true);
+    expect(parseOptions([], { SALES_STAGE_CLASSPATH: "true" }).flink.stageClasspath).toBe(true);
+    expect(runnerConfig(parseOptions(["--runner=flink", "--stage-classpath"])).stageClasspath).toBe(true);
+    expect(runnerConfig(parseOptions(["--runner=flink"])).stageClasspath).toBeUndefined();
+    expect(parseOptions(["--log-format", "json"]).logFormat).toBe("json");
+    expect(() => parseOptions(["--log-format", "xml"])).toThrow(/log-format/);
   });
 });

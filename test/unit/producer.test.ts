@@ -256,7 +256,8 @@ describe("summary", () => {
     });
     expect(text).toContain("sent 10 records to t (2 partitions, created) in 2.00 s: 5 records/s");
     expect(text).toContain("per partition: 0=4 1=6");
-    expect(text).toContain("late 1, malformed 2 (invalid JSON 1, schema violations 1)");
+    expect(text).toContain("generated: on time 6, out of order 1, late 1, malformed 2 (invalid JSON 1, schema violations 1)");
+    expect(text).toContain("a record generated late goes to the pipeline's late-data output only if it arrives after its window's end");
     expect(text).toContain("seed 9, event times 2026-01-01T00:00:00.000Z .. 2026-01-01T00:00:01.000Z");
   });
 });

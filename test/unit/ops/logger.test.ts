@@ -49,6 +49,17 @@ describe("logs", () => {
       /^\d\d:\d\d:\d\d\.\d{3} INFO  status page {2}url=http:\/\/127\.0\.0\.1:9464\/ pgUrl=postgres:\/\/sales:\*\*\*@db\.internal:5432\/sales\n$/,
     );
     expect(prettyLine("not json")).toBe("not json\n");
+    log.info({ recordsRead: 600, runner: "direct", seconds: 5.2 }, "done in 5.2 s on direct: 600 records read");
+    expect(lines[1]).toMatch(/ INFO  done in 5\.2 s on direct: 600 records read\n$/);
+  });
+
+  test("--log-format: auto is readable when the destination is a terminal and JSON when it is not", () => {
+    const shapes = (format: "auto" | "pretty" | "json", isTTY: boolean): string => {
+      const lines: string[] = [];
+      createLogger({ level: "info", format, destination: { isTTY, write: (l: string) => void lines.push(l) } }).info("hello");
+      return lines[0].startsWith("{") ? "json" : /^\d\d:\d\d:\d\d\.\d{3} INFO  hello\n$/.test(lines[0]) ? "pretty" : lines[0];
+    };
+    expect([shapes("auto", true), shapes("auto", false), shapes("json", true), shapes("pretty", false)]).toEqual(["pretty", "json", "json", "pretty"]);
   });
 
   test("redaction leaves URLs without a password alone", () => {

@@ -15,16 +15,25 @@ describe("progress", () => {
       recordsRead: 100,
       watermark: T0 - 30_000,
       watermarkLagSeconds: 30,
+      watermarkAheadSeconds: 0,
       consumerLag: 20,
       openWindows: 7,
-      late: 2,
-      dropped: 4,
+      latePanes: 2,
+      lateDataOutput: 4,
       deadLetters: 3,
     });
     expect(statusLine(f)).toBe(
-      "30 ev/s · read 100 · watermark 11:59:30Z (lag 30 s) · consumer lag 20 · open windows 7 · late 2 · dropped 4 · dead letters 3",
+      "30 ev/s · read 100 · watermark 11:59:30Z (lag 30 s) · consumer lag 20 · open windows 7 · late panes 2 · late-data output 4 · dead letters 3",
     );
     expect(statusLine(progressFigures(snapshotAt(T0, { sources: [] }), undefined))).toMatch(/^0 ev\/s · read 100 · watermark — ·/);
+  });
+
+  test("a watermark ahead of the wall clock (event times in the future) is said so, never a negative lag", () => {
+    const now = snapshotAt(T0);
+    const ahead = { ...now, at: now.sources[0].watermark - 301_000 };
+    const f = progressFigures(ahead, undefined);
+    expect([f.watermarkLagSeconds, f.watermarkAheadSeconds]).toEqual([0, 301]);
+    expect(statusLine(f)).toContain("watermark 11:59:30Z (301 s ahead of the clock) ·");
   });
 
   test("on a terminal: the line is redrawn in place and cleared before other output, then restored", () => {
