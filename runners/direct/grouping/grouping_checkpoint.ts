@@ -1,13 +1,15 @@
 /**
  * What a keyed grouping reducer keeps, as plain data: enough to continue after a restart exactly where it was
  * (live windows with their accumulators, holds, pane history, trigger state and pending timers). The runner's
- * checkpoints (runners/direct/checkpoint) encode it; keyed_grouping.ts produces and restores it with the two
- * mappings below. The format is the one checkpoints were written in before the reducer was split: do not change it
- * without a decoder for the old one (grouped_step_codec.ts).
+ * checkpoints (runners/direct/checkpoint) encode it; keyed_grouping.ts produces it with takeCheckpoint and restores
+ * it with restoreWindow. The format is the one checkpoints were written in before the reducer was split: do not
+ * change it without a decoder for the old one (grouped_step_codec.ts).
  */
 import type { Millis, Pane, Window } from "../../../model/model";
 import type { TriggerState } from "../../../model/trigger_state_machine";
-import type { WindowState } from "./window_state";
+import type { Watermarks } from "./watermark_hold";
+import type { WindowTimers } from "./window_timers";
+import type { KeyState, WindowState } from "./window_state";
 
 /** One live (key, window) state. */
 export interface WindowCheckpoint<K, A> {
@@ -37,8 +39,38 @@ export interface GroupingCheckpoint<K, A> {
   readonly processingTimers: readonly (readonly [Millis, number])[];
 }
 
+/** The reducer's state as checkpoint data: its keys' windows, in order, with their pending timers. */
+export function takeCheckpoint<K, A>(keys: Iterable<KeyState<K, A>>, timers: WindowTimers<K, A>, wm: Watermarks): GroupingCheckpoint<K, A> {
+  const windows: WindowCheckpoint<K, A>[] = [];
+  const index = new Map<WindowState<K, A>, number>();
+  for (const ks of keys) {
+    for (const st of ks.states) {
+      index.set(st, windows.length);
+      windows.push(windowCheckpoint(st));
+    }
+  }
+  const eventTimerOrder: number[] = [];
+  for (const st of timers.eventTimerOrder()) {
+    const i = index.get(st);
+    if (i !== undefined) eventTimerOrder.push(i);
+  }
+  const processingTimers: (readonly [Millis, number])[] = [];
+  for (const e of timers.pendingProcessingTimers()) {
+    const i = index.get(e.item);
+    if (i !== undefined) processingTimers.push([e.time, i]);
+  }
+  return {
+    inputWatermark: wm.input,
+    outputWatermark: wm.output,
+    processingTime: timers.procTime,
+    windows,
+    eventTimerOrder,
+    processingTimers,
+  };
+}
+
 /** One window's state as checkpoint data. */
-export function windowCheckpoint<K, A>(st: WindowState<K, A>): WindowCheckpoint<K, A> {
+function windowCheckpoint<K, A>(st: WindowState<K, A>): WindowCheckpoint<K, A> {
   return {
     key: st.ks.key,
     window: st.window,

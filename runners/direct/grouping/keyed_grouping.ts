@@ -25,7 +25,7 @@ import type { TriggerState, TriggerStateMachine } from "../../../model/trigger_s
 import { validateWindowingSpec } from "../../../model/validation";
 import { isMerging } from "../../../model/window_fns";
 import { MergingActiveWindowSet, type MergeHost } from "./active_window_set";
-import { restoreWindow, windowCheckpoint, type GroupingCheckpoint, type WindowCheckpoint } from "./grouping_checkpoint";
+import { restoreWindow, takeCheckpoint, type GroupingCheckpoint } from "./grouping_checkpoint";
 import type { GroupingOutput, GroupingStart, KeyedGrouping } from "./grouping_contract";
 import { isExpired, isPastEndOfWindow, isWindowLate } from "./lateness";
 import { LiveEntryHeap } from "./live_entry_heap";
@@ -307,32 +307,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
   // ---- checkpoints ----
 
   checkpoint(): GroupingCheckpoint<K, A> {
-    const windows: WindowCheckpoint<K, A>[] = [];
-    const index = new Map<WindowState<K, A>, number>();
-    for (const ks of this.keys.values()) {
-      for (const st of ks.states) {
-        index.set(st, windows.length);
-        windows.push(windowCheckpoint(st));
-      }
-    }
-    const eventTimerOrder: number[] = [];
-    for (const st of this.timers.eventTimerOrder()) {
-      const i = index.get(st);
-      if (i !== undefined) eventTimerOrder.push(i);
-    }
-    const processingTimers: (readonly [Millis, number])[] = [];
-    for (const e of this.timers.pendingProcessingTimers()) {
-      const i = index.get(e.item);
-      if (i !== undefined) processingTimers.push([e.time, i]);
-    }
-    return {
-      inputWatermark: this.wm.input,
-      outputWatermark: this.wm.output,
-      processingTime: this.timers.procTime,
-      windows,
-      eventTimerOrder,
-      processingTimers,
-    };
+    return takeCheckpoint(this.keys.values(), this.timers, this.wm);
   }
 
   restore(checkpoint: GroupingCheckpoint<K, A>): void {

@@ -93,7 +93,8 @@ export class WindowState<K, A> {
   trig: TriggerState;
   /**
    * The trigger finished ("closed"): no more output; later data for the window goes to the late output with
-   * CLOSED_WINDOW. - Merging: closed windows never merge. - Lifetime: until garbage collection.
+   * CLOSED_WINDOW.
+   * - Merging: closed windows never merge. Lifetime: until garbage collection.
    */
   closed = false;
   /**
