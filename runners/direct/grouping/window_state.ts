@@ -30,7 +30,7 @@ export class KeyState<K, A> {
   /** The live state of exactly this window (non-merging window fns), if any; `position`: its place in the list. */
   find(w: Window, position: number): WindowState<K, A> | undefined {
     const r = this.recent[position];
-    if (r !== undefined && r.maxTs === w.end - 1 && r.window.start === w.start && !r.dead) return r;
+    if (r !== undefined && r.start === w.start && r.maxTs === w.end - 1 && !r.dead) return r;
     return this.scan(w, position);
   }
 
@@ -38,7 +38,7 @@ export class KeyState<K, A> {
     const states = this.states;
     for (let i = 0; i < states.length; i++) {
       const s = states[i];
-      if (s.window.start === w.start && s.window.end === w.end) {
+      if (s.start === w.start && s.maxTs === w.end - 1) {
         this.recent[position] = s;
         return s;
       }
@@ -112,7 +112,8 @@ export class WindowState<K, A> {
   round = -1;
   /** Garbage-collected or merged away: nothing refers to it any more (its queue entries are stale). */
   dead = false;
-  /** The window and its derived times; a session renamed to its merged span changes all three. */
+  /** The window's bounds and cleanup time, kept here so that lookups do not touch `window`; renaming changes all. */
+  start: Millis;
   maxTs: Millis;
   gcTime: Millis;
   constructor(
@@ -121,6 +122,7 @@ export class WindowState<K, A> {
     private readonly allowedLateness: Millis,
     trig: TriggerState,
   ) {
+    this.start = window.start;
     this.maxTs = window.end - 1;
     this.gcTime = cleanupTime(window, allowedLateness);
     this.trig = trig;
@@ -132,6 +134,7 @@ export class WindowState<K, A> {
   /** Renames the window (a session merged into a new span): fresh pane history, timers to be set again. */
   rename(to: Window, trig: TriggerState): void {
     this.window = to;
+    this.start = to.start;
     this.maxTs = to.end - 1;
     this.gcTime = cleanupTime(to, this.allowedLateness);
     this.lastPane = undefined;
