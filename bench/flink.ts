@@ -8,7 +8,8 @@
  * the peak memory of every process (this one, each engine's process, the worker processes, the four Flink JVMs).
  *
  *   BENCH_EVENTS=1000000 BENCH_ROUNDS=3 npm run bench:flink   (the defaults; the Flink stack must be up: npm run flink:up)
- *   BENCH_ENGINES=direct,flink,flink-processes (the default; direct first), BENCH_FLINK_WORKERS=N (worker processes
+ *   BENCH_ENGINES=direct,flink,flink-processes (the default; direct first; flink-no-late: Flink without the late-data
+ *   output, i.e. the pipeline as built with its combine lifted), BENCH_FLINK_WORKERS=N (worker processes
  *   of flink-processes, default 2), BENCH_FLINK_PARALLELISM=N (default 2),
  *   BENCH_TOPIC=bench-flink-… (reuse a topic an earlier run produced, same BENCH_EVENTS),
  *   BENCH_FLINK_BUNDLE=N (elements per bundle on Flink), BENCH_FLINK_LIFT=0 (no combiner lifting): bench/flink_case.ts
@@ -21,8 +22,8 @@ import { pidFile, SERVICES } from "../infra/flink/services";
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ENGINES = (process.env.BENCH_ENGINES ?? "direct,flink,flink-processes").split(",");
-if (ENGINES[0] !== "direct" || !ENGINES.every((e) => ["direct", "flink", "flink-processes"].includes(e))) {
-  throw new Error(`BENCH_ENGINES must start with direct and name only direct, flink, flink-processes; got "${ENGINES.join(",")}"`);
+if (ENGINES[0] !== "direct" || !ENGINES.every((e) => ["direct", "flink", "flink-processes", "flink-no-late"].includes(e))) {
+  throw new Error(`BENCH_ENGINES must start with direct and name only direct, flink, flink-processes, flink-no-late; got "${ENGINES.join(",")}"`);
 }
 
 interface CaseResult {
@@ -105,6 +106,11 @@ function main(): void {
     const perRound = rs.map((f, i) => (f.eventsPerSecond / direct[i].eventsPerSecond).toFixed(2)).join(", ");
     const label = engine === "flink" ? "flink/direct" : `${engine}/direct`;
     console.log(`ratio ${label}: ${(best(rs) / best(direct)).toFixed(2)}× (steady state, best of ${ROUNDS} each; per round ${perRound}; target ≥ 0.3×)`);
+  }
+  if (byEngine.flink !== undefined && byEngine["flink-no-late"] !== undefined) {
+    const off = byEngine["flink-no-late"];
+    const perRound = byEngine.flink.map((r, i) => (r.eventsPerSecond / off[i].eventsPerSecond).toFixed(2)).join(", ");
+    console.log(`ratio flink late output on/off: ${(best(byEngine.flink) / best(off)).toFixed(2)}× (best of ${ROUNDS}; per round ${perRound}; target ≥ 1×)`);
   }
   if (byEngine.flink !== undefined && byEngine["flink-processes"] !== undefined) {
     const p = byEngine["flink-processes"];

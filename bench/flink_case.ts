@@ -160,6 +160,8 @@ async function main(): Promise<void> {
     const runner = flinkRunner({
       jobEndpoint: `${s.host}:${s.jobPort}`, flinkMaster: `${s.host}:${s.restPort}`, parallelism: Number(process.env.BENCH_FLINK_PARALLELISM ?? 2), maxBundleSize: Number(process.env.BENCH_FLINK_BUNDLE ?? 1000),
       liftCombines: process.env.BENCH_FLINK_LIFT !== "0",
+      // flink-no-late: the pipeline as built (no late-data output; its combine lifted), to price the late output.
+      ...(engine === "flink-no-late" ? { lateOutput: false } : {}),
       ...(engine === "flink-processes"
         ? { environment: "PROCESSES" as const, onWorkerMessage, sdkWorkers: Number(process.env.BENCH_FLINK_WORKERS ?? 2) }
         : {}),

@@ -23,7 +23,8 @@ import { directRunner } from "../runners/direct/runner";
 import { inMemoryRows } from "./sinks_parquet_source";
 import { closeParquetSinks, parquetSinks } from "../transforms/sinks/parquet";
 import { ParquetDataset } from "../transforms/sinks/parquet_dataset";
-import { resultRow, resultRowDate, resultRowKey, resultSchema, MONEY_METADATA, type ResultRow } from "../transforms/sinks/parquet_rows";
+import { resultRow, resultRowDate, resultRowKey, RESULT_COLUMNS, type ResultRow } from "../transforms/sinks/parquet_rows";
+import { parquetSchema } from "../transforms/sinks/parquet_logical_types";
 import { syncDirectory } from "../transforms/sinks/parquet_log";
 
 function flag(name: string, fallback: number): number {
@@ -73,8 +74,7 @@ async function runRaw(results: readonly SalesWindowResult[]): Promise<Speed> {
   const cpu = process.cpuUsage();
   for (let from = 0, n = 0; from < rows.length; from += MAX_ROWS_PER_FILE, n++) {
     const file = path.join(dir, `part-${n}.parquet`);
-    const writer = await ParquetWriter.openFile(resultSchema(), file);
-    writer.setMetadata("money", MONEY_METADATA);
+    const writer = await ParquetWriter.openFile(parquetSchema(RESULT_COLUMNS), file);
     const end = Math.min(rows.length, from + MAX_ROWS_PER_FILE);
     for (let i = from; i < end; i++) await writer.appendRow(rows[i]);
     await writer.close();
@@ -119,12 +119,11 @@ async function runDataset(results: readonly SalesWindowResult[]): Promise<Speed>
   const cpu = process.cpuUsage();
   const dataset = await ParquetDataset.open<ResultRow>({
     root: path.join(dir, "results"),
-    schema: resultSchema,
+    columns: RESULT_COLUMNS,
     keyOf: resultRowKey,
     partitionOf: resultRowDate,
     maxRowsPerFile: MAX_ROWS_PER_FILE,
     maxFileAgeMs: Number.POSITIVE_INFINITY,
-    metadata: { money: MONEY_METADATA },
   });
   for (const part of parts) await dataset.stage(part.map(resultRow));
   await dataset.close();

@@ -45,6 +45,11 @@ export interface KafkaSourceSpec {
    * fails as a second instance. Absent: 15 s (the session timeout, 10 s, and a margin).
    */
   readonly groupWaitMs?: Millis;
+  /**
+   * How long the brokers may stay unreachable (restart, coordinator move, leader election) before the run fails
+   * with one line (--kafka-retry-budget). Absent: the client's default, 60 s.
+   */
+  readonly retryBudgetMs?: Millis;
 }
 
 /** One Kafka record with its coordinates. */
@@ -122,5 +127,6 @@ export function decodeKafkaSourceSpec(payload: Uint8Array): KafkaSourceSpec {
     commitIntervalMs: num("commitIntervalMs", 0),
     clientId: str("clientId"),
     ...(typeof o.groupWaitMs === "number" && o.groupWaitMs >= 0 ? { groupWaitMs: o.groupWaitMs } : {}),
+    ...(typeof o.retryBudgetMs === "number" && o.retryBudgetMs >= 0 ? { retryBudgetMs: o.retryBudgetMs } : {}),
   });
 }

@@ -115,6 +115,10 @@ export function prometheusRegistry(snapshot: () => RunSnapshot | undefined, opti
   counterFrom(registry, "pipeline_dropped_due_to_lateness_total", "Records too late for every window they belong to: the records in the late-data output (droppedDueToLateness).",
     ["step"], from((s) => s.grouped.map((g): Sample => [{ step: g.step }, g.droppedDueToLateness])));
 
+  counterFrom(registry, "pipeline_kafka_outages_total", "Kafka broker outages (unreachable for a second or more) each source waited through.",
+    ["step"], from((s) => s.sources.map((src): Sample => [{ step: src.step }, src.outages])));
+  gaugeFrom(registry, "pipeline_kafka_connected", "1 while the source's Kafka broker answers, 0 during an outage.",
+    ["step"], from((s) => s.sources.map((src): Sample => [{ step: src.step }, src.connected ? 1 : 0])));
   gaugeFrom(registry, "pipeline_source_watermark_seconds", "Watermark of each Kafka partition (event time, Unix seconds).",
     ["topic", "partition"], from((s) => finite(partitions(s).map((p) => [tp(p), seconds(p.watermark)]))));
   gaugeFrom(registry, "pipeline_watermark_seconds", "Input watermark of each source and grouped step (event time, Unix seconds).",

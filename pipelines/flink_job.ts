@@ -53,12 +53,15 @@ export async function submitToFlink(config: SalesConfig, io: SalesIO, jobName: s
   return { result, jid: job.jid, submitSeconds: (Date.now() - t0) / 1000 };
 }
 
-/** Runs the job to its end (see the header); resolves with the exit code and the job's Beam counters (closing line). */
+/**
+ * Runs the job to its end (see the header); resolves with the exit code, the job's Beam counters (closing line) and
+ * whether the late-data output carried the late records (our job server; Beam's own only counts them).
+ */
 export async function runOnFlink(
   config: SalesConfig,
   io: SalesIO,
   log: (line: string) => void,
-): Promise<{ code: number; counters: Record<string, number> }> {
+): Promise<{ code: number; counters: Record<string, number>; lateOutput: boolean }> {
   const rest = `http://${config.flink.flinkMaster}`;
   // The group's earlier jobs: one still running refuses this run; one that failed (its submitter killed) resumes.
   const start = await startPointFor(rest, config.groupId, config.flink.restoreFrom, log);
@@ -88,11 +91,11 @@ export async function runOnFlink(
       await run.result.waitForFlinkEnd();
     }
     if (suspending !== undefined) await suspending;
-    return { code: 0, counters: await run.result.counters().catch(() => ({})) };
+    return { code: 0, counters: await run.result.counters().catch(() => ({})), lateOutput: run.result.lateOutputs.length > 0 };
   } catch (e) {
     if (suspending !== undefined) {
       await suspending;
-      return { code: 0, counters: await run.result.counters().catch(() => ({})) };
+      return { code: 0, counters: await run.result.counters().catch(() => ({})), lateOutput: run.result.lateOutputs.length > 0 };
     }
     throw e;
   } finally {

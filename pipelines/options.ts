@@ -48,6 +48,8 @@ export interface SalesConfig {
   readonly stopWhenIdle: Millis | null;
   readonly maxBufferedRecords: number;
   readonly commitInterval: Millis;
+  /** How long the Kafka brokers may stay unreachable (restart, election) before the job fails with exit 1. */
+  readonly kafkaRetryBudget: Millis;
   /** Where results, late data and dead letters go: a non-empty set, in the order given. */
   readonly sinks: readonly SinkName[];
   /** A step that throws on a record: stop the run (fail) or send the record to the dead-letter output. */
@@ -145,6 +147,7 @@ const OPTION_NAMES = [
   "stop-when-idle",
   "max-buffered",
   "commit-interval",
+  "kafka-retry-budget",
   "sinks",
   "pg-url",
   "pg-schema",
@@ -271,6 +274,7 @@ function parser(argv: readonly string[]) {
     .option("stop-when-idle", { type: "string", default: "never", describe: "finish once drained and quiet this long" })
     .option("max-buffered", { type: "number", default: 20_000, describe: "records buffered before fetching pauses" })
     .option("commit-interval", { type: "string", default: "5s", describe: "least time between offset commits" })
+    .option("kafka-retry-budget", { type: "string", default: "60s", describe: "wait this long for an unreachable Kafka broker" })
     .option("sinks", { type: "string", default: "console", describe: `where results go: ${SINKS_FORM}` })
     .option("pg-url", { type: "string", describe: `PostgreSQL URL (or PGURL; default ${DEFAULT_PG_URL})` })
     .option("pg-schema", { type: "string", default: "public", describe: "PostgreSQL schema of the sink tables" })
@@ -424,6 +428,7 @@ export function parseOptions(
     stopWhenIdle: stop === "never" || stop === "off" ? null : positiveDuration(stop, "--stop-when-idle"),
     maxBufferedRecords: maxBuffered,
     commitInterval: parseDuration(args["commit-interval"], "--commit-interval"),
+    kafkaRetryBudget: parseDuration(args["kafka-retry-budget"], "--kafka-retry-budget"),
     sinks: Object.freeze(parseSinks(args.sinks)),
     onStepError: args["on-step-error"],
     pgUrl: nonEmpty("pg-url", args["pg-url"] ?? (env.PGURL === "" ? undefined : env.PGURL) ?? DEFAULT_PG_URL), // PGURL="" = unset

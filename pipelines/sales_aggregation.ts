@@ -79,7 +79,8 @@ export interface SalesIO {
 }
 
 /** What the aggregation needs from the configuration. */
-export type SalesAggregationConfig = Pick<SalesConfig, "window" | "key" | "allowedLateness" | "trigger">;
+export type SalesAggregationConfig = Pick<SalesConfig, "window" | "key" | "allowedLateness" | "trigger"> &
+  Partial<Pick<SalesConfig, "timestampField">>;
 
 /** The story. Returns a promise when the source is async (await it inside runner.run). */
 export function buildPipeline(root: Root, config: SalesAggregationConfig, io: SalesIO): void | Promise<void> {
@@ -96,7 +97,8 @@ function isSyncTransform(t: AsyncPTransformClass<Root, PCollection<KafkaRecord>>
 
 /** parse → window → combine → sinks, from the records on. */
 function aggregate(records: PCollection<KafkaRecord>, config: SalesAggregationConfig, io: SalesIO): void {
-  const { events, deadLetters } = records.apply(parseSalesEvents());
+  // With event time from the record timestamp (the default), that timestamp must be one the sinks can store.
+  const { events, deadLetters } = records.apply(parseSalesEvents("parseSalesEvents", { recordTimeIsEventTime: (config.timestampField ?? null) === null }));
   const windowed = events.apply(windowSales(config));
   const { results, late } = windowed.apply(sumCountAvgPer(config.key));
   const described = results.apply(describeWindows(config.key));

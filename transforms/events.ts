@@ -23,6 +23,13 @@
  *   Fractions beyond milliseconds are truncated (event time has millisecond resolution).
  * - `event_type`: one of `EVENT_TYPES` ("purchase", "refund", "view", "add_to_cart").
  * - Other fields are ignored (forward compatible producers may add fields).
+ * - A key may appear once: `{"amount":1,"amount":1000}` is a dead letter (`duplicate key "amount"`), not the last
+ *   value silently (JSON.parse's choice; other readers take the first).
+ * - Identifiers are compared as Unicode text: they are normalised to NFC, so `café` written with a combining accent
+ *   (NFD) and with `é` (NFC) is one product, one row (stored in NFC).
+ * - The event time (the `timestamp` field, and the Kafka record timestamp when event time comes from it) must lie
+ *   in 1970-01-01 .. 9998-12-31 UTC: Parquet's TIMESTAMP_MILLIS and the windows around it cannot hold other times,
+ *   so such a record is a dead letter (`timestamp: 1969-12-31T23:59:00.000Z is outside ...`) before any sink.
  */
 
 /** The event types a sales event may carry. */
@@ -120,21 +127,83 @@ export function parseSaleEvent(raw: string | Uint8Array): ParseResult {
   if (typeof timestamp !== "string") return fieldFail("timestamp", "an ISO-8601 string", timestamp);
   const eventTime = parseIsoTimestamp(timestamp);
   if (typeof eventTime === "string") return fail(`timestamp: ${eventTime}, got ${describe(timestamp)}`);
+  const timeProblem = storableTimeProblem(eventTime);
+  if (timeProblem !== undefined) return fail(`timestamp: ${timeProblem}`);
   const eventType = o.event_type;
   if (!isEventType(eventType)) return fieldFail("event_type", `one of ${EVENT_TYPE_NAMES}`, eventType);
+  const duplicate = duplicateKey(text);
+  if (duplicate !== undefined) return fail(`duplicate key ${JSON.stringify(duplicate).slice(0, 80)}: a key may appear once in an event`);
 
   return {
     ok: true,
     event: {
-      event_id: eventId,
-      user_id: userId,
-      product_id: productId,
+      event_id: nfc(eventId),
+      user_id: nfc(userId),
+      product_id: nfc(productId),
       amount,
       timestamp,
       event_type: eventType,
     },
     eventTime,
   };
+}
+
+/**
+ * Why an event time cannot be stored (Parquet TIMESTAMP_MILLIS: 1970 up to 9999; a margin of a year for the window
+ * around it), or undefined. Not exported: parse DoFns serialize it.
+ */
+function storableTimeProblem(ms: number): string | undefined {
+  // Date.UTC(9999, 0, 1)
+  if (ms >= 0 && ms < 253370764800000) return undefined;
+  const shown = Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+  return `${shown} is outside 1970-01-01 .. 9998-12-31 UTC, the times the sinks can store (Parquet TIMESTAMP_MILLIS)`;
+}
+
+/** Why a record timestamp used as event time cannot be stored, or undefined (parse_events.ts). */
+export function recordTimeProblem(ms: number): string | undefined {
+  return storableTimeProblem(ms);
+}
+
+/** The identifier in NFC; ASCII and Latin text below U+0300 is NFC already (the common case costs one scan). */
+function nfc(id: string): string {
+  for (let i = 0; i < id.length; i++) if (id.charCodeAt(i) >= 0x300) return id.normalize("NFC");
+  return id;
+}
+
+/**
+ * A key that appears twice in the top-level object, or undefined. The fast path looks for the fields the event
+ * uses, each twice in quotes; only a value that might repeat one (or writes keys with escapes) is scanned.
+ */
+function duplicateKey(text: string): string | undefined {
+  const fields = ["event_id", "user_id", "product_id", "amount", "timestamp", "event_type"];
+  let suspect = text.indexOf("\\u") >= 0;
+  for (let f = 0; f < fields.length && !suspect; f++) {
+    const quoted = `"${fields[f]}"`;
+    suspect = text.indexOf(quoted) !== text.lastIndexOf(quoted);
+  }
+  if (!suspect) return undefined;
+  // The keys of the outermost object: a string at depth 1 followed by ':'.
+  const seen = new Set<string>();
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "{" || c === "[") depth++;
+    else if (c === "}" || c === "]") depth--;
+    else if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      const token = text.slice(i, j + 1);
+      i = j;
+      if (depth !== 1) continue;
+      let k = i + 1;
+      while (k < text.length && /\s/.test(text[k])) k++;
+      if (text[k] !== ":") continue;
+      const key = JSON.parse(token) as string;
+      if (seen.has(key)) return key;
+      seen.add(key);
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -64,6 +64,8 @@ export interface ReadFromKafkaOptions {
   readonly clientId?: string;
   /** How long to wait for a previous run to leave the consumer group before failing as a second instance. 15 s. */
   readonly groupWait?: Millis;
+  /** How long the brokers may stay unreachable before the run fails (a restart is survived). Default 60 s. */
+  readonly retryBudget?: Millis;
   /** Which expansion: our in-process source, or Beam's Java KafkaIO for portable runners. Default "direct". */
   readonly target?: "direct" | "portable";
   /**
@@ -103,6 +105,7 @@ export function kafkaSourceSpec(options: ReadFromKafkaOptions): KafkaSourceSpec 
     commitIntervalMs: options.commitInterval ?? KAFKA_READ_DEFAULTS.commitInterval,
     clientId: options.clientId ?? KAFKA_READ_DEFAULTS.clientId,
     ...(options.groupWait === undefined ? {} : { groupWaitMs: options.groupWait }),
+    ...(options.retryBudget === undefined ? {} : { retryBudgetMs: options.retryBudget }),
   });
 }
 

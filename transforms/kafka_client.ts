@@ -12,6 +12,9 @@
 import * as net from "net";
 import * as kafkajs from "kafkajs";
 import { registerKafkaCodecs } from "./kafka_codecs";
+import { BrokerContact, type BrokerHealth } from "./kafka_outage";
+
+export type { BrokerHealth } from "./kafka_outage";
 
 /** Where the brokers are. */
 export interface KafkaConnection {
@@ -20,7 +23,14 @@ export interface KafkaConnection {
   readonly clientId?: string;
   /** Milliseconds to wait for a TCP connection to a broker (default 3000). */
   readonly connectionTimeoutMs?: number;
+  /**
+   * How long the brokers may stay unreachable (a restart, a coordinator move, a leader election) before the
+   * consumer gives up with a BrokerOutageError and commits stop being retried (default 60 s, --kafka-retry-budget).
+   */
+  readonly retryBudgetMs?: number;
 }
+
+export const DEFAULT_KAFKA_RETRY_BUDGET_MS = 60_000;
 
 export interface TopicPartition {
   readonly topic: string;
@@ -97,7 +107,10 @@ export interface ConsumerHandlers {
    * says whether this member leads the group (the coordinator keeps the longest-standing member as leader).
    */
   onAssignment?(partitions: readonly TopicPartition[], member: GroupMembership): void;
-  /** Called when the client gives up (a non-retriable error, or retries exhausted). */
+  /**
+   * Called once when the client gives up: a non-retriable error, or the brokers unreachable for longer than the
+   * retry budget (a BrokerOutageError). Transient failures before that are retried by the seam itself.
+   */
   onFailure?(error: KafkaClientError): void;
 }
 
@@ -122,8 +135,10 @@ export interface KafkaConsumer {
   seek(partition: TopicPartition, offset: string): void;
   /** Commits offsets (with metadata) for this group. Fails retriably while the group is rebalancing. */
   commit(offsets: readonly OffsetCommit[]): Promise<void>;
-  /** Leaves the group and disconnects. Safe to call twice. */
+  /** Leaves the group and disconnects, within a few seconds even when the broker is gone. Safe to call twice. */
   stop(): Promise<void>;
+  /** Whether the brokers answer, and how many outages this consumer went through (readiness, metrics). */
+  health(): BrokerHealth;
 }
 
 export interface KafkaAdmin {
@@ -169,6 +184,27 @@ export class KafkaClientError extends Error {
   ) {
     super(message, options);
     this.name = "KafkaClientError";
+  }
+}
+
+/**
+ * The brokers stayed unreachable (or the group without a coordinator) for longer than the retry budget. Not
+ * retriable any more: the run ends, and a rerun resumes from its last commit once the broker is back.
+ */
+export class BrokerOutageError extends KafkaClientError {
+  constructor(
+    readonly bootstrapServers: readonly string[],
+    readonly outageMs: number,
+    readonly budgetMs: number,
+    lastError: string,
+  ) {
+    super(
+      `Kafka at ${bootstrapServers.join(",")} unreachable for ${(outageMs / 1000).toFixed(1)} s, longer than ` +
+        `--kafka-retry-budget ${(budgetMs / 1000).toFixed(0)} s (last error: ${lastError}): start the broker (npm run ` +
+        "stack:up) or raise --kafka-retry-budget, then run the job again: it resumes from its last commit",
+      false,
+    );
+    this.name = "BrokerOutageError";
   }
 }
 
@@ -293,6 +329,37 @@ function isRebalanceError(error: Error): boolean {
   );
 }
 
+/** Error types a broker restart, a coordinator move or a leader election cause: they pass once the cluster is back. */
+const OUTAGE_TYPES = new Set([
+  "COORDINATOR_NOT_AVAILABLE", "GROUP_COORDINATOR_NOT_AVAILABLE", "NOT_COORDINATOR", "NOT_COORDINATOR_FOR_GROUP",
+  "COORDINATOR_LOAD_IN_PROGRESS", "GROUP_LOAD_IN_PROGRESS", "LEADER_NOT_AVAILABLE", "NOT_LEADER_FOR_PARTITION",
+  "NOT_LEADER_OR_FOLLOWER", "REQUEST_TIMED_OUT", "NETWORK_EXCEPTION", "UNKNOWN_TOPIC_OR_PARTITION",
+  "REBALANCE_IN_PROGRESS", "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID",
+]);
+const OUTAGE_NAMES = new Set([
+  "KafkaJSGroupCoordinatorNotFound", "KafkaJSNumberOfRetriesExceeded", "KafkaJSRequestTimeoutError",
+  "KafkaJSConnectionClosedError", "KafkaJSLockTimeout", "KafkaJSStaleTopicMetadataAssignment",
+]);
+
+/**
+ * Whether a broker outage explains the error (retrying within the budget can help): anything the client calls
+ * retriable, no connection, or one of the errors of a restarting cluster — anywhere in its chain of causes.
+ */
+export function isOutageError(error: unknown): boolean {
+  if (error instanceof BrokerOutageError) return false;
+  if (error instanceof BrokerUnreachableError || isUnreachable(error)) return true;
+  if (error instanceof KafkaClientError) return error.retriable || isOutageError(error.cause);
+  // A commit between a crash and the consumer's restart.
+  if (error instanceof Error && /consumer#run must be called first/.test(error.message)) return true;
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const type = (e as { type?: unknown }).type;
+    if ((e as { retriable?: unknown }).retriable === true) return true;
+    if (OUTAGE_NAMES.has(e.name) || (typeof type === "string" && OUTAGE_TYPES.has(type))) return true;
+    e = (e as { cause?: unknown }).cause ?? (e as { originalError?: unknown }).originalError;
+  }
+  return false;
+}
+
 function isUnreachable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
     if (
@@ -312,10 +379,14 @@ function isUnreachable(error: unknown): boolean {
  * A quiet logger: the client's own lines (errors and warnings, one line each, on stderr) appear only with
  * KAFKA_CLIENT_LOG=1. Without it the client says nothing: its failures surface as KafkaClientErrors, one line each.
  */
-function logCreator(): kafkajs.logCreator {
+function logCreator(contact: BrokerContact): kafkajs.logCreator {
   return () => (entry) => {
     if (entry.level > kafkajs.logLevel.WARN) return;
     const { message, error } = entry.log;
+    // A connection that failed is the first sign of a broker going away (the consumer crashes only later).
+    if (entry.level === kafkajs.logLevel.ERROR && /^(Connection|BrokerPool)$/.test(entry.namespace)) {
+      contact.trouble(String(error ?? message));
+    }
     if (process.env.KAFKA_CLIENT_LOG !== "1") return;
     process.stderr.write(`kafka ${entry.namespace}: ${message}${error ? ` (${error})` : ""}\n`);
   };
@@ -330,18 +401,19 @@ function offsetAfter(offset: string): string {
 export function createKafkaClient(connection: KafkaConnection): KafkaClient {
   // Batches compressed with Snappy, LZ4 or Zstandard (kafkajs reads only gzip by itself).
   registerKafkaCodecs();
+  const contact = new BrokerContact(connection.retryBudgetMs ?? DEFAULT_KAFKA_RETRY_BUDGET_MS);
   const kafka = new kafkajs.Kafka({
     clientId: connection.clientId ?? "beam-ts-streaming",
     brokers: [...connection.bootstrapServers],
     connectionTimeout: connection.connectionTimeoutMs ?? 3000,
     logLevel: kafkajs.logLevel.WARN,
-    logCreator: logCreator(),
+    logCreator: logCreator(contact),
     retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
   });
 
   return {
     connection,
-    consumer: (options) => createConsumer(kafka, connection, options),
+    consumer: (options) => createConsumer(kafka, connection, contact, options),
     admin: async () => {
       const admin = kafka.admin();
       try {
@@ -349,7 +421,7 @@ export function createKafkaClient(connection: KafkaConnection): KafkaClient {
       } catch (e) {
         throw toKafkaClientError(e, connection, "admin connect");
       }
-      return wrapAdmin(admin, connection);
+      return wrapAdmin(admin, connection, contact);
     },
     producer: async () => {
       const producer = kafka.producer({
@@ -381,16 +453,21 @@ export function createKafkaClient(connection: KafkaConnection): KafkaClient {
   };
 }
 
-function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection): KafkaAdmin {
+function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection, contact: BrokerContact): KafkaAdmin {
   // kafkajs retries most requests itself; a fresh broker still answers group look-ups with "coordinator not
   // available / loading" for a few seconds, so retriable failures get a few more tries here.
   const call = async <T>(doing: string, f: () => Promise<T>): Promise<T> => {
     const deadline = Date.now() + 15_000;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await f();
+        // The client's own retries of one request take up to ~20 s: an outage past the budget ends the wait.
+        const answer = await withinBudget(contact, connection, f());
+        contact.alive();
+        return answer;
       } catch (e) {
+        if (e instanceof BrokerOutageError) throw e;
         const error = toKafkaClientError(e, connection, doing);
+        if (isOutageError(error)) contact.trouble(error.message);
         if (!error.retriable || error instanceof BrokerUnreachableError || Date.now() > deadline) throw error;
         const backoffMs = Math.min(200 * 2 ** attempt, 2000);
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
@@ -437,7 +514,30 @@ function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection): KafkaAdmi
   };
 }
 
-function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, options: ConsumerOptions): KafkaConsumer {
+/** `request`, or a BrokerOutageError as soon as the current outage outlasts the retry budget. */
+function withinBudget<T>(contact: BrokerContact, connection: KafkaConnection, request: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const exhausted = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (!contact.exhausted()) return;
+      reject(new BrokerOutageError(connection.bootstrapServers, contact.outageMs(), contact.budgetMs, contact.health().lastError ?? "none"));
+    }, WATCHDOG_MS);
+    timer.unref();
+  });
+  return Promise.race([request, exhausted]).finally(() => clearInterval(timer));
+}
+
+/** How often a consumer looks at its outage clock, and how long stop() waits for the client to leave the group. */
+const WATCHDOG_MS = 250;
+const STOP_TIMEOUT_MS = 3_000;
+const OUTAGE_STOP_TIMEOUT_MS = 500;
+
+function createConsumer(
+  kafka: kafkajs.Kafka,
+  connection: KafkaConnection,
+  contact: BrokerContact,
+  options: ConsumerOptions,
+): KafkaConsumer {
   const consumer = kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 10_000,
@@ -447,8 +547,20 @@ function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, optio
     allowAutoTopicCreation: false,
     retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
   });
+  const group = `consumer (group ${options.groupId})`;
   let started = false;
   let stopped = false;
+  let failed = false;
+  let watchdog: NodeJS.Timeout | undefined;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let restarts = 0;
+  /** Offset commits the client really sent (its COMMIT_OFFSETS event): see commit(). */
+  let commitsSent = 0;
+  let handlers: ConsumerHandlers | undefined;
+  // Rejects when the consumer gives up: a commit waiting on the client's own retries ends then, not after them.
+  let rejectGaveUp: (error: KafkaClientError) => void = () => undefined;
+  const gaveUp = new Promise<never>((_, reject) => (rejectGaveUp = reject));
+  gaveUp.catch(() => undefined);
   const byTopic = (partitions: readonly TopicPartition[]): { topic: string; partitions: number[] }[] => {
     const grouped = new Map<string, number[]>();
     for (const p of partitions) {
@@ -458,9 +570,59 @@ function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, optio
     }
     return [...grouped].map(([topic, list]) => ({ topic, partitions: list }));
   };
+  /** Gives up, once: the handler learns why, and nothing is retried any more. */
+  const fail = (error: KafkaClientError): void => {
+    if (failed || stopped) return;
+    failed = true;
+    clearInterval(watchdog);
+    clearTimeout(restartTimer);
+    rejectGaveUp(error);
+    handlers?.onFailure?.(error);
+  };
+  const outage = (): BrokerOutageError =>
+    new BrokerOutageError(connection.bootstrapServers, contact.outageMs(), contact.budgetMs, contact.health().lastError ?? "none");
+  const run = (): Promise<void> =>
+    consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      // Batches of different partitions are handed over without waiting for each other (kafkajs keeps each
+      // partition's batches in order); handlers are quick, so the next fetch starts sooner.
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async ({ batch }) => {
+        contact.alive();
+        await handlers?.onBatch({
+          topic: batch.topic,
+          partition: batch.partition,
+          highWatermark: batch.highWatermark,
+          records: batch.messages,
+          nextOffset: offsetAfter(batch.lastOffset()),
+        });
+      },
+    });
+  /**
+   * After a crash kafkajs does not restart from (e.g. "Failed to find group coordinator" while a restarted broker
+   * loads its groups): connect and run again, with backoff, while the outage is within the budget. The rejoin
+   * calls onAssignment again, which puts the positions and pauses back.
+   */
+  const restart = (): void => {
+    const delay = Math.min(250 * 2 ** restarts++, 2_000);
+    restartTimer = setTimeout(() => {
+      if (stopped || failed) return;
+      consumer
+        .connect()
+        .then(() => run())
+        .catch((e: unknown) => {
+          const error = toKafkaClientError(e, connection, group);
+          if (!isOutageError(error)) return fail(error);
+          contact.trouble(error.message);
+          restart();
+        });
+    }, delay);
+  };
 
   return {
-    async start(topics, handlers) {
+    async start(topics, given) {
+      handlers = given;
       try {
         await consumer.connect();
         await consumer.subscribe({ topics: [...topics], fromBeginning: options.fallbackToEarliest ?? true });
@@ -468,43 +630,44 @@ function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, optio
         throw toKafkaClientError(e, connection, `consumer start (group ${options.groupId})`);
       }
       consumer.on(consumer.events.GROUP_JOIN, (event) => {
+        contact.alive();
+        restarts = 0;
         const assignment = event.payload.memberAssignment;
         const partitions: TopicPartition[] = [];
         for (const topic of Object.keys(assignment)) {
           for (const partition of assignment[topic] ?? []) partitions.push({ topic, partition });
         }
-        handlers.onAssignment?.(partitions, { memberId: event.payload.memberId, isLeader: event.payload.isLeader });
+        given.onAssignment?.(partitions, { memberId: event.payload.memberId, isLeader: event.payload.isLeader });
       });
+      consumer.on(consumer.events.HEARTBEAT, () => contact.alive());
+      consumer.on(consumer.events.COMMIT_OFFSETS, () => commitsSent++);
+      consumer.on(consumer.events.REQUEST_TIMEOUT, (event) => contact.trouble(`request to broker ${event.payload.broker} timed out`));
       // A fetch whose records were all transaction markers or aborted records is not given to eachBatch: kafkajs
       // moves past it and says so only in this event (batchSize 0).
       consumer.on(consumer.events.START_BATCH_PROCESS, (event) => {
         const b = event.payload;
         if (b.batchSize !== 0) return;
-        void handlers.onBatch({
+        contact.alive();
+        void given.onBatch({
           topic: b.topic, partition: b.partition, highWatermark: b.highWatermark, records: [], nextOffset: offsetAfter(b.lastOffset),
         });
       });
       consumer.on(consumer.events.CRASH, (event) => {
-        const error = toKafkaClientError(event.payload.error, connection, `consumer (group ${options.groupId})`);
-        if (!event.payload.restart) handlers.onFailure?.(error);
+        if (stopped) return;
+        const error = toKafkaClientError(event.payload.error, connection, group);
+        // A broker outage is retried (kafkajs restarts by itself when it calls the error retriable, we do when it
+        // does not) until the budget is spent; anything else is a failure now.
+        if (!isOutageError(error)) return fail(error);
+        contact.trouble(error.message);
+        if (!event.payload.restart) restart();
       });
+      watchdog = setInterval(() => {
+        contact.health(); // counts an outage once it has lasted long enough to notice
+        if (contact.exhausted()) fail(outage());
+      }, WATCHDOG_MS);
+      watchdog.unref();
       started = true; // the group is joined inside run(): onAssignment may pause and seek
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: true,
-        // Batches of different partitions are handed over without waiting for each other (kafkajs keeps each
-        // partition's batches in order); handlers are quick, so the next fetch starts sooner.
-        partitionsConsumedConcurrently: 4,
-        eachBatch: async ({ batch }) => {
-          await handlers.onBatch({
-            topic: batch.topic,
-            partition: batch.partition,
-            highWatermark: batch.highWatermark,
-            records: batch.messages,
-            nextOffset: offsetAfter(batch.lastOffset()),
-          });
-        },
-      });
+      await run();
     },
     pause(partitions) {
       if (started && !stopped && partitions.length > 0) consumer.pause(byTopic(partitions));
@@ -517,18 +680,52 @@ function createConsumer(kafka: kafkajs.Kafka, connection: KafkaConnection, optio
     },
     async commit(offsets) {
       if (offsets.length === 0) return;
-      try {
-        await consumer.commitOffsets(
-          offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata })),
-        );
-      } catch (e) {
-        throw toKafkaClientError(e, connection, `offset commit (group ${options.groupId})`);
+      // Retried through a broker outage or a rebalance, until the outage outlasts the budget (or, with the broker
+      // answering, until the budget has passed since the first failure).
+      const firstFailureAt = Date.now();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const sentBefore = commitsSent;
+          await Promise.race([
+            consumer.commitOffsets(
+              offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata })),
+            ),
+            gaveUp,
+          ]);
+          // kafkajs resolves a commit without sending it while its consumer is not running (between a crash and
+          // the restart, e.g. during a broker outage): the broker still holds the previous commit. Taking that
+          // for done would let the caller delete what the previous commit names (its runner checkpoint).
+          if (commitsSent === sentBefore) throw new KafkaClientError("the consumer is not running (restarting after a crash)", true);
+          contact.alive();
+          return;
+        } catch (e) {
+          if (e instanceof BrokerOutageError) throw e;
+          const error = toKafkaClientError(e, connection, `offset commit (group ${options.groupId})`);
+          if (!isOutageError(error) || stopped) throw error;
+          contact.trouble(error.message);
+          if (failed || contact.exhausted()) throw outage();
+          if (Date.now() - firstFailureAt > contact.budgetMs) {
+            throw new KafkaClientError(`${error.message} (retried for ${(contact.budgetMs / 1000).toFixed(0)} s)`, false, { cause: e });
+          }
+          const backoffMs = Math.min(100 * 2 ** attempt, 2_000);
+          await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        }
       }
     },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await consumer.disconnect();
+      clearInterval(watchdog);
+      clearTimeout(restartTimer);
+      // Leaving the group needs the coordinator: with the broker gone, do not wait for it (the session times out).
+      const waitMs = contact.outageMs() > 0 ? OUTAGE_STOP_TIMEOUT_MS : STOP_TIMEOUT_MS;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        consumer.disconnect().catch(() => undefined),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs))),
+      ]);
+      clearTimeout(timer);
     },
+    health: () => contact.health(),
   };
 }

@@ -14,7 +14,7 @@ import type { PCollection } from "apache-beam/pvalue";
 import { counter, parDo, split, type Counter } from "apache-beam/transforms/pardo";
 import { withName } from "apache-beam/transforms/transform";
 import { requireForSerialization } from "apache-beam/serialization";
-import { parseSaleEvent, type SaleEvent } from "./events";
+import { parseSaleEvent, recordTimeProblem, type SaleEvent } from "./events";
 import type { KafkaRecord } from "../model/kafka_source_spec";
 
 // The parse DoFn is serialized into the pipeline proto with what it references; Buffer is a native global the
@@ -110,9 +110,13 @@ export function strictUtf8(value: Uint8Array): string | undefined {
  * Routes one record: its event, or its dead letter. Never throws: whatever the bytes hold (invalid UTF-8, a BOM,
  * NUL bytes, any nesting, any size), the record ends as an event or as a dead letter with a reason.
  */
-export function routeRecord(record: KafkaRecord): Routed {
+export function routeRecord(record: KafkaRecord, recordTimeIsEventTime = false): Routed {
   try {
     if (record.rejected !== undefined) return { deadLetters: deadLetterOf(record, record.rejected) };
+    if (recordTimeIsEventTime) {
+      const problem = recordTimeProblem(record.timestamp);
+      if (problem !== undefined) return { deadLetters: deadLetterOf(record, `record timestamp (the event time): ${problem}`) };
+    }
     if (record.value === null) return { deadLetters: deadLetterOf(record, "record has no value (tombstone)") };
     // Decoded here (Buffer is a registered builtin): events.ts's module-level TextDecoder does not survive the
     // serialization of this DoFn into the pipeline proto.
@@ -130,12 +134,20 @@ export function routeRecord(record: KafkaRecord): Routed {
   }
 }
 
-export function parseSalesEvents(name = "parseSalesEvents"): (records: PCollection<KafkaRecord>) => ParsedEvents {
+/**
+ * `recordTimeIsEventTime`: the records' Kafka timestamps are their event times (readFromKafka's default): one a sink
+ * cannot store (before 1970, after 9998) makes the record a dead letter too, as the event's own `timestamp` does.
+ */
+export function parseSalesEvents(
+  name = "parseSalesEvents",
+  options: { readonly recordTimeIsEventTime?: boolean } = {},
+): (records: PCollection<KafkaRecord>) => ParsedEvents {
+  const recordTimeIsEventTime = options.recordTimeIsEventTime === true;
   return withName(name, (records: PCollection<KafkaRecord>): ParsedEvents => {
     // A map (not a parDo returning a one-item array): the direct runner calls a map's function directly and
     // emits its single result, with no per-record array or generator.
     const routed = records.map(function parseOrDeadLetter(record: KafkaRecord): Routed {
-      return routeRecord(record);
+      return routeRecord(record, recordTimeIsEventTime);
     });
     const split_ = routed.apply(
       withName("routeDeadLetters", split<{ events: SaleEvent; deadLetters: DeadLetter }>(["events", "deadLetters"])),

@@ -15,9 +15,10 @@
  *
  * In the proto this is a composite with URN beam-ts:transform:windowed_combine_per_key:v1 whose subtransforms are
  * the standard expansion: combinePerKey for `results` and a ParDo that emits nothing for `late`. Our direct
- * runner executes the composite whole, as one grouped step with two outputs. A portable runner that does not know
- * our URN runs the subtransforms instead: `results` is the same, but `late` stays EMPTY there (dropped data is
- * only counted by that runner, as Beam does).
+ * runner executes the composite whole, as one grouped step with two outputs. On Flink with our job server the
+ * submission rewrites the GroupByKey to one with a late output and the late ParDo to its decoder
+ * (runners/flink/late_output.ts). A portable runner that knows neither runs the subtransforms: `results` is the same,
+ * but `late` stays EMPTY there (dropped data is only counted by that runner, as Beam does).
  */
 import "apache-beam";
 import type { PCollection } from "apache-beam/pvalue";

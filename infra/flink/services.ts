@@ -28,9 +28,16 @@ export const SERVICES: readonly ServiceName[] = ["jobmanager", "taskmanager", "j
 const MAIN_CLASS: Record<ServiceName, string> = {
   jobmanager: "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
   taskmanager: "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
-  "job-server": "org.apache.beam.runners.flink.FlinkJobServerDriver",
+  // Beam's FlinkJobServerDriver with our translator (infra/flink/job-server/src: the late-data output)
+  "job-server": "local.beamts.LateDataJobServer",
   "expansion-service": "org.apache.beam.sdk.expansion.service.ExpansionService",
 };
+
+/**
+ * The job server's main class before our translator (the late-data output): such a job server of this stack is
+ * still ours (its pid file is trusted), and flinkUp replaces it.
+ */
+const OUTDATED_JOB_SERVER_CLASS = "org.apache.beam.runners.flink.FlinkJobServerDriver";
 
 export type { Owner } from "../stack/owner";
 
@@ -66,8 +73,16 @@ function ownPid(o: FlinkStackOptions, name: ServiceName): { pid: number } | { st
   const pid = readPid(pidFile(o, name));
   if (pid === undefined) return undefined;
   const argv = isAlive(pid) ? commandLine(pid) : undefined;
-  const ours = argv !== undefined && argv.includes(MAIN_CLASS[name]) && argv.includes(stackMarker(o));
+  const main = argv?.includes(MAIN_CLASS[name]) === true || (name === "job-server" && argv?.includes(OUTDATED_JOB_SERVER_CLASS) === true);
+  const ours = main && argv !== undefined && argv.includes(stackMarker(o));
   return ours ? { pid } : { stalePid: pid };
+}
+
+/** A job server of this stack started before it had our translator (npm run flink:up replaces it). */
+function outdatedJobServer(o: FlinkStackOptions): number | undefined {
+  const own = ownPid(o, "job-server");
+  if (own === undefined || !("pid" in own)) return undefined;
+  return commandLine(own.pid)?.includes(OUTDATED_JOB_SERVER_CLASS) === true ? own.pid : undefined;
 }
 
 function servicePort(o: FlinkStackOptions, name: ServiceName): number | undefined {
@@ -135,6 +150,13 @@ export async function flinkUp(o: FlinkStackOptions, owner: Owner, log: (line: st
   const before = await flinkStatus(o);
   if (before.foreign) return { started: [], seconds: 0, status: before };
   const toStart = before.services.filter((s) => s.state === "stopped").map((s) => s.name);
+  const outdated = outdatedJobServer(o);
+  if (outdated !== undefined) {
+    log(`job-server: replacing the running one (pid ${outdated}: Beam's own driver, without the late-data output)`);
+    await terminate(outdated, 20_000);
+    removeFile(pidFile(o, "job-server"));
+    toStart.push("job-server");
+  }
   for (const s of before.services) {
     if (s.state === "stopped" && s.stalePid !== undefined) log(`${s.name}: removed a stale pid file (pid ${s.stalePid})`);
   }

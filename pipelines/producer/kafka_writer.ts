@@ -84,6 +84,10 @@ async function sendAll(
   const batchSize = rate > 0 ? Math.max(1, Math.min(options.batchSize, Math.ceil(rate / 20))) : options.batchSize;
   const maxInFlight = rate > 0 ? 1 : MAX_IN_FLIGHT;
   const inFlight: Promise<unknown>[] = [];
+  // Each partition's requests go one after the other: two requests in flight for one partition can reach the
+  // broker in either order (the client looks up leaders asynchronously before each), which reordered batches at
+  // --rate 0. Requests of different partitions still overlap (up to MAX_IN_FLIGHT).
+  const tails: Promise<unknown>[] = new Array<Promise<unknown>>(topic.partitions).fill(Promise.resolve());
   const acks = ACKS[options.acks];
   const t0 = Date.now();
   // Mutable state lives in an object, not in `let`s captured by a closure: the closure transform boxes such
@@ -95,14 +99,21 @@ async function sendAll(
     const messages = state.batch;
     state.batch = [];
     state.bytes = 0;
-    if (inFlight.length >= maxInFlight) await inFlight.shift();
-    const sending = producer.sendBatch({
-      topicMessages: [{ topic: options.topic, messages }],
-      acks,
-      compression: CompressionTypes.None,
-    });
-    sending.catch(() => undefined); // rejected before it is awaited: not an unhandled rejection; awaited below
-    inFlight.push(sending);
+    const byPartition = new Map<number, Message[]>();
+    for (const m of messages) {
+      const list = byPartition.get(m.partition ?? 0);
+      if (list === undefined) byPartition.set(m.partition ?? 0, [m]);
+      else list.push(m);
+    }
+    for (const [partition, ofPartition] of byPartition) {
+      if (inFlight.length >= maxInFlight) await inFlight.shift();
+      const sending = tails[partition].then(() =>
+        producer.sendBatch({ topicMessages: [{ topic: options.topic, messages: ofPartition }], acks, compression: CompressionTypes.None }),
+      );
+      sending.catch(() => undefined); // rejected before it is awaited: not an unhandled rejection; awaited below
+      tails[partition] = sending;
+      inFlight.push(sending);
+    }
     state.sent += messages.length;
     onProgress?.(state.sent);
     if (rate > 0) {

@@ -293,6 +293,7 @@ export class Executor {
       process.on("SIGINT", onSignal);
       process.on("SIGTERM", onSignal);
     }
+    let failed = true;
     try {
       const checkpoints = this.checkpoints();
       await Promise.all(
@@ -315,13 +316,22 @@ export class Executor {
       for (const state of this.sources) if (state.source.bounded) state.watermark = WATERMARK_DONE;
       await this.drain();
       await this.durable(true);
+      this.throwIfFailed();
+      failed = false;
     } finally {
       if (this.options.handleSignals) {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
       }
       await Promise.allSettled(this.sources.map((s) => s.durable));
-      await Promise.allSettled(this.sources.map((s) => s.source.close()));
+      const closed = await Promise.allSettled(this.sources.map((s) => s.source.close()));
+      // A source that failed while closing (its final commit, a client crash after the last read) fails a run that
+      // would otherwise end cleanly: exit 0 must mean the run did what was asked. A run failing anyway keeps its error.
+      const closeFailure = closed.find((c): c is PromiseRejectedResult => c.status === "rejected");
+      if (!failed && closeFailure !== undefined) {
+        // eslint-disable-next-line no-unsafe-finally
+        throw closeFailure.reason;
+      }
     }
   }
 
@@ -509,6 +519,7 @@ export class Executor {
           step: s.step.name,
           watermark: s.watermark,
           connected: observed?.connected ?? true,
+          outages: observed?.outages ?? 0,
           partitions: observed?.partitions ?? [],
         };
       });

@@ -47,10 +47,18 @@ export function countersFromAccumulators(accumulators: AccumulatorsJson): Record
   return counters;
 }
 
-/** The job's counters; waits up to `waitMs` for Flink to publish the accumulator of a finished job. */
+/**
+ * The job's counters; waits up to `waitMs` for Flink to publish the accumulator of a finished job (a job the job
+ * server reports done may still be finishing on the JobManager, with the last bundles' counts not yet in it).
+ */
 export async function jobCounters(restUrl: string, jid: string, waitMs = 10_000): Promise<Record<string, number>> {
   const deadline = Date.now() + waitMs;
   for (;;) {
+    const state = (await getJson<{ state: string }>(`${restUrl}/jobs/${jid}`)).state;
+    if (!["FINISHED", "CANCELED", "FAILED"].includes(state) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
+    }
     const counters = countersFromAccumulators(await getJson<AccumulatorsJson>(`${restUrl}/jobs/${jid}/accumulators`));
     if (counters !== undefined) return counters;
     if (Date.now() > deadline) return {};

@@ -31,6 +31,7 @@ import { SERIALIZED_JS_COMBINEFN_INFO } from "apache-beam/internal/urns";
 import type { TriggerSpec, WindowingSpec } from "../../model/model";
 import { windowingSpecFromProto } from "../../model/strategy";
 import { COMBINE_PER_KEY_URN, GROUP_BY_KEY_URN, PAR_DO_URN } from "../../model/urns";
+import { only, protoEditor } from "./proto_edits";
 
 export const PRECOMBINE_URN = "beam:transform:combine_per_key_precombine:v1";
 export const MERGE_ACCUMULATORS_URN = "beam:transform:combine_per_key_merge_accumulators:v1";
@@ -101,30 +102,13 @@ export function liftingObstacle(spec: WindowingSpec): string | undefined {
   return undefined;
 }
 
-function only(ids: Record<string, string>, what: string): string {
-  const values = Object.values(ids);
-  if (values.length !== 1) throw new Error(`${what}: expected one, got ${values.length}`);
-  return values[0];
-}
-
 /** The pipeline with every liftable combinePerKey lifted (a copy; the input is unchanged). */
 export function withLiftedCombines(pipeline: runnerApi.Pipeline): LiftingReport {
   const copy = runnerApi.Pipeline.clone(pipeline);
   const c = copy.components!;
   const lifted: string[] = [];
   const notLifted: string[] = [];
-  let fresh = 0;
-  const newId = (prefix: string, taken: Record<string, unknown>): string => {
-    let id: string;
-    do id = `${prefix}_lifted_${++fresh}`;
-    while (id in taken);
-    return id;
-  };
-  const addCoder = (urn: string, components: string[]): string => {
-    const id = newId("coder", c.coders);
-    c.coders[id] = runnerApi.Coder.create({ spec: { urn, payload: new Uint8Array() }, componentCoderIds: components });
-    return id;
-  };
+  const { newId, addCoder } = protoEditor(c, "lifted");
 
   for (const [combineId, combine] of Object.entries(c.transforms)) {
     if (combine.spec?.urn !== COMBINE_PER_KEY_URN) continue;

@@ -61,6 +61,15 @@ export interface FlinkRunnerOptions {
    * server knows our NoStagingDetectorFactory. Set it for a cluster and job server of your own.
    */
   readonly stageClasspath?: boolean;
+  /**
+   * windowedCombine's late-data output on Flink (runners/flink/late_output.ts): undefined (default) uses it when
+   * the job server translates it (ours, `npm run flink:up`) and says in one line when it does not (Beam's own job
+   * server: the late output stays empty, dropped records are only counted); true requires it; false submits the
+   * pipeline as built (counted only; its combines can be lifted).
+   */
+  readonly lateOutput?: boolean;
+  /** Where the runner's one-line notices go (default: stderr). */
+  readonly log?: (line: string) => void;
   /** Print the SDK worker's per-bundle debug lines (default false: they are dropped). */
   readonly verboseSdk?: boolean;
 }

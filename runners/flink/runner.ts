@@ -15,6 +15,7 @@ import { PipelineResult, Runner } from "apache-beam/runners/runner";
 import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
 import * as environments from "apache-beam/internal/environments";
 import { isPortOpen } from "../../infra/stack/ports";
+import { WINDOWED_COMBINE_URN } from "../../model/urns";
 import { jobCounters } from "./accumulators";
 import {
   DEFAULT_FLINK_MASTER,
@@ -26,6 +27,7 @@ import { quietSdk } from "./quiet_sdk";
 import { deepestCause, findJob, rootCause, type JobSummary } from "./rest";
 import { awaitingLastActivity, holdAsyncDoFns, withAwaitingParDos } from "./awaiting_pardo_operator";
 import { withLiftedCombines } from "./lifted_combines";
+import { jobServerHasLateOutput, withLateOutputs } from "./late_output";
 import "./precombine_operator";
 import "./worker_control_errors";
 import { WorkerProcessPool } from "./worker_processes";
@@ -67,6 +69,8 @@ export class FlinkPipelineResult extends PipelineResult {
     private readonly release: () => void,
     /** The combines submitted lifted (lifted_combines.ts), by unique name. */
     readonly liftedCombines: readonly string[] = [],
+    /** The windowed combines whose late data Flink reports on their `late` output (late_output.ts). */
+    readonly lateOutputs: readonly string[] = [],
   ) {
     super();
   }
@@ -311,6 +315,22 @@ export class FlinkRunner extends Runner {
     const environment = o.environment ?? "LOOPBACK";
     // Async DoFns (sinks) run in our awaiting operator: their writes complete before a bundle is acknowledged.
     let proto = withAwaitingParDos(pipeline).pipeline;
+    // The late-data output (late_output.ts), where the job server translates it: Beam's own counts only.
+    let lateOutputs: string[] = [];
+    if (o.lateOutput !== false) {
+      const portable = new PortableRunner({ jobEndpoint });
+      const ours = await jobServerHasLateOutput(await portable.getClient()).catch(() => false);
+      if (ours) ({ pipeline: proto, rewritten: lateOutputs } = withLateOutputs(proto));
+      else if (o.lateOutput === true) {
+        throw new Error(
+          `the job server at ${jobEndpoint} has no late-data output (Beam's own job server): start ours with \`npm run flink:up\`, or run without lateOutput`,
+        );
+      } else if (hasWindowedCombine(proto)) {
+        (o.log ?? ((line: string) => process.stderr.write(line + "\n")))(
+          `flink: the job server at ${jobEndpoint} is Beam's own (no beam-ts late-data translation): the late output stays empty and dropped records are only counted (droppedDueToLateness); \`npm run flink:up\` starts ours`,
+        );
+      }
+    }
     // Partial combines before Flink's GroupByKey (lifted_combines.ts): only with bundles of more than one element.
     let liftedCombines: string[] = [];
     if ((o.maxBundleSize ?? 1) > 1 && o.liftCombines !== false) ({ pipeline: proto, lifted: liftedCombines } = withLiftedCombines(proto));
@@ -360,7 +380,7 @@ export class FlinkRunner extends Runner {
     };
     try {
       const portable = (await new PortableRunner(portableOptions as never).runPipeline(proto)) as unknown as PortableResult;
-      return new FlinkPipelineResult(portable, jobName, `http://${flinkMaster}`, release, liftedCombines);
+      return new FlinkPipelineResult(portable, jobName, `http://${flinkMaster}`, release, liftedCombines, lateOutputs);
     } catch (e) {
       release();
       throw new Error(`the job server at ${jobEndpoint} did not accept the job: ${oneLine(e)}`);
@@ -373,6 +393,10 @@ function oneLine(e: unknown): string {
   const text = (e instanceof Error ? e.message : String(e)).split("\n")[0].trim();
   const code = (e as { code?: unknown }).code;
   return text !== "" ? text : `${code !== undefined ? `gRPC ${String(code)}, ` : ""}no reason given; see the job server's log (.stack/flink/logs/job-server.log)`;
+}
+
+function hasWindowedCombine(pipeline: runnerApi.Pipeline): boolean {
+  return Object.values(pipeline.components?.transforms ?? {}).some((t) => t.spec?.urn === WINDOWED_COMBINE_URN);
 }
 
 function withExternalWorkers(pipeline: runnerApi.Pipeline, workerPool: string): runnerApi.Pipeline {

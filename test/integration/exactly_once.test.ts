@@ -174,7 +174,7 @@ async function expectSamePostgresRows(a: RunTarget, b: RunTarget): Promise<{ res
 }
 
 /**
- * The rows of a Parquet dataset as sorted JSON lines, per kind (results have `sum_cents`, late records `event_id`),
+ * The rows of a Parquet dataset as sorted JSON lines, per kind (results have `sum`, late records `event_id`),
  * without the watermark of a late record (it describes the run that met it first, as in PostgreSQL).
  */
 async function parquetRows(dir: string): Promise<{ results: string[]; late: string[] }> {

@@ -16,6 +16,8 @@ import { closeParquetSinks, parquetSinks } from "../../transforms/sinks/parquet"
 import { BASE, lateSale, windowResult } from "./parquet_fixtures";
 
 const BUNDLE = 20;
+/** Compaction every few roll-overs, so that kills land in it too. */
+const COMPACT_AFTER_KEYS = 150;
 
 function bundles<T>(all: readonly T[]): Array<{ at: number; rows: T[] }> {
   const out: Array<{ at: number; rows: T[] }> = [];
@@ -29,7 +31,7 @@ async function main(): Promise<void> {
   const results: SalesWindowResult[] = [];
   for (let i = 0; i < Number(resultCount); i++) results.push(windowResult(i, false), windowResult(i, true, 1));
   const late = Array.from({ length: Number(lateCount) }, (_, i) => lateSale(i));
-  const sinks = parquetSinks({ dir, maxRowsPerFile: Number(maxRows), maxFileAgeMs: ending === "exit" ? 3_600_000 : 100 });
+  const sinks = parquetSinks({ dir, maxRowsPerFile: Number(maxRows), maxFileAgeMs: ending === "exit" ? 3_600_000 : 100, compactAfterKeys: COMPACT_AFTER_KEYS });
   process.stdout.write("running\n");
   await directRunner().run((root) => {
     let stream = testStream<SalesWindowResult>();

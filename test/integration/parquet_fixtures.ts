@@ -4,6 +4,7 @@
  */
 import type { LateSale, SalesWindowResult } from "../../pipelines/sales_aggregation";
 import { syntheticWindowResult, type SyntheticResults } from "../../transforms/testing/window_results";
+import { resultRow } from "../../transforms/sinks/parquet_rows";
 
 /** 2026-11-27T23:58:00Z: windows straddle midnight, so rows land in two date partitions. */
 export const BASE = Date.UTC(2026, 10, 27, 23, 58);
@@ -42,4 +43,9 @@ export function lateSale(i: number): LateSale {
 /** What identifies a result row: key kind, key and window. */
 export function resultIdentity(row: { readonly key_kind?: unknown; readonly key?: unknown; readonly window_start?: unknown; readonly window_end?: unknown }): string {
   return `${String(row.key_kind)}|${String(row.key)}|${String(row.window_start)}|${String(row.window_end)}`;
+}
+
+/** A final result as a reader of its file sees it: money as the decimal (hyparquet: the nearest number to cents / 100). */
+export function resultAsRead(r: SalesWindowResult): Record<string, unknown> {
+  return { ...resultRow(r), sum: r.sumCents / 100, avg: r.avgCents / 100 };
 }

@@ -2,7 +2,8 @@
  * An independent Parquet reader for the tests (hyparquet, not the parquetjs-lite that writes): run as
  *   node -r ./tools/register.js test/integration/parquet_reader.ts <file.parquet>...
  * it prints one JSON object per file: the schema elements (types, converted/logical types, repetition), the footer's
- * key-value metadata and the rows (timestamps as epoch ms, INT64 as numbers when exact, else strings).
+ * key-value metadata and the rows (timestamps as epoch ms, decimals as the nearest number, INT64 as numbers when
+ * exact, else strings).
  * hyparquet is an ES module, which Jest's CommonJS runtime cannot load; a child process can.
  */
 async function main(): Promise<void> {
@@ -17,6 +18,9 @@ async function main(): Promise<void> {
       repetition: e.repetition_type,
       converted: e.converted_type,
       logical: e.logical_type?.type,
+      scale: e.scale,
+      precision: e.precision,
+      utc: e.logical_type?.type === "TIMESTAMP" ? e.logical_type.isAdjustedToUTC : undefined,
       children: e.num_children,
     }));
     const kv = Object.fromEntries((metadata.key_value_metadata ?? []).map((e) => [e.key, e.value]));

@@ -1,6 +1,6 @@
 /**
  * The Parquet sink in a pipeline on our direct runner: final results and late records fed by TestStream, read back
- * with an independent reader (hyparquet), schema (logical types) and values checked; roll-over by rows and by time;
+ * with an independent reader (hyparquet), schema (logical types: DECIMAL(18,2) money, UTC instants) and values checked; roll-over by rows and by time;
  * a replayed final pane is written once.
  */
 import { sinkMetrics } from "../../transforms/sinks/sink_metrics";
@@ -16,8 +16,7 @@ import type { KafkaRecord } from "../../transforms/kafka";
 import type { DeadLetter } from "../../transforms/parse_events";
 import { closeParquetSinks, parquetSinks } from "../../transforms/sinks/parquet";
 import type { LateSale, SalesWindowResult } from "../../pipelines/sales_aggregation";
-import { BASE, lateSale, windowResult } from "./parquet_fixtures";
-import { resultRow } from "../../transforms/sinks/parquet_rows";
+import { BASE, lateSale, resultAsRead, windowResult } from "./parquet_fixtures";
 import { filesUnder, parquetFilesUnder, readDataset } from "./parquet_test_helpers";
 
 function freshDir(): string {
@@ -67,7 +66,7 @@ test("final results and late records are read back by hyparquet with their logic
   // Only final panes, each once.
   expect(results.rows).toHaveLength(300);
   const byIdentity = new Map(results.rows.map((r) => [`${String(r.key)}|${String(r.window_start)}`, r]));
-  for (const r of finals) expect(byIdentity.get(`${r.key}|${r.window.start}`)).toEqual(resultRow(r));
+  for (const r of finals) expect(byIdentity.get(`${r.key}|${r.window.start}`)).toEqual(resultAsRead(r));
   // Hive partitions by the window's UTC date: rows of 2026-11-27 and 2026-11-28.
   const partitions = [...new Set(results.files.map((f) => path.basename(path.dirname(f.file))))].sort();
   expect(partitions).toEqual(["date=2026-11-27", "date=2026-11-28"]);
@@ -76,14 +75,17 @@ test("final results and late records are read back by hyparquet with their logic
     for (const row of f.data) expect(new Date(row.window_start as number).toISOString().slice(0, 10)).toBe(date);
   }
   const schema = Object.fromEntries(results.files[0].schema.map((c) => [c.name, c]));
-  expect(schema.key_kind).toMatchObject({ type: "BYTE_ARRAY", converted: "UTF8" });
-  expect(schema.key).toMatchObject({ type: "BYTE_ARRAY", converted: "UTF8" });
-  expect(schema.window_start).toMatchObject({ type: "INT64", converted: "TIMESTAMP_MILLIS" });
-  expect(schema.window_end).toMatchObject({ type: "INT64", converted: "TIMESTAMP_MILLIS" });
-  expect(schema.sum_cents).toMatchObject({ type: "INT64" });
-  expect(schema.avg_cents).toMatchObject({ type: "INT64" });
+  const text = { type: "BYTE_ARRAY", converted: "UTF8", logical: "STRING" };
+  const instant = { type: "INT64", converted: "TIMESTAMP_MILLIS", logical: "TIMESTAMP", utc: true };
+  const money = { type: "INT64", converted: "DECIMAL", logical: "DECIMAL", precision: 18, scale: 2 };
+  expect(schema.key_kind).toMatchObject(text);
+  expect(schema.key).toMatchObject(text);
+  expect(schema.window_start).toMatchObject(instant);
+  expect(schema.window_end).toMatchObject(instant);
+  expect(schema.sum).toMatchObject(money);
+  expect(schema.avg).toMatchObject(money);
   expect(schema.count).toMatchObject({ type: "INT64" });
-  expect(results.files[0].metadata.money).toContain("DECIMAL(18,2)");
+  expect(schema.count.converted).toBeUndefined();
 
   const lateRead = await readDataset(path.join(dir, "late"));
   expect(lateRead.rows).toHaveLength(120);
@@ -95,7 +97,7 @@ test("final results and late records are read back by hyparquet with their logic
       user_id: l.value.user_id,
       product_id: l.value.product_id,
       event_type: l.value.event_type,
-      amount_cents: Math.round(l.value.amount * 100),
+      amount: Math.round(l.value.amount * 100) / 100,
       event_time: l.timestamp,
       missed_windows: l.windows.map((w) => ({ start: w.start, end: w.end })),
       watermark: l.watermark,
@@ -103,9 +105,12 @@ test("final results and late records are read back by hyparquet with their logic
     });
   }
   const lateSchema = Object.fromEntries(lateRead.files[0].schema.map((c) => [c.name, c]));
-  expect(lateSchema.event_time).toMatchObject({ type: "INT64", converted: "TIMESTAMP_MILLIS" });
+  expect(lateSchema.event_time).toMatchObject(instant);
+  expect(lateSchema.watermark).toMatchObject(instant);
+  expect(lateSchema.start).toMatchObject(instant); // missed_windows.start
+  expect(lateSchema.amount).toMatchObject(money);
   expect(lateSchema.missed_windows).toMatchObject({ repetition: "REPEATED", children: 2 });
-  expect(lateSchema.event_id).toMatchObject({ converted: "UTF8" });
+  expect(lateSchema.event_id).toMatchObject(text);
   for (const f of lateRead.files) {
     const date = path.basename(path.dirname(f.file)).slice("date=".length);
     for (const row of f.data) expect(new Date(row.event_time as number).toISOString().slice(0, 10)).toBe(date);
@@ -191,12 +196,12 @@ test("the sales pipeline itself (parse → window → combine → describe) into
   const results = await readDataset(path.join(dir, "results"));
   const byKey = (rows: Array<Record<string, unknown>>) => [...rows].sort((a, b) => String(a.key).localeCompare(String(b.key)));
   expect(byKey(results.rows)).toEqual([
-    { key_kind: "product", key: "apples", window_start: at(0), window_end: at(60), sum_cents: 335, count: 2, avg_cents: 168 },
-    { key_kind: "product", key: "bread", window_start: at(60), window_end: at(120), sum_cents: 330, count: 1, avg_cents: 330 },
+    { key_kind: "product", key: "apples", window_start: at(0), window_end: at(60), sum: 3.35, count: 2, avg: 1.68 },
+    { key_kind: "product", key: "bread", window_start: at(60), window_end: at(120), sum: 3.3, count: 1, avg: 3.3 },
   ]);
   const late = await readDataset(path.join(dir, "late"));
   expect(late.rows).toEqual([
-    expect.objectContaining({ key: "apples", event_id: "e4", user_id: "dave", amount_cents: 999, event_time: at(30), missed_windows: [{ start: at(0), end: at(60) }] }),
+    expect.objectContaining({ key: "apples", event_id: "e4", user_id: "dave", amount: 9.99, event_time: at(30), missed_windows: [{ start: at(0), end: at(60) }] }),
   ]);
   expect(deadLetters.elements()).toHaveLength(1);
 });

@@ -15,6 +15,10 @@ export interface SchemaColumn {
   readonly repetition?: string;
   readonly converted?: string;
   readonly logical?: string;
+  readonly scale?: number;
+  readonly precision?: number;
+  /** A TIMESTAMP's isAdjustedToUTC. */
+  readonly utc?: boolean;
   readonly children?: number;
 }
 

@@ -87,7 +87,7 @@ describe("producer against the real broker", () => {
     const options = parseProduceArgs(
       ["--topic", topic, "--bootstrap-servers", BOOTSTRAP, "--count", "3000", "--partitions", "4", "--users", "40",
         "--malformed-fraction", "0.05", "--late-fraction", "0.05", "--out-of-order-fraction", "0.1",
-        "--seed", "11", "--start-time", BEGINNING, "--batch-size", "700"],
+        "--seed", "11", "--start-time", BEGINNING, "--batch-size", "50"],
       { now: 0, randomSeed: 0 },
     );
     const expected: GeneratedRecord[] = generateSaleRecords(options.generator);
@@ -114,6 +114,9 @@ describe("producer against the real broker", () => {
       const want = expected.filter((r) => partitionFor(r.key, 4) === p).map(sortKey).sort();
       expect(got.length).toBe(expectedPerPartition[p]);
       expect(got).toEqual(want);
+      // ... in the order they were generated (issue 22, item 7: --rate 0 reordered batches).
+      const inOrder = (records: ReadonlyArray<{ key: string; value: string; timestamp: number }>): string[] => records.map(sortKey);
+      expect(inOrder(read.filter((r) => r.partition === p))).toEqual(inOrder(expected.filter((r) => partitionFor(r.key, 4) === p)));
     });
 
     // Keys are user ids; record timestamps are the event times; malformed records are exactly the unparseable ones.

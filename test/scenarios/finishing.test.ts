@@ -64,6 +64,14 @@ test("bounded input stopped when idle: end of input fires the open window too", 
   expect(out.durable[out.durable.length - 1]).toBe(Number.POSITIVE_INFINITY);
 });
 
+test("a source that fails while closing (its final commit) fails a run that would have ended cleanly", async () => {
+  const source = scriptedSource<Sale>([sale(ESPRESSO, 1, minutes(1))], minutes(11), false, "final commit failed: broker gone");
+  const results = paneCapture<{ key: string; value: number }>("results");
+  await expect(directRunner({ stopWhenIdleMs: 100 }).run(sumPerProduct(source, results))).rejects.toThrow(
+    "final commit failed: broker gone",
+  );
+});
+
 test("stop() on a running pipeline finishes it cleanly", async () => {
   const source = scriptedSource<Sale>([sale(ESPRESSO, 1, minutes(1))], minutes(11), false);
   const results = paneCapture<{ key: string; value: number }>("results");

@@ -17,6 +17,8 @@ interface Script {
   readonly records: ReadonlyArray<{ value: unknown; timestamp: number }>;
   readonly watermark: number;
   readonly bounded: boolean;
+  /** close() rejects with this (a final commit that failed), when set. */
+  readonly closeError?: string;
 }
 
 /** onDurable calls per script id. */
@@ -45,7 +47,9 @@ registerSource(URN, (payload): UnboundedSource<unknown> => {
       durableCalls.set(script.id, calls);
       eventLog.push(`durable:${before}`);
     },
-    async close(): Promise<void> {},
+    async close(): Promise<void> {
+      if (script.closeError !== undefined) throw new Error(script.closeError);
+    },
   };
 });
 
@@ -55,9 +59,10 @@ export function scriptedSource<T>(
   records: ReadonlyArray<{ value: T; timestamp: number }>,
   watermark: number,
   bounded: boolean,
+  closeError?: string,
 ): { id: string; transform: (root: Root, pipeline: Pipeline, proto: runnerApi.PTransform) => PCollection<T> } {
   const id = `script-${++scripts}`;
-  const script: Script = { id, records, watermark, bounded };
+  const script: Script = { id, records, watermark, bounded, ...(closeError === undefined ? {} : { closeError }) };
   return {
     id,
     transform: withName(`scripted(${id})`, (_root: Root, pipeline: Pipeline, proto: runnerApi.PTransform) => {

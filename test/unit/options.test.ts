@@ -34,6 +34,7 @@ describe("pipeline options", () => {
       stopWhenIdle: null,
       maxBufferedRecords: 20_000,
       commitInterval: 5_000,
+      kafkaRetryBudget: 60_000,
       sinks: ["console"],
       pgUrl: "postgres://postgres@127.0.0.1:5432/test",
       pgSchema: "public",

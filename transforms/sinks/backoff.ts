@@ -37,34 +37,70 @@ export class RetryBudgetExhausted extends Error {
   }
 }
 
+/** The clock of withRetries: injectable for tests. `timer(ms).expired` resolves after `ms` unless cancelled. */
+export interface RetryClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  timer(ms: number): { readonly expired: Promise<void>; cancel(): void };
+}
+
+class AttemptOverBudget extends Error {}
+
+const NO_TIMER = { expired: new Promise<void>(() => undefined), cancel: (): void => undefined };
+
+export const REAL_RETRY_CLOCK: RetryClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  timer(ms) {
+    let handle: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => {
+      handle = setTimeout(resolve, ms);
+    });
+    return { expired, cancel: () => clearTimeout(handle) };
+  },
+};
+
 /**
  * Calls `attempt` until it succeeds; retries errors that `transient` accepts with backoff within the budget;
- * any other error is thrown at once. `sleep` and `now` are injectable for tests.
+ * any other error is thrown at once. The budget runs from the start of the first attempt that failed, and no
+ * attempt runs past it (a connection attempt that hangs, a write to a server that went away while it ran): the
+ * caller learns within the budget, not a connection timeout after it.
  */
 export async function withRetries<T>(
   attempt: () => Promise<T>,
   transient: (error: unknown) => boolean,
   policy: RetryPolicy,
   events: RetryEvents,
-  clock: { now(): number; sleep(ms: number): Promise<void> } = {
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  },
+  clock: RetryClock = REAL_RETRY_CLOCK,
 ): Promise<T> {
   let failures = 0;
-  let firstFailureAt = 0;
+  let failingSince: number | undefined;
+  let lastError: unknown;
   for (;;) {
+    const startedAt = clock.now();
+    // Budget 0 (never retry): the attempt alone, unbounded.
+    const timer = policy.budgetMs > 0 ? clock.timer(Math.max(0, (failingSince ?? startedAt) + policy.budgetMs - startedAt)) : NO_TIMER;
+    const overBudget = timer.expired.then((): never => {
+      throw new AttemptOverBudget();
+    });
     try {
-      return await attempt();
+      return await Promise.race([attempt(), overBudget]);
     } catch (error) {
+      const since = failingSince ?? startedAt;
+      if (error instanceof AttemptOverBudget) {
+        throw new RetryBudgetExhausted(failures + 1, clock.now() - since, lastError ?? new Error(`no answer within ${policy.budgetMs} ms`));
+      }
       if (!transient(error)) throw error;
+      lastError = error;
       failures += 1;
-      if (failures === 1) firstFailureAt = clock.now();
-      const elapsed = clock.now() - firstFailureAt;
+      failingSince = since;
+      const elapsed = clock.now() - since;
       const delay = backoffDelay(policy, failures);
       if (elapsed + delay > policy.budgetMs) throw new RetryBudgetExhausted(failures, elapsed, error);
       events.onRetry(failures, delay, error);
       await clock.sleep(delay);
+    } finally {
+      timer.cancel();
     }
   }
 }

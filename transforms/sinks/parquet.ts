@@ -15,6 +15,7 @@ import { withName } from "apache-beam/transforms/transform";
 import type { LateSale, SalesWindowResult, Sink } from "../../pipelines/sales_aggregation";
 import { asyncParDo } from "../async_pardo";
 import { openParquetDataset, stageParquetLate, stageParquetResults, type DatasetSpec } from "./parquet_registry";
+import { DEFAULT_COMPACT_AFTER_KEYS } from "./parquet_dataset";
 
 export { closeParquetSinks, openParquetDataset, type DatasetSpec } from "./parquet_registry";
 
@@ -24,6 +25,8 @@ export interface ParquetSinkOptions {
   readonly maxRowsPerFile?: number;
   /** Roll over when the oldest row not yet in a file is this old (default 60 s). */
   readonly maxFileAgeMs?: number;
+  /** Compact the commit log once it holds this many keys (default 100,000; parquet_dataset.ts). */
+  readonly compactAfterKeys?: number;
 }
 
 export const DEFAULT_MAX_ROWS_PER_FILE = 100_000;
@@ -46,10 +49,14 @@ export function parquetSpecs(options: ParquetSinkOptions): { readonly results: D
   if (Number.isNaN(maxFileAgeMs) || maxFileAgeMs < 0) {
     throw new Error(`Parquet sink: maxFileAgeMs must be ≥ 0 (ms), got ${maxFileAgeMs}`);
   }
+  const compactAfterKeys = options.compactAfterKeys ?? DEFAULT_COMPACT_AFTER_KEYS;
+  if (!Number.isInteger(compactAfterKeys) || compactAfterKeys < 1) {
+    throw new Error(`Parquet sink: compactAfterKeys must be a whole number ≥ 1, got ${compactAfterKeys}`);
+  }
   const dir = path.resolve(options.dir);
   return {
-    results: { dir, kind: "results", maxRowsPerFile, maxFileAgeMs },
-    late: { dir, kind: "late", maxRowsPerFile, maxFileAgeMs },
+    results: { dir, kind: "results", maxRowsPerFile, maxFileAgeMs, compactAfterKeys },
+    late: { dir, kind: "late", maxRowsPerFile, maxFileAgeMs, compactAfterKeys },
   };
 }
 

@@ -4,6 +4,7 @@
  *   <root>/date=YYYY-MM-DD/part-<batch>-<n>.parquet   the dataset: every *.parquet file here is committed
  *   <root>/_sink/staged-<segment>.jsonl                staging log: rows durable but not yet in a committed file
  *   <root>/_sink/manifest.jsonl                        commit log: one line per committed batch of files
+ *   <root>/_sink/keys/<date>.jsonl                     committed keys moved out of the commit log (compaction)
  *   <root>/_sink/tmp/part-<batch>-<n>.parquet.tmp      files being written (never inside a partition)
  *
  * stage(rows) appends the bundle's rows to the staging log and fsyncs it (bundles that arrive meanwhile share one
@@ -11,27 +12,35 @@
  * staged row older than maxFileAgeMs, or flush/close) writes the staged rows that are not yet in the dataset —
  * deduplicated by key — into Parquet files:
  *
- *   1. each file to tmp/, fsync;  2. one commit-log line naming the files, their rows' keys and the last staging
- *   segment they consume, fsync — the commit point;  3. rename each file into its partition, fsync the folders;
- *   4. delete the consumed staging segments.
+ *   1. each file to tmp/, fsync;  2. one commit-log line naming the files, their rows' keys (by partition) and the
+ *   last staging segment they consume, fsync — the commit point;  3. rename each file into its partition, fsync
+ *   the folders;  4. delete the consumed staging segments.
+ *
+ * Compaction keeps the commit log and the key set in memory bounded (parquet_committed_keys.ts): once the commit
+ * log's batch lines hold `compactAfterKeys` keys, (a) they are appended to their partitions' key files, fsync;
+ * (b) the log is replaced (temp file, fsync, rename, fsync) by one base line: the last batch and staging segment,
+ * no files, no keys. A crash between (a) and (b) leaves the old log, whose keys are then in both places.
  *
  * open() recovers: drops a torn last log line, finishes the renames of committed batches (their temp files are
  * complete), deletes the other temp files, deletes consumed segments and commits the rows of the others. A row
- * whose key is in the commit log is never written again, so a replayed final pane appears once. One writer per
+ * whose key is committed (commit log or key file) is never written again, so a replayed final pane appears once. One writer per
  * folder (like one pipeline per consumer group): `_sink/writer.lock` names the writing process.
  */
 import { promises as fs } from "fs";
 import type { FileHandle } from "fs/promises";
 import * as path from "path";
 import { Writable } from "stream";
-import { ParquetWriter, type ParquetSchema } from "parquetjs-lite";
+import { ParquetWriter } from "parquetjs-lite";
 import { fsStep, parquetSinkError, ParquetSinkError } from "./parquet_errors";
+import { CommittedKeys } from "./parquet_committed_keys";
+import { parquetSchema, withLogicalTypes, type Columns } from "./parquet_logical_types";
 import { appendJsonLine, appendJsonLines, ensureDirectory, readJsonLines, syncDirectory, writeFileDurably } from "./parquet_log";
 
 export interface ParquetDatasetOptions<R> {
   /** The dataset's folder (`<parquet dir>/results` or `<parquet dir>/late`). */
   readonly root: string;
-  readonly schema: () => ParquetSchema;
+  /** The files' columns and their logical types. */
+  readonly columns: Columns;
   /** Rows with the same key are the same row (a replay): only the first is written. */
   readonly keyOf: (row: R) => string;
   /** The Hive partition value (`date=<value>`). */
@@ -40,17 +49,39 @@ export interface ParquetDatasetOptions<R> {
   readonly maxFileAgeMs: number;
   /** Key-value metadata written into every file's footer. */
   readonly metadata?: Readonly<Record<string, string>>;
+  /** Fields of staged rows that an earlier version named otherwise: old name → name now (read at recovery). */
+  readonly renamedFields?: Readonly<Record<string, string>>;
+  /** Compact the commit log once its batch lines hold this many keys (default 100,000). */
+  readonly compactAfterKeys?: number;
+  /** Date partitions whose committed keys stay in memory (default 4; others are read again when needed). */
+  readonly loadedPartitions?: number;
 }
 
-/** One committed batch, as a line of the commit log. */
-export interface ManifestEntry {
-  readonly v: 1;
+export const DEFAULT_COMPACT_AFTER_KEYS = 100_000;
+export const DEFAULT_LOADED_PARTITIONS = 4;
+
+/**
+ * One committed batch, as a line of the commit log: its keys by partition (v 2), or as one list (v 1, written
+ * before compaction existed: its keys count for every partition of its files).
+ */
+export interface BatchEntry {
+  readonly v: 1 | 2;
   readonly batch: number;
   /** The last staging segment whose rows this batch consumed. */
   readonly staged: number;
   readonly files: ReadonlyArray<{ readonly path: string; readonly rows: number }>;
-  readonly keys: readonly string[];
+  readonly keys: readonly string[] | Readonly<Record<string, readonly string[]>>;
 }
+
+/** The first line of a compacted commit log: what the batches before it consumed (their keys are in key files). */
+export interface BaseEntry {
+  readonly v: 2;
+  readonly base: true;
+  readonly batch: number;
+  readonly staged: number;
+}
+
+export type ManifestEntry = BatchEntry | BaseEntry;
 
 /**
  * One staged bundle: its rows as columns of values under one list of field names (`f`, `v`: rows of one shape, the
@@ -75,11 +106,16 @@ function stagedLine<R extends object>(rows: readonly R[]): StagedLine<R> {
   return { f: fields, v: values };
 }
 
-function stagedRows<R>(line: StagedLine<R>): R[] {
-  if ("rows" in line) return line.rows;
+/** A staged line's rows, fields an earlier version named otherwise under their current names. */
+function stagedRows<R>(line: StagedLine<R>, renamed: Readonly<Record<string, string>>): R[] {
+  const name = (field: string): string => (Object.hasOwn(renamed, field) ? renamed[field] : field);
+  if ("rows" in line) {
+    return line.rows.map((row) => Object.fromEntries(Object.entries(row as Record<string, unknown>).map(([k, v]) => [name(k), v])) as R);
+  }
+  const fields = line.f.map(name);
   return line.v.map((values) => {
     const row: Record<string, unknown> = {};
-    for (let i = 0; i < line.f.length; i++) row[line.f[i]] = values[i];
+    for (let i = 0; i < fields.length; i++) row[fields[i]] = values[i];
     return row as R;
   });
 }
@@ -98,9 +134,9 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, "0");
 }
 
-/** Encodes rows as one Parquet file in memory. */
+/** Encodes rows as one Parquet file in memory, with the logical types of `columns` in its footer. */
 export async function encodeParquet<R extends object>(
-  schema: ParquetSchema,
+  columns: Columns,
   rows: readonly R[],
   metadata: Readonly<Record<string, string>> = {},
 ): Promise<Buffer> {
@@ -111,28 +147,32 @@ export async function encodeParquet<R extends object>(
       done();
     },
   });
-  const writer = await ParquetWriter.openStream(schema, sink);
+  const writer = await ParquetWriter.openStream(parquetSchema(columns), sink);
   for (const entry of Object.entries(metadata)) writer.setMetadata(entry[0], entry[1]);
   for (const row of rows) await writer.appendRow(row);
   await writer.close();
-  return Buffer.concat(chunks);
+  return withLogicalTypes(Buffer.concat(chunks), columns);
 }
 
 /** Splits rows by partition and then into files of at most `maxRows` rows (partitions in sorted order). */
 export function planFiles<R>(rows: readonly R[], partitionOf: (row: R) => string, maxRows: number): Array<{ partition: string; rows: R[] }> {
-  const byPartition = new Map<string, R[]>();
-  for (const row of rows) {
-    const partition = partitionOf(row);
-    const list = byPartition.get(partition);
-    if (list) list.push(row);
-    else byPartition.set(partition, [row]);
-  }
   const files: Array<{ partition: string; rows: R[] }> = [];
-  for (const partition of [...byPartition.keys()].sort()) {
-    const all = byPartition.get(partition) ?? [];
+  for (const [partition, all] of byPartition(rows, partitionOf)) {
     for (let i = 0; i < all.length; i += maxRows) files.push({ partition, rows: all.slice(i, i + maxRows) });
   }
   return files;
+}
+
+/** Rows by partition, partitions in sorted order (rows in their order). */
+function byPartition<R>(rows: readonly R[], partitionOf: (row: R) => string): Array<[string, R[]]> {
+  const groups = new Map<string, R[]>();
+  for (const row of rows) {
+    const partition = partitionOf(row);
+    const list = groups.get(partition);
+    if (list) list.push(row);
+    else groups.set(partition, [row]);
+  }
+  return [...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 export class ParquetDataset<R extends object> {
@@ -142,8 +182,10 @@ export class ParquetDataset<R extends object> {
   private manifest: FileHandle | undefined;
   private pending: R[] = [];
   private pendingSince: number | undefined;
-  private readonly committedKeys = new Set<string>();
+  private readonly committed: CommittedKeys;
   private batch = 0;
+  /** The last staging segment consumed by a committed batch. */
+  private consumed = 0;
   /** The staging segment stage() appends to; segments up to `consumed` are in committed files. */
   private segment = 1;
   private segmentHandle: FileHandle | undefined;
@@ -159,6 +201,12 @@ export class ParquetDataset<R extends object> {
     this.meta = path.join(options.root, "_sink");
     this.tmp = path.join(this.meta, "tmp");
     this.manifestPath = path.join(this.meta, "manifest.jsonl");
+    this.committed = new CommittedKeys(options.root, this.meta, options.loadedPartitions ?? DEFAULT_LOADED_PARTITIONS);
+  }
+
+  /** Committed keys held in memory now (the loaded partitions' and those still in the commit log). */
+  get keysInMemory(): number {
+    return this.committed.inMemory;
   }
 
   /** Opens (creating the folders) and recovers from an earlier crash. */
@@ -266,14 +314,17 @@ export class ParquetDataset<R extends object> {
     for (const dir of [root, this.meta, this.tmp]) await fsStep(root, dir, () => ensureDirectory(dir));
     await fsStep(root, root, () => fs.access(root, fs.constants.W_OK));
     await this.lock();
+    await this.committed.open();
+    const compacting = this.manifestPath + ".tmp"; // a compaction cut short before its rename: the log is whole
+    await fsStep(root, compacting, () => fs.rm(compacting, { force: true }));
     const entries = await fsStep(root, this.manifestPath, () =>
       readJsonLines<ManifestEntry>(this.manifestPath, `the Parquet commit log ${this.manifestPath}`),
     );
-    let consumed = 0;
     for (const entry of entries) {
       this.batch = Math.max(this.batch, entry.batch);
-      consumed = Math.max(consumed, entry.staged);
-      for (const key of entry.keys) this.committedKeys.add(key);
+      this.consumed = Math.max(this.consumed, entry.staged);
+      if ("base" in entry) continue;
+      this.logKeys(entry);
       for (const file of entry.files) {
         // Committed: a temp file still there is complete (fsynced before the commit line); finish its rename.
         const temp = path.join(this.tmp, path.basename(file.path) + ".tmp");
@@ -285,6 +336,7 @@ export class ParquetDataset<R extends object> {
       const temp = path.join(this.tmp, name);
       await fsStep(root, temp, () => fs.rm(temp, { force: true, recursive: true }));
     }
+    const consumed = this.consumed;
     let last = consumed;
     const names = await fsStep(root, this.meta, () => fs.readdir(this.meta));
     const segments = names
@@ -299,11 +351,12 @@ export class ParquetDataset<R extends object> {
         continue;
       }
       const lines = await fsStep(root, file, () => readJsonLines<StagedLine<R>>(file, `the Parquet staging log ${file}`));
-      for (const line of lines) for (const row of stagedRows(line)) this.pending.push(row);
+      for (const line of lines) for (const row of stagedRows(line, this.options.renamedFields ?? {})) this.pending.push(row);
       last = Math.max(last, n);
     }
     this.segment = last === consumed ? consumed + 1 : last;
     this.manifest = await fsStep(root, this.manifestPath, () => fs.open(this.manifestPath, "a"));
+    await this.compactIfDue();
     if (this.pending.length > 0) {
       this.pendingSince = Date.now();
       await this.rollOver();
@@ -360,18 +413,24 @@ export class ParquetDataset<R extends object> {
     }
     this.segment = through + 1;
 
+    // Deduplicated one partition at a time: only that partition's committed keys are needed.
     const fresh: R[] = [];
-    const keys: string[] = [];
-    const seen = new Set<string>();
-    for (const row of this.pending) {
-      const key = keyOf(row);
-      if (this.committedKeys.has(key) || seen.has(key)) {
-        this.stats.duplicatesDropped += 1;
-        continue;
+    const keys: Record<string, string[]> = {};
+    for (const [partition, rows] of byPartition(this.pending, partitionOf)) {
+      const committed = await this.committed.of(partition);
+      const seen = new Set<string>();
+      const partitionKeys: string[] = [];
+      for (const row of rows) {
+        const key = keyOf(row);
+        if (committed.has(key) || seen.has(key)) {
+          this.stats.duplicatesDropped += 1;
+          continue;
+        }
+        seen.add(key);
+        partitionKeys.push(key);
+        fresh.push(row);
       }
-      seen.add(key);
-      keys.push(key);
-      fresh.push(row);
+      if (partitionKeys.length > 0) keys[partition] = partitionKeys;
     }
 
     if (fresh.length > 0) {
@@ -386,12 +445,12 @@ export class ParquetDataset<R extends object> {
         };
       });
       for (const file of planned) {
-        const bytes = await encodeParquet(this.options.schema(), file.rows, this.options.metadata);
+        const bytes = await encodeParquet(this.options.columns, file.rows, this.options.metadata);
         await fsStep(root, file.temp, () => writeFileDurably(file.temp, bytes));
       }
       await fsStep(root, this.tmp, () => syncDirectory(this.tmp));
-      const entry: ManifestEntry = {
-        v: 1,
+      const entry: BatchEntry = {
+        v: 2,
         batch,
         staged: through,
         files: planned.map((f) => ({ path: f.relative, rows: f.rows.length })),
@@ -401,7 +460,8 @@ export class ParquetDataset<R extends object> {
       if (!manifest) throw new ParquetSinkError(`Parquet sink: the commit log of ${root} is not open`, undefined);
       await fsStep(root, this.manifestPath, () => appendJsonLine(manifest, entry)); // the commit point
       this.batch = batch;
-      for (const key of keys) this.committedKeys.add(key);
+      this.consumed = through;
+      this.logKeys(entry);
       for (const file of planned) await this.publish(file.temp, file.final);
       this.stats.committedRows += fresh.length;
       this.stats.committedFiles += planned.length;
@@ -418,6 +478,36 @@ export class ParquetDataset<R extends object> {
         await fsStep(root, file, () => fs.rm(file, { force: true }));
       }
     }
+    await this.compactIfDue();
+  }
+
+  /** A committed batch's keys, by partition (a v 1 line's count for each partition of its files). */
+  private logKeys(entry: BatchEntry): void {
+    if (Array.isArray(entry.keys)) {
+      const partitions = new Set(entry.files.map((f) => path.dirname(f.path).replace(/^date=/, "")));
+      for (const partition of partitions) this.committed.log(partition, entry.keys);
+      return;
+    }
+    for (const [partition, keys] of Object.entries(entry.keys as Readonly<Record<string, readonly string[]>>)) {
+      this.committed.log(partition, keys);
+    }
+  }
+
+  /** Moves the commit log's keys to the key files and the log to one base line, once it holds enough keys. */
+  private async compactIfDue(): Promise<void> {
+    if (this.committed.loggedKeys < (this.options.compactAfterKeys ?? DEFAULT_COMPACT_AFTER_KEYS)) return;
+    const root = this.options.root;
+    await this.committed.persistLogged();
+    const base: BaseEntry = { v: 2, base: true, batch: this.batch, staged: this.consumed };
+    const temp = this.manifestPath + ".tmp";
+    await fsStep(root, temp, () => writeFileDurably(temp, Buffer.from(JSON.stringify(base) + "\n")));
+    const old = this.manifest;
+    this.manifest = undefined;
+    await fsStep(root, this.manifestPath, async () => old?.close());
+    await fsStep(root, this.manifestPath, () => fs.rename(temp, this.manifestPath));
+    await fsStep(root, this.meta, () => syncDirectory(this.meta));
+    this.committed.compacted();
+    this.manifest = await fsStep(root, this.manifestPath, () => fs.open(this.manifestPath, "a"));
   }
 
   /** Moves a complete temp file into its partition and makes the move durable. */

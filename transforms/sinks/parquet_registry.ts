@@ -13,15 +13,15 @@ import { requireForSerialization } from "apache-beam/serialization";
 import type { LateSale, SalesWindowResult } from "../../pipelines/sales_aggregation";
 import { ParquetDataset, type ParquetDatasetOptions } from "./parquet_dataset";
 import {
+  LATE_COLUMNS,
   lateRow,
   lateRowDate,
   lateRowKey,
-  lateSchema,
-  MONEY_METADATA,
+  RENAMED_FIELDS,
+  RESULT_COLUMNS,
   resultRow,
   resultRowDate,
   resultRowKey,
-  resultSchema,
   type LateRow,
   type ResultRow,
 } from "./parquet_rows";
@@ -34,6 +34,7 @@ export interface DatasetSpec {
   readonly kind: DatasetKind;
   readonly maxRowsPerFile: number;
   readonly maxFileAgeMs: number;
+  readonly compactAfterKeys: number;
 }
 
 const openResults = new Map<string, Promise<ParquetDataset<ResultRow>>>();
@@ -46,14 +47,15 @@ function rootOf(spec: DatasetSpec): string {
 
 function optionsOf<R>(
   spec: DatasetSpec,
-  rows: Pick<ParquetDatasetOptions<R>, "schema" | "keyOf" | "partitionOf">,
+  rows: Pick<ParquetDatasetOptions<R>, "columns" | "keyOf" | "partitionOf">,
 ): ParquetDatasetOptions<R> {
   return {
     root: rootOf(spec),
     ...rows,
     maxRowsPerFile: spec.maxRowsPerFile,
     maxFileAgeMs: spec.maxFileAgeMs,
-    metadata: { money: MONEY_METADATA },
+    compactAfterKeys: spec.compactAfterKeys,
+    renamedFields: RENAMED_FIELDS,
   };
 }
 
@@ -81,11 +83,11 @@ function datasetOf<R extends object>(open: Map<string, Promise<ParquetDataset<R>
 }
 
 function resultsDataset(spec: DatasetSpec): Promise<ParquetDataset<ResultRow>> {
-  return datasetOf(openResults, optionsOf<ResultRow>(spec, { schema: resultSchema, keyOf: resultRowKey, partitionOf: resultRowDate }));
+  return datasetOf(openResults, optionsOf<ResultRow>(spec, { columns: RESULT_COLUMNS, keyOf: resultRowKey, partitionOf: resultRowDate }));
 }
 
 function lateDataset(spec: DatasetSpec): Promise<ParquetDataset<LateRow>> {
-  return datasetOf(openLate, optionsOf<LateRow>(spec, { schema: lateSchema, keyOf: lateRowKey, partitionOf: lateRowDate }));
+  return datasetOf(openLate, optionsOf<LateRow>(spec, { columns: LATE_COLUMNS, keyOf: lateRowKey, partitionOf: lateRowDate }));
 }
 
 /** Opens (and recovers) the dataset of `spec` now; a folder that cannot be written fails here. */

@@ -2,11 +2,10 @@
  * What the Parquet sink writes: one row per final window result and one per late record, their Parquet schemas,
  * the key a replayed row is recognized by, and the UTC date partition a row belongs to. Pure (no IO).
  *
- * Money is exact: INT64 integer cents (`sum_cents`, `avg_cents`) — a DECIMAL with scale 2 stored unscaled.
- * parquetjs-lite has no DECIMAL annotation, so the scale is documented (docs/operations.md) and recorded in each
- * file's key-value metadata (`money`). Times are TIMESTAMP_MILLIS (UTC), names UTF8, counts INT64.
+ * Money is exact: DECIMAL(18,2) (`sum`, `avg`, `amount`), held here and stored as its unscaled value, whole cents.
+ * Times are instants (TIMESTAMP, UTC, milliseconds), names strings, counts INT64 (parquet_logical_types.ts).
  */
-import { ParquetSchema, type ParquetFieldDefinition, type ParquetType } from "parquetjs-lite";
+import type { Columns } from "./parquet_logical_types";
 import type { LateSale, SalesWindowResult } from "../../pipelines/sales_aggregation";
 import { amountCents } from "../events";
 
@@ -16,9 +15,11 @@ export interface ResultRow {
   readonly key: string;
   readonly window_start: number;
   readonly window_end: number;
-  readonly sum_cents: number;
+  /** DECIMAL(18,2), unscaled: whole cents. */
+  readonly sum: number;
   readonly count: number;
-  readonly avg_cents: number;
+  /** DECIMAL(18,2), unscaled: whole cents. */
+  readonly avg: number;
 }
 
 /** A late record as written: the event, the windows it missed, and why. */
@@ -28,15 +29,13 @@ export interface LateRow {
   readonly user_id: string;
   readonly product_id: string;
   readonly event_type: string;
-  readonly amount_cents: number;
+  /** DECIMAL(18,2), unscaled: whole cents. */
+  readonly amount: number;
   readonly event_time: number;
   readonly missed_windows: ReadonlyArray<{ readonly start: number; readonly end: number }>;
   readonly watermark: number;
   readonly reason: string;
 }
-
-/** Key-value metadata in every file's footer: how to read the money columns. */
-export const MONEY_METADATA = "sum_cents, avg_cents, amount_cents: integer cents, i.e. DECIMAL(18,2) unscaled (divide by 100)";
 
 /** Only final panes are written: a final pane carries the window's complete result. */
 export function isFinal(result: SalesWindowResult): boolean {
@@ -49,9 +48,9 @@ export function resultRow(r: SalesWindowResult): ResultRow {
     key: r.key,
     window_start: r.window.start,
     window_end: r.window.end,
-    sum_cents: r.sumCents,
+    sum: r.sumCents,
     count: r.count,
-    avg_cents: r.avgCents,
+    avg: r.avgCents,
   };
 }
 
@@ -62,7 +61,7 @@ export function lateRow(l: LateSale): LateRow {
     user_id: l.value.user_id,
     product_id: l.value.product_id,
     event_type: l.value.event_type,
-    amount_cents: amountCents(l.value),
+    amount: amountCents(l.value),
     event_time: l.timestamp,
     missed_windows: l.windows.map((w) => ({ start: w.start, end: w.end })),
     watermark: l.watermark,
@@ -108,34 +107,30 @@ export function lateRowDate(row: LateRow): string {
   return utcDate(row.event_time);
 }
 
-/** A column, Snappy-compressed like every column of the sink's files. */
-function column(type: ParquetType): ParquetFieldDefinition {
-  return { type, compression: "SNAPPY" };
-}
+/** Columns an earlier version wrote as integer cents under other names: a staging log it left is read with these. */
+export const RENAMED_FIELDS: Readonly<Record<string, string>> = { sum_cents: "sum", avg_cents: "avg", amount_cents: "amount" };
 
-export function resultSchema(): ParquetSchema {
-  return new ParquetSchema({
-    key_kind: column("UTF8"),
-    key: column("UTF8"),
-    window_start: column("TIMESTAMP_MILLIS"),
-    window_end: column("TIMESTAMP_MILLIS"),
-    sum_cents: column("INT64"),
-    count: column("INT64"),
-    avg_cents: column("INT64"),
-  });
-}
+/** The results' columns, in file order. */
+export const RESULT_COLUMNS: Columns = {
+  key_kind: "text",
+  key: "text",
+  window_start: "instant",
+  window_end: "instant",
+  sum: "money",
+  count: "count",
+  avg: "money",
+};
 
-export function lateSchema(): ParquetSchema {
-  return new ParquetSchema({
-    key: column("UTF8"),
-    event_id: column("UTF8"),
-    user_id: column("UTF8"),
-    product_id: column("UTF8"),
-    event_type: column("UTF8"),
-    amount_cents: column("INT64"),
-    event_time: column("TIMESTAMP_MILLIS"),
-    missed_windows: { repeated: true, fields: { start: column("TIMESTAMP_MILLIS"), end: column("TIMESTAMP_MILLIS") } },
-    watermark: column("TIMESTAMP_MILLIS"),
-    reason: column("UTF8"),
-  });
-}
+/** The late records' columns, in file order. */
+export const LATE_COLUMNS: Columns = {
+  key: "text",
+  event_id: "text",
+  user_id: "text",
+  product_id: "text",
+  event_type: "text",
+  amount: "money",
+  event_time: "instant",
+  missed_windows: { repeated: { start: "instant", end: "instant" } },
+  watermark: "instant",
+  reason: "text",
+};

@@ -30,6 +30,8 @@ export interface SourceSnapshot {
   readonly watermark: Millis;
   /** False while not (yet) connected, after its client failed, or while the broker does not answer. */
   readonly connected: boolean;
+  /** Broker outages of at least a second the source went through (it waits for the broker within its retry budget). */
+  readonly outages: number;
   readonly partitions: readonly PartitionSnapshot[];
 }
 

@@ -236,7 +236,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   private finalCommitQueued = false;
 
   constructor(readonly spec: KafkaSourceSpec) {
-    this.client = createKafkaClient({ bootstrapServers: spec.bootstrapServers, clientId: spec.clientId });
+    this.client = createKafkaClient({ bootstrapServers: spec.bootstrapServers, clientId: spec.clientId, retryBudgetMs: spec.retryBudgetMs });
     this.mode = timestampMode(spec);
     this.policy = createWatermarkPolicy({ watermarkDelay: spec.watermarkDelayMs, idleTimeout: spec.idleTimeoutMs });
   }
@@ -805,6 +805,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       await this.consumer?.stop();
       await this.admin?.close();
     }
+    // A failure the run did not see (the final commit, a crash after the last read): the run did not do what was asked.
+    if (this.failure) throw this.failure;
   }
 
   /** Runner checkpoints written with commits, the time spent taking them (ms, while the runner waited), the last size. */
@@ -875,8 +877,9 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     // Not connected: not started, failed, closing, or the broker did not answer the last offsets request (or has
     // not answered the current one for 10 s).
     const brokerSilent = this.logEndRefreshFailed || (this.refreshingLogEnd && Date.now() - this.lastLogEndRefreshAt > 10_000);
-    const connected = this.consumer !== undefined && this.failure === undefined && !this.closing && !brokerSilent;
-    return { connected, partitions };
+    const health = this.consumer?.health();
+    const connected = health !== undefined && health.connected && this.failure === undefined && !this.closing && !brokerSilent;
+    return { connected, partitions, outages: health?.outages ?? 0 };
   }
 }
 

@@ -68,5 +68,7 @@ export interface UnboundedSource<T> {
 
 export interface SourceObservation {
   readonly connected: boolean;
+  /** Broker outages the source went through (each lasting at least a second), for the outage metric. */
+  readonly outages?: number;
   readonly partitions: readonly PartitionSnapshot[];
 }

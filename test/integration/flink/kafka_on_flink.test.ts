@@ -13,7 +13,7 @@ import * as fs from "fs";
 import { pidFile } from "../../../infra/flink/services";
 import { cancelFlinkJob, checkpointCounts, flinkJobState } from "../../../runners/flink/job_control";
 import { jobsOverview } from "../../../runners/flink/rest";
-import { dropSchema, uniqueSchema } from "../postgres_test_helpers";
+import { dropSchema, query, uniqueSchema } from "../postgres_test_helpers";
 import { committedOffsets, deleteTopic, testClient, uniqueName } from "../kafka_test_helpers";
 import {
   countRows,
@@ -91,6 +91,100 @@ test("the sales job gives the same final rows in PostgreSQL on the direct runner
   expect(coordinates).toEqual(await deadLetterCoordinates(direct));
   expect(await countRows(flink, "sales_late_data")).toBe(0);
   expect(await countRows(direct, "sales_late_data")).toBe(0);
+});
+
+/**
+ * Late data on Flink (the late-data output of our job server), one partition: phase A (150 records, one a second)
+ * is read until the first window's result row is written, which means the grouping's input watermark has passed
+ * that window on either runner; then phase B (10 records inside that window) arrives, behind that watermark on
+ * both runners: each is dropped from its window and is a row of the late table, the same rows on both runners
+ * (their watermark column differs: the direct runner's trails the newest event time by 10 s, KafkaIO's is the
+ * newest read or the wall clock, docs/runners.md). Every event is in exactly one place. Then the same input through
+ * a Flink run stopped with a savepoint after phase A, resumed, and its TaskManager killed once phase B's late rows
+ * are written: the same late table and results as the uninterrupted run.
+ */
+describe("late data on Flink, one partition", () => {
+  const T0 = "2026-01-01T00:00:00.000Z";
+  const topics: string[] = [];
+  const schemas: string[] = [];
+  /** A topic of its own with phase A; `phaseB()` adds the late records. */
+  const input = async (name: string) => {
+    const topic = uniqueName(name);
+    const schema = uniqueSchema(name.replace(/-/g, "_"));
+    topics.push(topic);
+    schemas.push(schema);
+    const phase = (seed: number, count: number) =>
+      produceInput(topic, ["--count", String(count), "--seed", String(seed), "--start-time", T0, "--interval", "1s", "--partitions", "1"]);
+    await phase(41, 150);
+    return { topic, schema, phaseB: () => phase(42, 10) };
+  };
+  const flags = (topic: string, schema: string) =>
+    ["--from", "earliest", "--sinks", "postgres", "--allowed-lateness", "0", "--topic", topic, "--group-id", `${topic}-group`, "--pg-schema", schema];
+  const firstWindowWritten = (schema: string) =>
+    waitFor("the first window's result row", 120_000, async () =>
+      (await query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".sales_window_results WHERE window_start = '${T0}'`))[0].n !== "0" ? true : undefined,
+    );
+  const lateRows = (schema: string) =>
+    query<{ row: string }>(
+      `SELECT concat_ws(' ', event_id, key, event_time::text, window_start::text, window_end::text, reason) AS row
+         FROM "${schema}".sales_late_data ORDER BY 1`,
+    ).then((rows) => rows.map((r) => r.row));
+  let flinkLate: string[] = [];
+  let flinkResults: Awaited<ReturnType<typeof resultRows>> = [];
+
+  afterAll(async () => {
+    for (const schema of schemas) await dropSchema(schema);
+    for (const topic of topics) await deleteTopic(topic).catch(() => undefined);
+  });
+
+  test("records behind the watermark: Flink's late table equals the direct runner's, row for row", async () => {
+    const runs: Record<string, string> = {};
+    for (const runner of ["direct", "flink"] as const) {
+      const { topic, schema, phaseB } = await input(`late-1p-${runner}`);
+      runs[runner] = schema;
+      const runnerFlags = runner === "direct" ? ["--runner=direct"] : flinkFlags();
+      const run = runScript("pipelines/main.ts", [...flags(topic, schema), ...runnerFlags, "--stop-when-idle", "6s"], 300_000);
+      await Promise.race([firstWindowWritten(schema), run.then((r) => Promise.reject(new Error(`${runner} ended early: ${r.stderr.slice(-600)}`)))]);
+      await phaseB();
+      const out = await run;
+      expect(`exit ${String(out.code)}: ${out.stderr.slice(-600)}`).toMatch(/^exit 0:/);
+    }
+    const expected = await lateRows(runs.direct);
+    expect(expected).toHaveLength(10);
+    expect(expected.every((r) => /^evt_42_\d+ .* EXPIRED_WINDOW$/.test(r))).toBe(true);
+    flinkLate = await lateRows(runs.flink);
+    expect(flinkLate).toEqual(expected);
+    flinkResults = await resultRows(runs.flink);
+    expect(flinkResults).toEqual(await resultRows(runs.direct));
+    // Every event once: 150 in the results, the 10 late ones only in the late table.
+    expect(flinkResults.reduce((n, r) => n + Number(r.count), 0)).toBe(150);
+  });
+
+  test("stopped with a savepoint, resumed, its TaskManager killed after the late rows: the uninterrupted run's late table", async () => {
+    expect(flinkLate).toHaveLength(10);
+    const { topic, schema, phaseB } = await input("late-1p-cut");
+    const common = [...flags(topic, schema), ...flinkFlags(), "--checkpoint-interval", "2s"];
+    let pid = 0;
+    const job1 = runScript("pipelines/main.ts", common, 240_000, (p) => (pid = p));
+    await firstWindowWritten(schema);
+    await waitFor("a checkpoint covering phase A", 60_000, async () => ((await groupAtEnd(`${topic}-group`, topic)) ? true : undefined));
+    process.kill(pid, "SIGTERM");
+    const out1 = await job1;
+    const savepoint = /stopped after a savepoint; resume with --restore-from (\S+)/.exec(out1.stderr)?.[1] ?? "";
+    expect(savepoint).not.toBe("");
+    await phaseB();
+    // Checkpoints 30 s apart: the kill lands before one covers phase B, so Flink replays it from the savepoint.
+    const job2 = runScript("pipelines/main.ts", [...common.slice(0, -2), "--checkpoint-interval", "30s", "--restore-from", savepoint,
+      "--stop-when-idle", "6s", "--restart-attempts", "5"], 300_000);
+    await waitFor("phase B's late rows", 120_000, async () => ((await lateRows(schema).catch(() => [])).length === 10 ? true : undefined));
+    process.kill(Number(fs.readFileSync(pidFile(STACK, "taskmanager"), "utf8").trim()), "SIGKILL");
+    await ensureFlinkStack(); // starts the TaskManager again
+    const out2 = await job2;
+    expect(`exit ${String(out2.code)}: ${out2.stderr.slice(-600)}`).toMatch(/^exit 0:/);
+    expect(await lateRows(schema)).toEqual(flinkLate);
+    // No event both in a result and in the late table: the results are the uninterrupted run's (150 events).
+    expect(await resultRows(schema)).toEqual(flinkResults);
+  });
 });
 
 /**

@@ -19,6 +19,7 @@ export function snapshotAt(at: number, overrides: Partial<RunSnapshot> = {}): Ru
         step: "readFromKafka",
         watermark: T0 - 30_000,
         connected: true,
+        outages: 0,
         partitions: [
           { topic: "t", partition: 0, recordsRead: 60, watermark: T0 - 30_000, idle: false, logEndOffset: 80, position: 60, committedOffset: 40 },
           { topic: "t", partition: 1, recordsRead: 40, watermark: T0 - 20_000, idle: true, logEndOffset: 40, position: 40, committedOffset: undefined },
