@@ -51,6 +51,8 @@ export class KafkaCommits {
   private lastCommitAt = Number.NEGATIVE_INFINITY;
   /** The final onDurable of a clean shutdown queued its commit: close() has nothing left to commit. */
   private finalCommitQueued = false;
+  /** The largest durable time the runner gave: windows before it are in every sink (a later smaller one keeps it). */
+  private durableThrough = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly commitIntervalMs: Millis,
@@ -73,6 +75,7 @@ export class KafkaCommits {
   ): void {
     const infos = [...partitions];
     for (const info of infos) info.offsets.markDurable(durableBefore);
+    if (durableBefore > this.durableThrough) this.durableThrough = durableBefore;
     if (!final && (now - this.lastCommitAt < this.commitIntervalMs || this.commitQueued)) return;
     this.lastCommitAt = now;
     this.commitQueued = true;
@@ -121,6 +124,10 @@ export class KafkaCommits {
     // This run's drain closes windows for later runs only once every record it handed is durable: a sink that
     // failed at the end leaves records to re-read, and they must not fall into windows said to be closed.
     const drainedAt = found.every((f) => f.offset === f.read) ? state.drainedAt : state.restoredDrainedAt;
+    // Never below the durable time (capped by the watermark now): windows before it are in every sink, so a
+    // re-read record that falls into one is late there, as in an uninterrupted run, and does not reopen it.
+    const durable = (now: Millis): Millis => Math.min(now, this.durableThrough);
+    replayWatermark = Math.max(replayWatermark, durable(state.sourceWatermark));
     for (const { info, offset, read, at } of found) {
       // Until this run has read past the restored checkpoint's end, the state it checkpoints still reflects the
       // records up to that end (they are skipped when re-read): the new checkpoint must say so, or the next
@@ -144,7 +151,10 @@ export class KafkaCommits {
         : {
             ...common,
             sourceWatermark: replayWatermark,
-            partitionWatermark: (stepEnd?.maxEventTime ?? Number.NEGATIVE_INFINITY) - state.watermarkDelay,
+            partitionWatermark: Math.max(
+              (stepEnd?.maxEventTime ?? Number.NEGATIVE_INFINITY) - state.watermarkDelay,
+              durable(current.partitionWatermark),
+            ),
             ...(stepEnd?.idle === true ? { idle: true } : {}),
           };
       partitions.push({ info, metadata, current, handedEnd });
