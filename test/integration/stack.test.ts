@@ -363,17 +363,17 @@ describe("docker-compose.yml", () => {
   test("Kafka in KRaft mode (no ZooKeeper), 3.9.x, on the CLI's default port 9092", () => {
     const kafka = compose.services.kafka;
     expect(kafka.image).toMatch(/^apache\/kafka:3\.9\./);
-    expect(kafka.ports).toContain("9092:9092");
+    expect(kafka.ports).toContain("127.0.0.1:9092:9092");
     expect(kafka.environment?.KAFKA_PROCESS_ROLES).toBe("broker,controller");
     expect(String(kafka.environment?.KAFKA_ADVERTISED_LISTENERS)).toContain("localhost:9092");
     expect(Object.keys(compose.services).some((s) => s.includes("zookeeper"))).toBe(false);
   });
 
   test("PostgreSQL with db test on 5432, Flink JobManager (REST 8081) and TaskManager", () => {
-    expect(compose.services.postgres.ports).toContain("5432:5432");
+    expect(compose.services.postgres.ports).toContain("127.0.0.1:5432:5432");
     expect(compose.services.postgres.environment?.POSTGRES_DB).toBe("test");
     expect(compose.services.jobmanager.command).toBe("jobmanager");
-    expect(compose.services.jobmanager.ports).toContain("8081:8081");
+    expect(compose.services.jobmanager.ports).toContain("127.0.0.1:8081:8081");
     expect(compose.services.taskmanager.command).toBe("taskmanager");
     expect(compose.services.taskmanager.image).toBe(compose.services.jobmanager.image);
   });
