@@ -20,7 +20,7 @@ import { DROPPED_DUE_TO_LATENESS, type LateRecord } from "../../../model/late_re
 import { StepError } from "../step_errors";
 import { createKeyedGrouping, type KeyedGrouping } from "../grouping/keyed_grouping";
 import type { GroupingCheckpoint } from "../grouping/grouping_checkpoint";
-import { isDroppable, isLate } from "../grouping/lateness";
+import { isLateButKept } from "../grouping/lateness";
 import { valueText } from "../observability/recent_panes";
 import type { GroupedStepSnapshot } from "../observability/run_snapshot";
 import type { Receiver } from "../receiver";
@@ -115,7 +115,7 @@ export class GroupingOperator implements StepOperator {
     if (this.dropped === droppedBefore && this.inputWatermark > timestamp) {
       for (let i = 0; i < windows.length; i++) {
         const w = windows[i];
-        if (isLate(w, this.inputWatermark) && !isDroppable(w, this.allowedLateness, this.inputWatermark)) {
+        if (isLateButKept(w, this.allowedLateness, this.inputWatermark)) {
           this.lateElements++;
           break;
         }

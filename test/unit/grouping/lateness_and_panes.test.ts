@@ -1,4 +1,4 @@
-import { garbageCollectionTime, isDroppable, isLate } from "../../../runners/direct/grouping/lateness";
+import { cleanupTime, isLate, isLateButKept, isWindowLate } from "../../../runners/direct/grouping/lateness";
 import { END_OF_GLOBAL_WINDOW, type Pane } from "../../../model/model";
 import { nextPane } from "../../../runners/direct/grouping/panes";
 import { GLOBAL_WINDOW } from "../../../model/window_fns";
@@ -12,15 +12,25 @@ describe("lateness at exact boundaries", () => {
     expect(isLate(W, sec(10))).toBe(true);
   });
   test("droppable once maxTimestamp + allowedLateness < watermark", () => {
-    expect(isDroppable(W, sec(5), sec(15) - 1)).toBe(false);
-    expect(isDroppable(W, sec(5), sec(15))).toBe(true);
-    expect(isDroppable(W, 0, sec(10) - 1)).toBe(false);
-    expect(isDroppable(W, 0, sec(10))).toBe(true);
+    expect(isWindowLate(W, sec(5), sec(15) - 1)).toBe(false);
+    expect(isWindowLate(W, sec(5), sec(15))).toBe(true);
+    expect(isWindowLate(W, 0, sec(10) - 1)).toBe(false);
+    expect(isWindowLate(W, 0, sec(10))).toBe(true);
+  });
+  test("late but kept: past the end of the window, not past its cleanup time", () => {
+    expect(isLateButKept(W, sec(5), sec(10) - 1)).toBe(false);
+    expect(isLateButKept(W, sec(5), sec(10))).toBe(true);
+    expect(isLateButKept(W, sec(5), sec(15) - 1)).toBe(true);
+    expect(isLateButKept(W, sec(5), sec(15))).toBe(false);
+  });
+  test("the global window expires at its cleanup time, whatever the allowed lateness", () => {
+    expect(isWindowLate(GLOBAL_WINDOW, sec(5), END_OF_GLOBAL_WINDOW)).toBe(false);
+    expect(isWindowLate(GLOBAL_WINDOW, sec(5), END_OF_GLOBAL_WINDOW + 1000)).toBe(true);
   });
   test("garbage collection at maxTimestamp + allowedLateness, capped at the end of the global window", () => {
-    expect(garbageCollectionTime(W, sec(5))).toBe(sec(15) - 1);
-    expect(garbageCollectionTime(GLOBAL_WINDOW, sec(5))).toBe(END_OF_GLOBAL_WINDOW);
-    expect(garbageCollectionTime({ start: 0, end: END_OF_GLOBAL_WINDOW }, sec(5))).toBe(END_OF_GLOBAL_WINDOW);
+    expect(cleanupTime(W, sec(5))).toBe(sec(15) - 1);
+    expect(cleanupTime(GLOBAL_WINDOW, sec(5))).toBe(END_OF_GLOBAL_WINDOW);
+    expect(cleanupTime({ start: 0, end: END_OF_GLOBAL_WINDOW }, sec(5))).toBe(END_OF_GLOBAL_WINDOW);
   });
 });
 

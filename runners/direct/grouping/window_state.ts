@@ -1,0 +1,152 @@
+/**
+ * What the reducer keeps per key and per (key, window), each field with its state, how it merges (sessions) and how
+ * long it lives, as Beam Java's ReduceFnRunner documents its collaborators. The reducer (keyed_grouping.ts) drives
+ * it; watermark_hold.ts owns the holds, active_window_set.ts the merging, live_entry_heap.ts the timer queues.
+ */
+import type { Millis, Pane, Window } from "../../../model/model";
+import type { TriggerState } from "../../../model/trigger_state_machine";
+import { HeapSlot } from "./live_entry_heap";
+import { cleanupTime } from "./lateness";
+
+/** One key's live windows (Beam's active window set of the key). */
+export class KeyState<K, A> {
+  /**
+   * - State: the key's live windows, in the order they were created (checkpoints list them so).
+   * - Merging: merged-away windows leave; the merge result stays (sessions never overlap here).
+   * - Lifetime: a window leaves when garbage-collected; the key goes with its last window.
+   */
+  readonly states: WindowState<K, A>[] = [];
+  constructor(
+    readonly key: K,
+    readonly keyId: string,
+  ) {}
+
+  /**
+   * The states the key's previous element was added to, by position in its window list: the next element of the
+   * key mostly has the same windows (sliding: 6 per element), so a lookup rarely scans `states`. A cache, not state.
+   */
+  private readonly recent: (WindowState<K, A> | undefined)[] = [];
+
+  /** The live state of exactly this window (non-merging window fns), if any; `position`: its place in the list. */
+  find(w: Window, position: number): WindowState<K, A> | undefined {
+    const r = this.recent[position];
+    if (r !== undefined && r.start === w.start && r.maxTs === w.end - 1 && !r.dead) return r;
+    return this.scan(w, position);
+  }
+
+  private scan(w: Window, position: number): WindowState<K, A> | undefined {
+    const states = this.states;
+    for (let i = 0; i < states.length; i++) {
+      const s = states[i];
+      if (s.start === w.start && s.maxTs === w.end - 1) {
+        this.recent[position] = s;
+        return s;
+      }
+    }
+    return undefined;
+  }
+
+  /** Remembers a new window's state for `find`. */
+  added(st: WindowState<K, A>, position: number): void {
+    this.recent[position] = st;
+  }
+}
+
+export class WindowState<K, A> {
+  /**
+   * The aggregator's accumulator (Beam's SystemReduceFn buffer).
+   * - Merging: the sources' accumulators merge with the aggregator's merge.
+   * - Lifetime: cleared when a pane fires in DISCARDING mode, when the trigger finishes, at garbage collection.
+   */
+  acc: A | undefined = undefined;
+  /**
+   * The current pane has seen data (Beam's NonEmptyPanes).
+   * - Merging: true if any source saw data. Lifetime: cleared when a pane fires.
+   */
+  nonEmpty = false;
+  /**
+   * Element hold of the output watermark, combined by the timestamp combiner (NaN: none); see watermark_hold.ts.
+   * - Merging: recomputed by WatermarkHold.onMerge. Lifetime: released when a pane fires or at garbage collection.
+   */
+  elementHold = NaN;
+  /**
+   * Garbage-collection hold (Beam's extra hold, NaN: none), so the final pane is not late downstream.
+   * - Merging: replaced by the merged window's own. Lifetime: released when a pane fires (and re-added if the window
+   *   stays open), at garbage collection.
+   */
+  extraHold = NaN;
+  /**
+   * Earliest timestamp of the elements in `acc` (Infinity: none): what the runner's checkpoints must still replay.
+   * - Merging: the sources' minimum. Lifetime: cleared with `acc`.
+   */
+  minTs = Infinity;
+  /**
+   * The previous pane emitted (Beam's PaneInfoTracker).
+   * - Merging: a merged window into a new span starts a fresh pane history; one equal to a source keeps it.
+   * - Lifetime: cleared when the trigger finishes; goes at garbage collection.
+   */
+  lastPane: Pane | undefined = undefined;
+  /**
+   * The trigger's state (finished bits and slots; TriggerStateMachineRunner).
+   * - Merging: the machine's onMerge writes the merged state. Lifetime: kept until garbage collection.
+   */
+  trig: TriggerState;
+  /**
+   * The trigger finished ("closed"): no more output; later data for the window goes to the late output with
+   * CLOSED_WINDOW.
+   * - Merging: closed windows never merge. Lifetime: until garbage collection.
+   */
+  closed = false;
+  /**
+   * Pending event-time timers: at maxTs (end of window, when the trigger asks) and at gcTime (garbage collection).
+   * - Merging: the merged-away windows' timers are cancelled; a renamed window's timers are set again by the element.
+   * - Lifetime: a timer clears when it fires.
+   */
+  eowTimer = false;
+  gcTimer = false;
+  /** Queue places (one live entry each): next event-time timer, combined hold, earliest buffered timestamp. */
+  readonly timerSlot: HeapSlot<WindowState<K, A>>;
+  readonly holdSlot: HeapSlot<WindowState<K, A>>;
+  readonly durabilitySlot: HeapSlot<WindowState<K, A>>;
+  /** The activation round this window was last woken in (one activation per advance). */
+  round = -1;
+  /** Garbage-collected or merged away: nothing refers to it any more (its queue entries are stale). */
+  dead = false;
+  /** The window's bounds and cleanup time, kept here so that lookups do not touch `window`; renaming changes all. */
+  start: Millis;
+  maxTs: Millis;
+  gcTime: Millis;
+  constructor(
+    readonly ks: KeyState<K, A>,
+    public window: Window,
+    private readonly allowedLateness: Millis,
+    trig: TriggerState,
+  ) {
+    this.start = window.start;
+    this.maxTs = window.end - 1;
+    this.gcTime = cleanupTime(window, allowedLateness);
+    this.trig = trig;
+    this.timerSlot = new HeapSlot(this);
+    this.holdSlot = new HeapSlot(this);
+    this.durabilitySlot = new HeapSlot(this);
+  }
+
+  /** Renames the window (a session merged into a new span): fresh pane history, timers to be set again. */
+  rename(to: Window, trig: TriggerState): void {
+    this.window = to;
+    this.start = to.start;
+    this.maxTs = to.end - 1;
+    this.gcTime = cleanupTime(to, this.allowedLateness);
+    this.lastPane = undefined;
+    this.eowTimer = false;
+    this.gcTimer = false;
+    this.trig = trig;
+  }
+
+  /** The window's next pending event-time timer (Infinity: none). */
+  nextEventTimer(): Millis {
+    const eow = this.eowTimer ? this.maxTs : Infinity;
+    const gc = this.gcTimer ? this.gcTime : Infinity;
+    return eow < gc ? eow : gc;
+  }
+}
