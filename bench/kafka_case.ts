@@ -119,6 +119,7 @@ async function pipeline(topic: string, count: number, withMetrics = false): Prom
           watermarkDelay: DELAY,
           stopWhenIdle: 500,
           ...(process.env.BENCH_MAX_BUFFERED ? { maxBufferedRecords: Number(process.env.BENCH_MAX_BUFFERED) } : {}),
+          ...(process.env.BENCH_FETCH_MAX_BYTES ? { fetchMaxBytes: Number(process.env.BENCH_FETCH_MAX_BYTES) } : {}),
           commitInterval: 5_000,
         }),
         sinks: benchSinks(noop),

@@ -37,7 +37,7 @@ export interface KafkaSourceSpec {
   readonly stopWhenIdleMs: Millis | null;
   /** Backpressure: fetching pauses when this many records wait in the source's buffer, resumes at 3/4. */
   readonly maxBufferedRecords: number;
-  /** The most bytes one fetch returns per partition (the consumer's max.partition.fetch.bytes). Absent: 4 MiB. */
+  /** The most bytes one fetch returns per partition (the consumer's max.partition.fetch.bytes). Absent: 1 MiB. */
   readonly fetchMaxBytes?: number;
   /** Offsets are committed at most this often (and at close), after the runner reports what is durable. */
   readonly commitIntervalMs: Millis;

@@ -276,7 +276,7 @@ function parser(argv: readonly string[]) {
     .option("idle-timeout", { type: "string", default: "1s", describe: "results wait at most this long for a partition at its end offset (like max.task.idle.ms)" })
     .option("stop-when-idle", { type: "string", default: "never", describe: "finish once drained and quiet this long" })
     .option("max-buffered", { type: "number", default: 20_000, describe: "records buffered before fetching pauses" })
-    .option("fetch-max-bytes", { type: "number", default: 4 * 1024 * 1024, describe: "most bytes one fetch returns per partition" })
+    .option("fetch-max-bytes", { type: "number", default: 1024 * 1024, describe: "most bytes one fetch returns per partition" })
     .option("commit-interval", { type: "string", default: "5s", describe: "least time between offset commits" })
     .option("kafka-retry-budget", { type: "string", default: "60s", describe: "wait this long for an unreachable Kafka broker" })
     .option("sinks", { type: "string", default: "console", describe: `where results go: ${SINKS_FORM}` })

@@ -59,7 +59,7 @@ export interface ReadFromKafkaOptions {
   readonly stopWhenIdle?: Millis;
   /** Records buffered before fetching pauses (backpressure). Default 20 000. */
   readonly maxBufferedRecords?: number;
-  /** The most bytes one fetch returns per partition (max.partition.fetch.bytes). Default 4 MiB. */
+  /** The most bytes one fetch returns per partition (max.partition.fetch.bytes). Default 1 MiB. */
   readonly fetchMaxBytes?: number;
   /** Least time between offset commits. Default 5 s. */
   readonly commitInterval?: Millis;

@@ -33,7 +33,7 @@ describe("pipeline options", () => {
       idleTimeout: 1_000,
       stopWhenIdle: null,
       maxBufferedRecords: 20_000,
-      fetchMaxBytes: 4 * 1024 * 1024,
+      fetchMaxBytes: 1024 * 1024,
       commitInterval: 5_000,
       kafkaRetryBudget: 60_000,
       sinks: ["console"],
@@ -121,7 +121,7 @@ describe("pipeline options", () => {
       bootstrapServers: ["kafka1:9092", "kafka2:9093"],
       timestampField: "timestamp",
       maxBufferedRecords: 500,
-      fetchMaxBytes: 4 * 1024 * 1024,
+      fetchMaxBytes: 1024 * 1024,
       commitInterval: 0,
     });
   });
