@@ -487,10 +487,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   }
 
   onDurable(durableBefore: Millis, final = false): Promise<void> {
-    // The drain closed its windows only once everything it emitted is durable (+∞): before that (a sink failing
-    // during the drain) a restart must not take them for closed.
-    const drainDurable = durableBefore === WATERMARK_DONE;
-    this.commits.onDurable(this.consumer, this.partitions.values(), this.sourceState(drainDurable), durableBefore, final, this.clock());
+    this.commits.onDurable(this.consumer, this.partitions.values(), this.sourceState(), durableBefore, final, this.clock());
     return Promise.resolve();
   }
 
@@ -499,13 +496,13 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     return this.restoredDrainedAt;
   }
 
-  /** What the commits say of the source now; `drainDurable`: a drain at the end of input may be recorded as closing windows. */
-  private sourceState(drainDurable: boolean): SourceState {
+  /** What the commits say of the source now (kafka_commits.ts decides when a drain may be recorded as closing windows). */
+  private sourceState(): SourceState {
     const finished = this.lastWatermark === WATERMARK_DONE;
     // The largest event time of the job so far: merged by this run, or before its restart (restored per partition).
     let newest = this.maxEventTimeHanded;
     for (const info of this.partitions.values()) if (info.queue.maxEventTime > newest) newest = info.queue.maxEventTime;
-    const drained = finished && drainDurable && newest > Number.NEGATIVE_INFINITY ? newest : undefined;
+    const drained = finished && newest > Number.NEGATIVE_INFINITY ? newest : undefined;
     const drainedAt = drained === undefined ? this.restoredDrainedAt : Math.max(drained, this.restoredDrainedAt ?? drained);
     return {
       drainedAt,
@@ -523,7 +520,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     this.closing = true;
     this.wake?.();
     try {
-      await this.commits.close(this.consumer, this.partitions.values(), this.sourceState(false), this.failure !== undefined);
+      await this.commits.close(this.consumer, this.partitions.values(), this.sourceState(), this.failure !== undefined);
     } finally {
       await this.consumer?.stop();
       await this.admin?.close();
