@@ -25,7 +25,7 @@ import { closeParquetSinks, parquetSinks } from "../transforms/sinks/parquet";
 import { ParquetDataset } from "../transforms/sinks/parquet_dataset";
 import { resultRow, resultRowDate, resultRowKey, RESULT_COLUMNS, type ResultRow } from "../transforms/sinks/parquet_rows";
 import { parquetSchema } from "../transforms/sinks/parquet_logical_types";
-import { syncDirectory } from "../transforms/sinks/parquet_log";
+import { syncDirectory } from "../lib/durable_files";
 
 function flag(name: string, fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));

@@ -15,7 +15,8 @@ import { Readable } from "stream";
 import * as os from "os";
 import { DEFAULT_PG_URL } from "../infra/stack/options";
 import type { SalesWindowResult } from "../pipelines/sales_aggregation";
-import { closePools, ident, redactPgUrl } from "../transforms/sinks/postgres_connection";
+import { closePools, ident } from "../transforms/sinks/postgres_connection";
+import { redactPgUrl } from "../lib/redaction";
 import { ensureSchema, qualified, TABLES } from "../transforms/sinks/postgres_schema";
 import { PostgresTableWriter } from "../transforms/sinks/postgres_writer";
 

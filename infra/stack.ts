@@ -20,7 +20,7 @@ import { brokerDown, brokerStatus, BrokerStatus, brokerUp } from "./stack/kafka_
 import { withLock } from "./stack/lock";
 import { bootstrapServer, StackOptions, stackOptions, stackPaths } from "./stack/options";
 import { postgresDown, postgresStatus, postgresUp, type PostgresServerStatus } from "./stack/postgres_server";
-import { redactPgUrl } from "../transforms/sinks/postgres_connection";
+import { redactPgUrl } from "../lib/redaction";
 
 const COMMANDS = ["up", "down", "status", "clean"] as const;
 type Command = (typeof COMMANDS)[number];

@@ -5,13 +5,17 @@
  *
  *   12:01:07.412 INFO  metrics, health and status page  url=http://127.0.0.1:9464
  *
- * Every line goes through ops/redact.ts: URLs lose their passwords, secret-named fields are masked.
+ * Every line goes through lib/redaction.ts: URLs lose their passwords, secret-named fields are masked.
  */
 import pino, { type Logger } from "pino";
-import { redactText, redactValue } from "./redact";
-import type { LogFormat, LogLevel } from "../pipelines/options";
+import { redactText, redactValue } from "../lib/redaction";
 
 export type { Logger };
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+export type LogFormat = "auto" | "pretty" | "json";
+export const LOG_FORMATS: readonly LogFormat[] = ["auto", "pretty", "json"];
 
 export interface LoggerOptions {
   readonly level: LogLevel;

@@ -22,7 +22,8 @@ import { consoleDeadLetters, consoleLate, consoleResults, formatDeadLetter } fro
 import { fanOut } from "../transforms/sinks/fan_out";
 import { closeParquetSinks, parquetSinks } from "../transforms/sinks/parquet";
 import { postgresSinks, preparePostgres, type PostgresSinkOptions } from "../transforms/sinks/postgres";
-import { closePools, describePgError, redactPgUrl } from "../transforms/sinks/postgres_connection";
+import { closePools, describePgError } from "../transforms/sinks/postgres_connection";
+import { redactPgUrl } from "../lib/redaction";
 import { DEFAULT_RETRY_POLICY } from "../transforms/sinks/backoff";
 import { postgresSinkStats } from "../transforms/sinks/postgres_writer";
 import type { DeadLetter } from "../transforms/parse_events";

@@ -13,6 +13,9 @@ import type { Millis, TriggerSpec, WindowFnSpec } from "../model/model";
 import { RUNNER_NAMES, type RunnerName } from "../runners";
 import { START_FROM, type StartFrom } from "../model/kafka_source_spec";
 import { ON_STEP_ERROR, type OnStepError } from "../runners/direct/step_errors";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../ops/logger";
+import { DurationError, parseDuration as durationOf } from "../lib/durations";
+import { HOST_PORT_FORMS, HostPortError, hostPort, parseHostPort } from "../lib/host_port";
 
 export type WindowChoice = Exclude<WindowFnSpec, { kind: "global" }>;
 /** What the aggregation groups by: products (the tutorial's groupBy), or users (its session windows). */
@@ -115,11 +118,6 @@ export interface DataflowConfig {
   readonly tempLocation: string | null;
 }
 
-export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-export const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
-export type LogFormat = "auto" | "pretty" | "json";
-export const LOG_FORMATS: readonly LogFormat[] = ["auto", "pretty", "json"];
-
 /** A usage error: one line, what was wrong and what is valid. */
 export class OptionsError extends Error {
   constructor(message: string) {
@@ -179,14 +177,9 @@ const OPTION_NAMES = [
   "savepoint-dir",
 ] as const;
 
-const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** "500ms", "30s", "1m", "1.5h" → milliseconds ("0" alone is allowed). */
+/** "500ms", "30s", "1m", "1.5h", "1500" (milliseconds) → milliseconds (lib/durations.ts: the one grammar). */
 export function parseDuration(text: string, what: string): Millis {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (text.trim() === "0") return 0;
-  if (!match) throw new OptionsError(`invalid ${what} "${text}": expected a duration such as 500ms, 10s, 1m or 1h`);
-  return Math.round(Number(match[1]) * UNITS[match[2]]);
+  return asOptionsError(() => durationOf(text, what));
 }
 
 const WINDOW_FORMS = "fixed:<size> | sliding:<size>,<period> | session:<gap> (e.g. fixed:1m, sliding:1m,10s, session:30s)";
@@ -390,11 +383,11 @@ export function parseOptions(
   const window = parseWindow(args.window);
   const servers = args["bootstrap-servers"].split(",").map((s) => s.trim()).filter((s) => s !== "");
   for (const s of servers) {
-    if (!/^[^\s:]+:\d{1,5}$/.test(s) && !/^\[[^\]]+\]:\d{1,5}$/.test(s)) {
-      throw new OptionsError(`invalid --bootstrap-servers "${args["bootstrap-servers"]}": expected host:port[,host:port...]`);
+    if (parseHostPort(s) === undefined) {
+      throw new OptionsError(`invalid --bootstrap-servers "${args["bootstrap-servers"]}": expected ${HOST_PORT_FORMS}[,host:port...]`);
     }
   }
-  if (servers.length === 0) throw new OptionsError("invalid --bootstrap-servers: expected host:port[,host:port...]");
+  if (servers.length === 0) throw new OptionsError(`invalid --bootstrap-servers: expected ${HOST_PORT_FORMS}[,host:port...]`);
   const nonEmpty = (name: string, value: string): string => {
     if (value.trim() === "") throw new OptionsError(`--${name} must not be empty`);
     return value.trim();
@@ -485,11 +478,18 @@ function wholeNumber(value: number, flag: string, min: number): number {
 }
 
 function hostPortOption(value: string, flag: string): string {
-  const v = value.trim();
-  if (!/^[^\s:]+:\d{1,5}$/.test(v) && !/^\[[^\]]+\]:\d{1,5}$/.test(v)) {
-    throw new OptionsError(`invalid ${flag} "${value}": expected host:port (e.g. 127.0.0.1:8099)`);
+  asOptionsError(() => hostPort(value, flag));
+  return value.trim();
+}
+
+/** A lib/ parser's error (same words) as an OptionsError. */
+function asOptionsError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof DurationError || e instanceof HostPortError) throw new OptionsError(e.message);
+    throw e;
   }
-  return v;
 }
 
 /** One option as the yargs definition states it (for the documented options table and its test). */

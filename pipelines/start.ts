@@ -22,7 +22,7 @@ import * as path from "path";
 import { createKafkaClient, probeBrokers } from "../io/kafka/kafka_client";
 import { decodeCommitMetadata } from "../runners/direct/sources/kafka_offsets";
 import { DEFAULT_PG_URL } from "../infra/stack/options";
-import { redactPgUrl } from "../transforms/sinks/postgres_connection";
+import { redactPgUrl } from "../lib/redaction";
 import { TABLES } from "../transforms/sinks/postgres_schema";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -68,4 +68,4 @@ export { postgresSinks, preparePostgres, DiscardingPanesError } from "./sinks/po
 export type { PostgresSinkOptions, PostgresSinks } from "./sinks/postgres";
 export { postgresSinkStats, PostgresSinkError } from "./sinks/postgres_writer";
 export type { PostgresSinkStats } from "./sinks/postgres_writer";
-export { redactPgUrl } from "./sinks/postgres_connection";
+export { redactPgUrl } from "../lib/redaction";

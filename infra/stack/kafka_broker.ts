@@ -6,7 +6,7 @@ import { StackError } from "./errors";
 import { ensureKafkaJars, requireTool } from "./jars";
 import { probeKafka } from "./kafka_probe";
 import { bootstrapServer, StackOptions, stackPaths } from "./options";
-import { isPortOpen } from "./ports";
+import { isPortOpen } from "../../lib/ports";
 import { commandLine, isAlive, readPid, removeFile, sleep, terminate } from "./processes";
 import { log4jProperties, serverProperties } from "./server_properties";
 

@@ -16,7 +16,7 @@ import { Client } from "pg";
 import { StackError } from "./errors";
 import { REPO_ROOT } from "./options";
 import { probePostgres } from "./postgres_probe";
-import { isPortOpen } from "./ports";
+import { isPortOpen } from "../../lib/ports";
 import { isAlive, sleep } from "./processes";
 
 export type PgOwner = Owner;

@@ -13,6 +13,7 @@ import * as net from "net";
 import * as kafkajs from "kafkajs";
 import { registerKafkaCodecs } from "./kafka_codecs";
 import { BrokerContact, type BrokerHealth } from "./kafka_outage";
+import { HostPortError, parseHostPort, type HostPort } from "../../lib/host_port";
 
 export type { BrokerHealth } from "./kafka_outage";
 
@@ -297,14 +298,10 @@ export async function probeBrokers(connection: KafkaConnection): Promise<void> {
   throw new BrokerUnreachableError(connection.bootstrapServers);
 }
 
-function splitHostPort(server: string): { host: string; port: number } {
-  const at = server.lastIndexOf(":");
-  if (at <= 0) throw new KafkaClientError(`bootstrap server "${server}" is not host:port`, false);
-  const port = Number(server.slice(at + 1));
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-    throw new KafkaClientError(`bootstrap server "${server}" has an invalid port`, false);
-  }
-  return { host: server.slice(0, at).replace(/^\[|\]$/g, ""), port };
+function splitHostPort(server: string): HostPort {
+  const parsed = parseHostPort(server);
+  if (parsed === undefined) throw new KafkaClientError(new HostPortError(server, "bootstrap server").message, false);
+  return parsed;
 }
 
 /** Translates whatever the client library threw into a KafkaClientError with a useful message. */

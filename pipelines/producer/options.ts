@@ -1,6 +1,6 @@
 import yargs from "yargs";
 import { EVENT_TYPES, EventType, isEventType, parseIsoTimestamp } from "../../transforms/events";
-import { parseDuration } from "./duration";
+import { parseDuration } from "../../lib/durations";
 import { GeneratorSpec, validateGeneratorSpec } from "./generator";
 
 export type Acks = "all" | "leader" | "none";

@@ -4,7 +4,7 @@
  * `__metricscontainers`, whose value is the MonitoringInfos as JSON. Flink's REST API serves it also after the
  * job has finished (vertex metrics are gone by then).
  */
-import { getJson } from "./rest";
+import { getJson } from "../../lib/flink_rest";
 
 interface MonitoringInfoJson {
   readonly urn: string;

@@ -4,7 +4,7 @@
  * checkpoint counts. Cancelling the Beam job invocation at the job server does not stop the Flink job (measured:
  * it stays RUNNING), so the runner cancels through here too.
  */
-import { getJson } from "./rest";
+import { getJson } from "../../lib/flink_rest";
 
 async function send(method: "PATCH" | "POST", url: string, body?: unknown, timeoutMs = 10_000): Promise<unknown> {
   const response = await fetch(url, {

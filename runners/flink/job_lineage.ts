@@ -23,7 +23,7 @@
 import { createHash } from "crypto";
 import * as os from "os";
 import { cancelFlinkJob, checkpointCounts, waitForTerminal } from "./job_control";
-import { jobsOverview, type JobSummary } from "./rest";
+import { jobsOverview, type JobSummary } from "../../lib/flink_rest";
 
 const TERMINAL = new Set(["FINISHED", "CANCELED", "FAILED"]);
 

@@ -76,11 +76,3 @@ export interface FlinkRunnerOptions {
 
 export const DEFAULT_JOB_ENDPOINT = "127.0.0.1:8099";
 export const DEFAULT_FLINK_MASTER = "127.0.0.1:8081";
-
-/** "host:port" → its parts; a one-line error naming the flag otherwise. */
-export function hostPort(value: string, flag: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port <= 0 || port > 65535) throw new Error(`${flag} must be host:port (e.g. 127.0.0.1:8099), got "${value}"`);
-  return { host: m[1], port };
-}

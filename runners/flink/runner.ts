@@ -14,17 +14,13 @@ import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { PipelineResult, Runner } from "apache-beam/runners/runner";
 import { PortableRunner } from "apache-beam/runners/portable_runner/runner";
 import * as environments from "apache-beam/internal/environments";
-import { isPortOpen } from "../../infra/stack/ports";
+import { isPortOpen } from "../../lib/ports";
 import { WINDOWED_COMBINE_URN } from "../../model/urns";
 import { jobCounters } from "./accumulators";
-import {
-  DEFAULT_FLINK_MASTER,
-  DEFAULT_JOB_ENDPOINT,
-  hostPort,
-  type FlinkRunnerOptions,
-} from "./options";
+import { DEFAULT_FLINK_MASTER, DEFAULT_JOB_ENDPOINT, type FlinkRunnerOptions } from "./options";
+import { hostPort } from "../../lib/host_port";
 import { quietSdk } from "./quiet_sdk";
-import { deepestCause, findJob, rootCause, type JobSummary } from "./rest";
+import { deepestCause, findJob, rootCause, type JobSummary } from "../../lib/flink_rest";
 import { awaitingLastActivity, holdAsyncDoFns, withAwaitingParDos } from "./awaiting_pardo_operator";
 import { withLiftedCombines } from "./lifted_combines";
 import { jobServerHasLateOutput, withLateOutputs } from "./late_output";

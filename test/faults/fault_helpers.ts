@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { freePorts } from "../../infra/stack/ports";
+import { freePorts } from "../../lib/ports";
 import { TABLES } from "../../transforms/sinks/postgres_schema";
 import { query } from "../integration/postgres_test_helpers";
 import { TEST_STATE_DIR } from "../integration/cli_helpers";

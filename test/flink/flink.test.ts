@@ -219,7 +219,7 @@ test.each([
   ["in processes the pool forks (--processes)", ["--processes"]],
 ])("EXTERNAL workers: the TypeScript steps run in a worker pool (npm run flink:workers), %s, not in the submitter", async (_how, flags: string[]) => {
   const { spawn } = require("child_process") as typeof import("child_process");
-  const { freePort } = require("../../infra/stack/ports") as typeof import("../../infra/stack/ports");
+  const { freePort } = require("../../lib/ports") as typeof import("../../lib/ports");
   const port = await freePort();
   const root = path.join(__dirname, "..", "..");
   const pool = spawn(process.execPath, ["-r", "./tools/register.js", "pipelines/flink_workers.ts", "--port", String(port), ...flags], {
@@ -296,7 +296,7 @@ test("Beam's own job server (no late-data translation): one line says so, late r
   const { spawn, spawnSync } = require("child_process") as typeof import("child_process");
   const fs = require("fs") as typeof import("fs");
   const os = require("os") as typeof import("os");
-  const { freePorts, isPortOpen } = require("../../infra/stack/ports") as typeof import("../../infra/stack/ports");
+  const { freePorts, isPortOpen } = require("../../lib/ports") as typeof import("../../lib/ports");
   // Beam's FlinkJobServerDriver on its own classpath plus only the no-staging class of our extensions (what a
   // user's cluster has, without our translator).
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stock-job-server-"));

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { createKafkaClient } from "../../io/kafka/kafka_client";
-import { freePorts } from "../../infra/stack/ports";
+import { freePorts } from "../../lib/ports";
 import { ALICE, APPLES, sale, saleRecord, seconds, startPipeline, waitFor, type PipelineRun } from "./pipeline_test_helpers";
 import { uniqueName } from "./kafka_test_helpers";
 import { get } from "./ops_helpers";

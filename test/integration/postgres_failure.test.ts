@@ -12,7 +12,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { freePort } from "../../infra/stack/ports";
+import { freePort } from "../../lib/ports";
 import { postgresDown, postgresUp } from "../../infra/stack/postgres_server";
 import { TABLES } from "../../transforms/sinks/postgres_schema";
 import { BOOTSTRAP, committedOffsets, createTopic, uniqueName } from "./kafka_test_helpers";

@@ -14,8 +14,8 @@ import { fanOut } from "../../transforms/sinks/fan_out";
 import { postgresSinks, preparePostgres, DiscardingPanesError } from "../../transforms/sinks/postgres";
 import { PostgresSchemaError, TABLES } from "../../transforms/sinks/postgres_schema";
 import { postgresSinkStats, PostgresTableWriter, type PostgresSinkOptions } from "../../transforms/sinks/postgres_writer";
-import { redactPgUrl } from "../../transforms/sinks/postgres_connection";
-import { freePort } from "../../infra/stack/ports";
+import { redactPgUrl } from "../../lib/redaction";
+import { freePort } from "../../lib/ports";
 import { main } from "../../pipelines/main";
 import { windowInto, fixedWindows } from "../../transforms/windowing";
 import {

@@ -10,7 +10,7 @@ import { generateSaleRecords, GeneratedRecord, saleRecords } from "../../pipelin
 import { produceToKafka } from "../../pipelines/producer/kafka_writer";
 import { parseProduceArgs } from "../../pipelines/producer/options";
 import { partitionFor } from "../../pipelines/producer/partitioner";
-import { freePort } from "../../infra/stack/ports";
+import { freePort } from "../../lib/ports";
 
 const BOOTSTRAP = `127.0.0.1:${process.env.STACK_KAFKA_PORT ?? "9092"}`;
 const REPO = path.resolve(__dirname, "..", "..");

@@ -10,7 +10,7 @@ import * as path from "path";
 import { Kafka, logLevel } from "kafkajs";
 import { Client } from "pg";
 import * as yaml from "js-yaml";
-import { freePort, freePorts } from "../../infra/stack/ports";
+import { freePort, freePorts } from "../../lib/ports";
 import { isAlive } from "../../infra/stack/processes";
 import { DEFAULT_PG_URL, stackOptions } from "../../infra/stack/options";
 import { liveLeases, addLease } from "../../infra/stack/leases";

@@ -1,7 +1,6 @@
-/** The Flink runner's pure parts: metrics from Flink's accumulator JSON, one-line root causes, option parsing. */
+/** The Flink runner's pure parts: metrics from Flink's accumulator JSON, one-line root causes (host:port: test/unit/lib.test.ts). */
 import { countersFromAccumulators, decodeVarint } from "../../runners/flink/accumulators";
-import { deepestCause } from "../../runners/flink/rest";
-import { hostPort } from "../../runners/flink/options";
+import { deepestCause } from "../../lib/flink_rest";
 
 function monitoringInfo(name: string, value: number, transform: string) {
   const bytes: number[] = [];
@@ -53,9 +52,3 @@ test("a Java stack trace becomes its deepest cause in one line, without the pack
   expect(deepestCause("java.lang.OutOfMemoryError: Metaspace")).toBe("OutOfMemoryError: Metaspace");
 });
 
-test("host:port options: one line naming the flag", () => {
-  expect(hostPort("127.0.0.1:8099", "--job-endpoint")).toEqual({ host: "127.0.0.1", port: 8099 });
-  expect(hostPort("[::1]:8081", "--flink-master")).toEqual({ host: "[::1]", port: 8081 });
-  expect(() => hostPort("localhost", "--job-endpoint")).toThrow(/^--job-endpoint must be host:port \(e\.g\. 127\.0\.0\.1:8099\), got "localhost"$/);
-  expect(() => hostPort("h:0", "--flink-master")).toThrow(/--flink-master must be host:port/);
-});

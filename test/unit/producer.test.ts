@@ -1,5 +1,5 @@
 import { parseSaleEvent } from "../../transforms/events";
-import { parseDuration } from "../../pipelines/producer/duration";
+import { parseDuration } from "../../lib/durations";
 import {
   DEFAULT_GENERATOR_SPEC,
   generateSaleRecords,
@@ -88,7 +88,7 @@ describe("produce options", () => {
     [["--partitions", "0"], "--partitions must be a positive integer, got 0"],
     [["--rate", "-5"], "--rate must be a number >= 0, got -5"],
     [["--start-time", "yesterday"], '--start-time: expected YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM), got "yesterday"'],
-    [["--late-delay", "2 weeks"], '--late-delay: expected a duration such as 500ms, 30s, 2m or 1h, got "2 weeks"'],
+    [["--late-delay", "2 weeks"], 'invalid --late-delay "2 weeks": expected a duration such as 500ms, 30s, 2m or 1h'],
     [["--event-types", "purchase,steal"], 'unknown event type "steal" (choose from purchase, refund, view, add_to_cart)'],
   ])("rejects %j", (argv, expected) => {
     expect(usageError(argv)).toContain(expected);

@@ -15,7 +15,8 @@
 import { promises as fs } from "fs";
 import * as path from "path";
 import { fsStep } from "./parquet_errors";
-import { appendJsonLine, ensureDirectory, readJsonLines, syncDirectory } from "./parquet_log";
+import { appendJsonLine, readJsonLines } from "./parquet_log";
+import { ensureDirectory, syncDirectory } from "../../lib/durable_files";
 
 export class CommittedKeys {
   /** Keys of the commit log's batch lines, by partition. Lifetime: until compacted(). */

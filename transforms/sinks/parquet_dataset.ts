@@ -34,7 +34,8 @@ import { ParquetWriter } from "parquetjs-lite";
 import { fsStep, parquetSinkError, ParquetSinkError } from "./parquet_errors";
 import { CommittedKeys } from "./parquet_committed_keys";
 import { parquetSchema, withLogicalTypes, type Columns } from "./parquet_logical_types";
-import { appendJsonLine, appendJsonLines, ensureDirectory, readJsonLines, syncDirectory, writeFileDurably } from "./parquet_log";
+import { appendJsonLine, appendJsonLines, readJsonLines } from "./parquet_log";
+import { ensureDirectory, syncDirectory, writeFileDurably } from "../../lib/durable_files";
 
 export interface ParquetDatasetOptions<R> {
   /** The dataset's folder (`<parquet dir>/results` or `<parquet dir>/late`). */

@@ -6,7 +6,6 @@
  * parse is not a crash artefact but a damaged file: that is an error, never silently skipped.
  */
 import { promises as fs } from "fs";
-import * as path from "path";
 import type { FileHandle } from "fs/promises";
 
 export interface JsonLines<T> {
@@ -68,42 +67,3 @@ export async function appendJsonLines(handle: FileHandle, values: readonly unkno
   await handle.datasync();
 }
 
-/** Makes a directory's entries (a created, renamed or removed file) durable. */
-export async function syncDirectory(path: string): Promise<void> {
-  const handle = await fs.open(path, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Writes a whole file and waits until its bytes are on disk (not yet its directory entry). */
-export async function writeFileDurably(path: string, bytes: Uint8Array): Promise<void> {
-  const handle = await fs.open(path, "w");
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * `mkdir -p` that reports the real cause: Node's recursive mkdir answers ENOENT on a read-only file system; one
- * level at a time, the kernel's EROFS / EACCES / ENOTDIR comes through.
- */
-export async function ensureDirectory(dir: string): Promise<void> {
-  try {
-    await fs.mkdir(dir);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") {
-      if ((await fs.stat(dir)).isDirectory()) return;
-      throw error;
-    }
-    if (code !== "ENOENT" || path.dirname(dir) === dir) throw error;
-    await ensureDirectory(path.dirname(dir));
-    await ensureDirectory(dir);
-  }
-}

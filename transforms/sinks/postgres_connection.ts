@@ -4,6 +4,7 @@
  * which errors are worth a retry (the server is down, restarting or refusing connections for a while).
  */
 import { Pool, type PoolClient } from "pg";
+import { redactPgUrl } from "../../lib/redaction";
 
 /** Where the sink writes. */
 export interface PostgresTarget {
@@ -11,21 +12,6 @@ export interface PostgresTarget {
   readonly url: string;
   /** The schema holding the sink's tables (created if missing). */
   readonly schema: string;
-}
-
-/** The URL with its password replaced by "***" (the user, host, port and database stay: they help debugging). */
-export function redactPgUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    for (const name of [...parsed.searchParams.keys()]) {
-      if (/pass/i.test(name)) parsed.searchParams.set(name, "***");
-    }
-    return parsed.toString();
-  } catch {
-    // Not a URL (a keyword/value connection string?): hide every password=... and anything between : and @.
-    return url.replace(/(password\s*=\s*)\S+/gi, "$1***").replace(/\/\/([^:/@]*):[^@]*@/, "//$1:***@");
-  }
 }
 
 /** The password of a URL, or undefined. */

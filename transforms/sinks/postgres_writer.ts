@@ -32,9 +32,9 @@ import {
   describePgError,
   inTransaction,
   isTransientPgError,
-  redactPgUrl,
   type PostgresTarget,
 } from "./postgres_connection";
+import { redactPgUrl } from "../../lib/redaction";
 import { ensureSchema, qualified, TABLES, type TableKind } from "./postgres_schema";
 import { sinkMetrics } from "./sink_metrics";
 

@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { ensureDirectory, syncDirectory, writeFileDurably } from "../../../transforms/sinks/parquet_log";
+import { ensureDirectory, syncDirectory, writeFileDurably } from "../../../lib/durable_files";
 
 const PREFIX = "checkpoint-";
 const SUFFIX = ".json";

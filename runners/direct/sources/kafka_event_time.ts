@@ -7,7 +7,7 @@ import type { FetchedRecord } from "../../../io/kafka/kafka_client";
 import { formatEventTime, parseIsoTimestamp } from "../../../transforms/events";
 import type { Millis } from "../../../model/model";
 import type { KafkaRecord } from "../../../model/kafka_source_spec";
-import { describeDuration } from "./kafka_durations";
+import { describeDuration } from "../../../lib/durations";
 
 /**
  * A KafkaRecord as fetched: one object per record with a fixed shape, whose key is decoded from its bytes only when

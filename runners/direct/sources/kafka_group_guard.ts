@@ -5,7 +5,7 @@
  */
 import { KafkaClientError, type GroupMember, type KafkaAdmin } from "../../../io/kafka/kafka_client";
 import type { Millis } from "../../../model/model";
-import { describeDuration } from "./kafka_durations";
+import { describeDuration } from "../../../lib/durations";
 
 /** How long open() waits for a previous run to leave the group: its session timeout (10 s) and a margin. */
 const DEFAULT_GROUP_WAIT_MS = 15_000;

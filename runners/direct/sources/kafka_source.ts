@@ -34,9 +34,7 @@ import { caughtUp, markStep, position, type PartitionInfo } from "./kafka_partit
 import { KafkaCommits, type SourceState } from "./kafka_commits";
 import { KafkaLag } from "./kafka_lag";
 import { EndOfInput } from "./kafka_end_of_input";
-import { describeDuration } from "./kafka_durations";
-
-export { describeDuration } from "./kafka_durations";
+import { describeDuration } from "../../../lib/durations";
 
 /** Records per step of the merged sequence: the watermark moves after each (a constant: never a tuning knob). */
 export const STEP_RECORDS = 1024;

@@ -12,7 +12,7 @@
 import * as fs from "fs";
 import { pidFile } from "../../../infra/flink/services";
 import { cancelFlinkJob, checkpointCounts, flinkJobState } from "../../../runners/flink/job_control";
-import { jobsOverview } from "../../../runners/flink/rest";
+import { jobsOverview } from "../../../lib/flink_rest";
 import { dropSchema, query, uniqueSchema } from "../postgres_test_helpers";
 import { committedOffsets, deleteTopic, testClient, uniqueName } from "../kafka_test_helpers";
 import {

@@ -1,6 +1,6 @@
 /** Structured logs: JSON or readable lines, the level honoured, and no password ever written. */
 import { createLogger, prettyLine } from "../../../ops/logger";
-import { redactText, redactValue } from "../../../ops/redact";
+import { redactText, redactValue } from "../../../lib/redaction";
 
 const SECRET = "s3cret-Pw!";
 const URL_WITH_PASSWORD = `postgres://sales:${SECRET}@db.internal:5432/sales`;

@@ -19,7 +19,7 @@ test("flink with no job server listening: one line naming npm run flink:up", asy
 
 test("flink rejects a job endpoint that is not host:port", async () => {
   await expect(createRunner({ runner: "flink", jobEndpoint: "localhost" }).run((root) => root)).rejects.toThrow(
-    /--job-endpoint must be host:port/,
+    /^invalid --job-endpoint "localhost": expected host:port/,
   );
 });
 
