@@ -17,7 +17,7 @@
  */
 import { flinkRunner, type FlinkPipelineResult } from "../runners/flink/runner";
 import { checkpointCounts } from "../runners/flink/job_control";
-import { holdAsyncDoFns } from "../runners/flink/awaiting_pardo_operator";
+import { holdAsyncDoFns } from "../sdk_workarounds/awaiting_pardo_operator";
 import { jobNameFor, startPointFor, type StartPoint } from "../runners/flink/job_lineage";
 import { createKafkaClient } from "../io/kafka/kafka_client";
 import type { SalesConfig } from "./options";

@@ -16,12 +16,12 @@ import { ExternalWorkerPool } from "apache-beam/worker/external_worker_service";
 import "../transforms";
 import "../transforms/sinks/console";
 import "./sales_aggregation";
-import { quietSdk } from "../runners/flink/quiet_sdk";
+import { quietSdk } from "../sdk_workarounds/quiet_sdk";
 import { WorkerProcessPool } from "../runners/flink/worker_processes";
 // Our worker-side operators (awaited sinks, lifted combines, control-stream errors), as in the submitting process.
-import "../runners/flink/awaiting_pardo_operator";
-import "../runners/flink/precombine_operator";
-import "../runners/flink/worker_control_errors";
+import "../sdk_workarounds/awaiting_pardo_operator";
+import "../sdk_workarounds/precombine_operator";
+import "../sdk_workarounds/worker_control_errors";
 
 function option(argv: readonly string[], name: string): string | undefined {
   const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));

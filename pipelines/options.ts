@@ -16,6 +16,7 @@ import { ON_STEP_ERROR, type OnStepError } from "../runners/direct/step_errors";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../ops/logger";
 import { DurationError, parseDuration as durationOf } from "../lib/durations";
 import { HOST_PORT_FORMS, HostPortError, hostPort, parseHostPort } from "../lib/host_port";
+import { yargsDefinitions } from "../sdk_workarounds/yargs_definitions";
 
 export type WindowChoice = Exclude<WindowFnSpec, { kind: "global" }>;
 /** What the aggregation groups by: products (the tutorial's groupBy), or users (its session windows). */
@@ -502,12 +503,7 @@ export interface OptionDefinition {
 
 /** Every option, from the yargs definition itself, in definition order. */
 export function optionDefinitions(): OptionDefinition[] {
-  const y = parser([]) as unknown as {
-    getOptions(): { key: Record<string, boolean>; default: Record<string, unknown>; choices: Record<string, string[]> };
-    getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } };
-  };
-  const options = y.getOptions();
-  const descriptions = y.getInternalMethods().getUsageInstance().getDescriptions();
+  const { options, descriptions } = yargsDefinitions(parser([]));
   return Object.keys(options.key)
     .filter((name) => name !== "help" && name !== "version")
     .map((name) => ({

@@ -10,7 +10,7 @@
  *
  * On portable runners (Flink) the SDK worker's ParDo cannot await a promise, so the transform carries the
  * ASYNC_DOFN_ANNOTATION; the Flink runner submits it as AWAITING_PARDO_URN, run by our worker-side operator, which
- * awaits `process` and `finishBundle` before the bundle is acknowledged (runners/flink/awaiting_pardo_operator.ts).
+ * awaits `process` and `finishBundle` before the bundle is acknowledged (sdk_workarounds/awaiting_pardo_operator.ts).
  */
 import "apache-beam";
 import { parDo, type DoFn } from "apache-beam/transforms/pardo";

@@ -42,13 +42,13 @@ import {
 } from "./operators/simple_operators";
 import * as urns from "../../model/urns";
 import { STEP_ERRORS_COUNTER, StepFailedError, stepFailure, type OnStepError, type StepFailure } from "./step_errors";
-import { relinkDeserialized } from "./relink";
+import { relinkDeserialized } from "../../sdk_workarounds/relink";
 import { sinkMetrics } from "../../transforms/sinks/sink_metrics";
 import { CountingReceiver } from "./observability/counting_receiver";
 import { RecentPanes } from "./observability/recent_panes";
 import type { RunSnapshot, SourceSnapshot } from "./observability/run_snapshot";
 
-/** The SDK's deserializer, with the result re-linked for speed (see relink.ts). */
+/** The SDK's deserializer, with the result re-linked for speed (see sdk_workarounds/relink.ts). */
 function deserializeFn(payload: Uint8Array): unknown {
   return relinkDeserialized(sdkDeserializeFn(payload));
 }

@@ -30,12 +30,17 @@ import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { SERIALIZED_JS_COMBINEFN_INFO } from "apache-beam/internal/urns";
 import type { TriggerSpec, WindowingSpec } from "../../model/model";
 import { windowingSpecFromProto } from "../../model/strategy";
-import { COMBINE_PER_KEY_URN, GROUP_BY_KEY_URN, PAR_DO_URN } from "../../model/urns";
+import {
+  COMBINE_PER_KEY_URN,
+  EXTRACT_OUTPUTS_URN,
+  GROUP_BY_KEY_URN,
+  MERGE_ACCUMULATORS_URN,
+  PAR_DO_URN,
+  PRECOMBINE_URN,
+} from "../../model/urns";
 import { only, protoEditor } from "./proto_edits";
 
-export const PRECOMBINE_URN = "beam:transform:combine_per_key_precombine:v1";
-export const MERGE_ACCUMULATORS_URN = "beam:transform:combine_per_key_merge_accumulators:v1";
-export const EXTRACT_OUTPUTS_URN = "beam:transform:combine_per_key_extract_outputs:v1";
+export { EXTRACT_OUTPUTS_URN, MERGE_ACCUMULATORS_URN, PRECOMBINE_URN };
 const KV_CODER_URN = "beam:coder:kv:v1";
 const ITERABLE_CODER_URN = "beam:coder:iterable:v1";
 

@@ -19,13 +19,13 @@ import { WINDOWED_COMBINE_URN } from "../../model/urns";
 import { jobCounters } from "./accumulators";
 import { DEFAULT_FLINK_MASTER, DEFAULT_JOB_ENDPOINT, type FlinkRunnerOptions } from "./options";
 import { hostPort } from "../../lib/host_port";
-import { quietSdk } from "./quiet_sdk";
+import { quietSdk } from "../../sdk_workarounds/quiet_sdk";
 import { deepestCause, findJob, rootCause, type JobSummary } from "../../lib/flink_rest";
-import { awaitingLastActivity, holdAsyncDoFns, withAwaitingParDos } from "./awaiting_pardo_operator";
+import { awaitingLastActivity, holdAsyncDoFns, withAwaitingParDos } from "../../sdk_workarounds/awaiting_pardo_operator";
 import { withLiftedCombines } from "./lifted_combines";
 import { jobServerHasLateOutput, withLateOutputs } from "./late_output";
-import "./precombine_operator";
-import "./worker_control_errors";
+import "../../sdk_workarounds/precombine_operator";
+import "../../sdk_workarounds/worker_control_errors";
 import { WorkerProcessPool } from "./worker_processes";
 import {
   allInputWatermarksPast,

@@ -5,11 +5,11 @@
  */
 import "apache-beam";
 import { Worker } from "apache-beam/worker/worker";
-import { quietSdk } from "./quiet_sdk";
+import { quietSdk } from "../../sdk_workarounds/quiet_sdk";
 // Our operators, registered with the SDK worker's operator table (as the runner's process has them).
-import "./awaiting_pardo_operator";
-import "./precombine_operator";
-import "./worker_control_errors";
+import "../../sdk_workarounds/awaiting_pardo_operator";
+import "../../sdk_workarounds/precombine_operator";
+import "../../sdk_workarounds/worker_control_errors";
 // The modules that register Node builtins for serialization under the builtin's name ("process", "buffer"):
 // requiring that name here would not register them.
 import "../../transforms/parse_events";

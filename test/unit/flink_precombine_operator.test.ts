@@ -1,5 +1,5 @@
 /**
- * Our Precombine operator for Flink's lifted combines (runners/flink/precombine_operator.ts), driven directly: one
+ * Our Precombine operator for Flink's lifted combines (sdk_workarounds/precombine_operator.ts), driven directly: one
  * accumulator per key and window per bundle, emitted at the bundle's end at the window's end; keys and windows
  * that have no plain-string identity (objects, other window types) grouped by their encoded bytes.
  */
@@ -12,7 +12,7 @@ import { GeneralObjectCoder } from "apache-beam/coders/js_coders";
 import { IntervalWindowCoder, PaneInfoCoder } from "apache-beam/coders/standard_coders";
 import { NonPromise, type OperatorContext } from "apache-beam/worker/operators";
 import { GlobalWindow, IntervalWindow, type KV, type Window, type WindowedValue } from "apache-beam/values";
-import { PrecombineOperator } from "../../runners/flink/precombine_operator";
+import { PrecombineOperator } from "../../sdk_workarounds/precombine_operator";
 import { PRECOMBINE_URN } from "../../runners/flink/lifted_combines";
 
 const sumFn = {

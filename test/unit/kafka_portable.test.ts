@@ -12,7 +12,7 @@ import { kafkaReadPayload } from "../../transforms/kafka_payload";
 import { portableConsumerConfig } from "../../transforms/kafka";
 import { contentId, kafkaRecordOfKV, kafkaRecordOfPositionedKV } from "../../transforms/kafka_portable";
 import { asyncParDo } from "../../transforms/async_pardo";
-import { withAwaitingParDos } from "../../runners/flink/awaiting_pardo_operator";
+import { withAwaitingParDos } from "../../sdk_workarounds/awaiting_pardo_operator";
 import { AWAITING_JS_DOFN_URN, PAR_DO_URN, SERIALIZED_JS_DOFN_INFO } from "../../model/urns";
 
 test("the KafkaIO payload: consumer_config is a map<string,string> field, the row is RowCoder bytes", () => {

@@ -112,7 +112,7 @@ test("fusion: element-wise chains join the stage of the source or grouped step t
 
 test("the SDK's map() wrapper is recognized, so the runner calls the mapped function without a generator", () => {
   const { deserializeFn } = require("apache-beam/internal/serialize") as { deserializeFn(b: Uint8Array): unknown };
-  const { relinkDeserialized } = require("../../../runners/direct/relink") as { relinkDeserialized<T>(v: T): T };
+  const { relinkDeserialized } = require("../../../sdk_workarounds/relink") as { relinkDeserialized<T>(v: T): T };
   const { sdkMapFunction } = require("../../../runners/direct/operators/dofn_operator") as typeof import("../../../runners/direct/operators/dofn_operator");
   const plan = build((root) => {
     root.apply(beam.create([1])).map(beam.withName("double", (x: number) => x * 2)).flatMap(beam.withName("twice", (x: number) => [x, x]));
@@ -132,7 +132,7 @@ test("re-linking replaces the serializer's thunks, also inside closures", () => 
     serializeFn(v: unknown): Uint8Array;
     deserializeFn(b: Uint8Array): unknown;
   };
-  const { relinkDeserialized } = require("../../../runners/direct/relink") as { relinkDeserialized<T>(v: T): T };
+  const { relinkDeserialized } = require("../../../sdk_workarounds/relink") as { relinkDeserialized<T>(v: T): T };
   const FACTOR = 3;
   const inner = (x: number) => x * FACTOR;
   const outer = (x: number) => inner(x) + 1;

@@ -15,18 +15,17 @@
  *
  * The worker picks an operator by transform URN only, and every ParDo has the same one, so this module registers
  * its own constructor for ParDo that handles AWAITING_JS_DOFN_URN and hands every other DoFn to the SDK's
- * constructor. The SDK keeps that constructor in a module-private map; it is captured once, at load, by reading
- * the map through one createOperator call on a dummy transform (Map.prototype.get observed for that call only).
+ * constructor (captured by sdk_pardo_constructor.ts: the SDK keeps it in a module-private map).
  * Registered when this module loads: LOOPBACK workers run in the submitting process, which loads it through the
  * Flink runner; an EXTERNAL worker pool must load it too (docs/runners.md).
  */
+import "./index";
 import "apache-beam";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { deserializeFn } from "apache-beam/internal/serialize";
 import {
   NonPromise,
   ProcessResultBuilder,
-  createOperator,
   registerOperatorConstructor,
   type IOperator,
   type OperatorContext,
@@ -35,7 +34,8 @@ import {
 } from "apache-beam/worker/operators";
 import { ParamProviderImpl, createSideInputInfo, type SideInputInfo } from "apache-beam/worker/pardo_context";
 import type { WindowedValue } from "apache-beam/values";
-import { ASYNC_DOFN_ANNOTATION, AWAITING_JS_DOFN_URN, PAR_DO_URN } from "../../model/urns";
+import { ASYNC_DOFN_ANNOTATION, AWAITING_JS_DOFN_URN, PAR_DO_URN } from "../model/urns";
+import { sdkParDoConstructor } from "./sdk_pardo_constructor";
 
 interface AsyncDoFn {
   process(element: unknown, context: unknown): Promise<Iterable<unknown> | void> | Iterable<unknown> | void;
@@ -148,32 +148,6 @@ function onlyOutput(transform: runnerApi.PTransform): string {
   const outputs = Object.values(transform.outputs);
   if (outputs.length !== 1) throw new Error(`${transform.uniqueName}: an async DoFn has exactly one output, got ${outputs.length}`);
   return outputs[0];
-}
-
-type OperatorConstructor = (transformId: string, transform: runnerApi.PTransform, context: OperatorContext) => IOperator;
-
-/** The SDK's ParDo constructor, read from its registry (see the header). */
-function sdkParDoConstructor(): OperatorConstructor {
-  let captured: OperatorConstructor | undefined;
-  const get = Map.prototype.get;
-  Map.prototype.get = function observe(this: Map<unknown, unknown>, key: unknown) {
-    const value = get.call(this, key);
-    if (key === PAR_DO_URN && captured === undefined && typeof value === "function") captured = value as OperatorConstructor;
-    return value;
-  };
-  try {
-    const dummy = runnerApi.PTransform.create({ uniqueName: "probe", spec: { urn: PAR_DO_URN, payload: new Uint8Array() } });
-    createOperator("probe", {
-      descriptor: { transforms: { probe: dummy } },
-      getReceiver: () => undefined,
-    } as unknown as OperatorContext);
-  } catch {
-    // The dummy has no output: the SDK's constructor throws after it was looked up, which is all we need.
-  } finally {
-    Map.prototype.get = get;
-  }
-  if (captured === undefined) throw new Error("could not find the SDK worker's ParDo operator (apache-beam version changed?)");
-  return captured;
 }
 
 const sdkParDo = sdkParDoConstructor();

@@ -11,6 +11,7 @@
  * bounds. Registered for that URN when this module loads (the Flink runner imports it; LOOPBACK workers and the
  * worker pool of pipelines/flink_workers.ts load the runner).
  */
+import "./index";
 import "apache-beam";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { deserializeFn } from "apache-beam/internal/serialize";
@@ -28,7 +29,7 @@ import {
   type Receiver,
 } from "apache-beam/worker/operators";
 import { GlobalWindow, IntervalWindow, type KV, type Window, type WindowedValue } from "apache-beam/values";
-import { PRECOMBINE_URN } from "./lifted_combines";
+import { PRECOMBINE_URN } from "../model/urns";
 
 /** Open groups per bundle before a tenth of them is flushed early (as the SDK's). */
 const MAX_GROUPS = 10_000;

@@ -7,6 +7,7 @@
  * variables (re-linked themselves) as parameters — the same function, the same captured objects, the same
  * prototype and properties, without the thunk. Builtins and functions registered by reference are kept as is.
  */
+import "./index";
 type Closure = Record<string, unknown>;
 type AnyFunction = ((...args: unknown[]) => unknown) & Record<string, unknown>;
 

@@ -8,6 +8,7 @@
  * line; the stream's "end" handler (the SDK's) then closes that worker's channels, and Flink, restarting the job
  * from its last checkpoint, asks the worker pool for new workers.
  */
+import "./index";
 import "apache-beam";
 import { BeamFnControlClient } from "apache-beam/proto/beam_fn_api.grpc-client";
 

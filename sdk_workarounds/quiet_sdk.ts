@@ -4,6 +4,7 @@
  * job of this process runs, those lines (recognized by their shape, nothing else) are dropped; a pipeline's own
  * console output and every warning or error of ours pass.
  */
+import "./index";
 
 const SDK_DEBUG_PREFIXES = [
   "Processing ",
