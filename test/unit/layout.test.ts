@@ -1,7 +1,8 @@
 /**
- * The layout for two runners: the model is runner-neutral, transforms never import a runner (the API facade
- * re-exports the runners through the top-level runtime.ts, and only that line may), runners/direct does not
- * reach into another runner.
+ * The walls between the folders (docs/architecture.md draws the layers): an import only points down. The model is
+ * runner-neutral, transforms never import a runner (the API facade re-exports the runners through the top-level
+ * runtime.ts, and only that line may), runners/direct does not reach into another runner, and each folder in
+ * WALLS imports none of the folders listed beside it.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -9,6 +10,7 @@ import * as path from "path";
 const ROOT = path.join(__dirname, "..", "..");
 
 function sources(dir: string): string[] {
+  if (!fs.existsSync(path.join(ROOT, dir))) return [];
   return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
     const rel = path.join(dir, entry.name);
     if (entry.isDirectory()) return sources(rel);
@@ -50,4 +52,54 @@ test("the direct runner does not import the flink runner, nor the flink runner t
       : []),
   ];
   expect(crossing).toEqual([]);
+});
+
+/** Every folder of ours (top level), for "imports nothing of ours but ..." walls. */
+const OURS = ["bench", "tools", "pipelines", "ops", "runners", "sdk_workarounds", "transforms", "sales", "model", "io", "lib", "infra", "runtime"];
+
+/** [folder, folders it must not import, why]: each wall once, by name. */
+const WALLS: ReadonlyArray<readonly [string, readonly string[], string]> = [
+  ["runners", ["tools", "bench", "infra"], "runners execute; the transcript tool drives them, and JVMs are started by infra for a developer"],
+  ["infra", OURS.filter((d) => d !== "infra" && d !== "lib"), "infra starts Kafka, PostgreSQL and Flink for a developer and imports lib/ only"],
+  ["ops", ["pipelines", "tools", "bench", "infra", "sdk_workarounds"], "ops sees a run through what it is handed, never the job's wiring"],
+  ["lib", OURS.filter((d) => d !== "lib"), "lib/ is the bottom: small helpers that import nothing of ours"],
+  ["io", OURS.filter((d) => d !== "io" && d !== "lib"), "io/ is the client seam below everything that talks to a system"],
+  ["model", OURS.filter((d) => d !== "model" && d !== "lib"), "the model is runner-neutral data and pure functions"],
+  ["sdk_workarounds", OURS.filter((d) => d !== "sdk_workarounds" && d !== "model" && d !== "lib"), "the workarounds patch the SDK and know only the model"],
+  ["transforms", ["sdk_workarounds", "tools", "bench", "ops", "infra"], "transforms are the public API: no patch of the SDK, no tool, no ops"],
+  ["pipelines", ["tools", "bench"], "pipelines wire the job; tools and benchmarks sit above them"],
+];
+
+function top(target: string): string {
+  return target.split(path.sep)[0];
+}
+
+test.each(WALLS)("%s/ imports none of %j (%s)", (from, forbidden) => {
+  const offending = sources(from).flatMap((file) =>
+    importsOf(file)
+      .filter((target) => forbidden.includes(top(target)))
+      .map((target) => `${file} → ${target}`),
+  );
+  expect(offending).toEqual([]);
+});
+
+test("the SDK workarounds are loaded only by runners/, pipelines/ and the tools above them", () => {
+  const may = ["runners", "pipelines", "tools", "bench", "sdk_workarounds"];
+  const offending = OURS.filter((d) => !may.includes(d) && d !== "runtime").flatMap((dir) =>
+    sources(dir).flatMap((file) =>
+      importsOf(file)
+        .filter((target) => top(target) === "sdk_workarounds")
+        .map((target) => `${file} → ${target}`),
+    ),
+  );
+  expect(offending).toEqual([]);
+});
+
+test("the walls see every folder of ours (a new top-level folder needs its place in the layers)", () => {
+  const folders = fs
+    .readdirSync(ROOT, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith(".") && !["node_modules", "test", "docs", "transcripts", "dist", "output"].includes(e.name))
+    .filter((e) => sources(e.name).length > 0)
+    .map((e) => e.name);
+  expect(folders.filter((f) => !OURS.includes(f))).toEqual([]);
 });

@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { formatPlace, TranscriptError } from "./transcript_error";
 import { parseTranscriptFile } from "./transcript_parser";
-import { runTranscript } from "../../runners/direct/transcripts/transcript_runner";
+import { runTranscript } from "./transcript_runner";
 import { Transcript } from "./transcript";
 import { runTranscriptsAsPipelines, type PipelineRunnerName } from "./pipeline_runner";
 

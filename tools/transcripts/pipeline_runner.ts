@@ -3,7 +3,7 @@
  * (its `combine:`) → pane captures of `results` and `late`, run on the direct runner (one pipeline per
  * transcript, virtual clock) or on Flink (many transcripts, one branch each, in one submitted job).
  *
- * What a pipeline can and cannot show, compared with the reducer harness (runners/direct/transcripts):
+ * What a pipeline can and cannot show, compared with the reducer harness (transcript_runner.ts):
  * - which step produced a pane is not observable, so all panes of the run are matched, as a multiset, against
  *   all `expect` panes of the transcript (and late elements against all `expect_late`);
  * - a pipeline's input ends, and the end of input (the watermark at +∞) closes every window. The panes that this
@@ -21,7 +21,7 @@ import { withName } from "apache-beam/transforms/transform";
 import { directRunner } from "../../runners/direct/runner";
 import { FlinkPipelineResult, flinkRunner } from "../../runners/flink/runner";
 import type { FlinkRunnerOptions } from "../../runners/flink/options";
-import { runTranscript } from "../../runners/direct/transcripts/transcript_runner";
+import { runTranscript } from "./transcript_runner";
 import { TIMESTAMP_MAX, WATERMARK_DONE, type Timing, type TriggerSpec, type WindowFnSpec, type WindowingSpec } from "../../model/model";
 import type { LateRecord } from "../../model/late_record";
 import { testStream, type TestStreamBuilder } from "../../transforms/test_stream";

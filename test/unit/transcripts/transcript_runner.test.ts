@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseTranscriptFile } from "../../../tools/transcripts/transcript_parser";
-import { GroupingFactory, runTranscript } from "../../../runners/direct/transcripts/transcript_runner";
+import { GroupingFactory, runTranscript } from "../../../tools/transcripts/transcript_runner";
 
 const lines = (...ls: string[]): string => ls.join("\n");
 const run = (text: string) => runTranscript(parseTranscriptFile("t.yaml", text)[0]);

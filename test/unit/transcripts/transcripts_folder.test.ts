@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseTranscriptFile } from "../../../tools/transcripts/transcript_parser";
-import { runTranscript } from "../../../runners/direct/transcripts/transcript_runner";
+import { runTranscript } from "../../../tools/transcripts/transcript_runner";
 import { Transcript } from "../../../tools/transcripts/transcript";
 
 const folder = path.join(__dirname, "../../../transcripts");

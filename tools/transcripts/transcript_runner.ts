@@ -5,12 +5,12 @@
  * `expect` / `expect_late` steps that follow. Every output must be matched before the next action and by the end.
  * A transcript with `error:` passes only when its run is rejected with a matching message.
  */
-import { createKeyedGrouping, KeyedGrouping } from "../grouping/keyed_grouping";
-import { Aggregator, Firing, LateElement, Millis, WindowingSpec } from "../../../model/model";
-import { checkTriggerSafety } from "../../../model/validation";
-import { assignWindows } from "../../../model/window_fns";
-import { CombinedValue, aggregatorFor } from "../../../tools/transcripts/combine_fns";
-import { Differ, closest, lateDiffer, match, paneDiffer } from "../../../tools/transcripts/matching";
+import { createKeyedGrouping, KeyedGrouping } from "../../runners/direct/grouping/keyed_grouping";
+import { Aggregator, Firing, LateElement, Millis, WindowingSpec } from "../../model/model";
+import { checkTriggerSafety } from "../../model/validation";
+import { assignWindows } from "../../model/window_fns";
+import { CombinedValue, aggregatorFor } from "./combine_fns";
+import { Differ, closest, lateDiffer, match, paneDiffer } from "./matching";
 import {
   LATE_ORDER,
   ObservedLate,
@@ -20,10 +20,10 @@ import {
   formatValue,
   observeLate,
   observePane,
-} from "../../../tools/transcripts/observed";
-import { Scalar, Step, Transcript } from "../../../tools/transcripts/transcript";
-import { formatPlace } from "../../../tools/transcripts/transcript_error";
-import { formatTriggerFn } from "../../../tools/transcripts/trigger_fn";
+} from "./observed";
+import { Scalar, Step, Transcript } from "./transcript";
+import { formatPlace } from "./transcript_error";
+import { formatTriggerFn } from "./trigger_fn";
 
 /** How the runner creates the reducer; tests may substitute it. */
 export type GroupingFactory = (
