@@ -385,10 +385,10 @@ export function parseOptions(
   const servers = args["bootstrap-servers"].split(",").map((s) => s.trim()).filter((s) => s !== "");
   for (const s of servers) {
     if (parseHostPort(s) === undefined) {
-      throw new OptionsError(`invalid --bootstrap-servers "${args["bootstrap-servers"]}": expected ${HOST_PORT_FORMS}[,host:port...]`);
+      throw new OptionsError(`invalid --bootstrap-servers "${args["bootstrap-servers"]}": expected ${HOST_PORT_FORMS}, comma-separated`);
     }
   }
-  if (servers.length === 0) throw new OptionsError(`invalid --bootstrap-servers: expected ${HOST_PORT_FORMS}[,host:port...]`);
+  if (servers.length === 0) throw new OptionsError(`invalid --bootstrap-servers: expected ${HOST_PORT_FORMS}, comma-separated`);
   const nonEmpty = (name: string, value: string): string => {
     if (value.trim() === "") throw new OptionsError(`--${name} must not be empty`);
     return value.trim();
