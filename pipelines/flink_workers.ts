@@ -14,7 +14,7 @@ import * as path from "path";
 import { ExternalWorkerPool } from "apache-beam/worker/external_worker_service";
 // The sales pipeline's modules, for their requireForSerialization registrations (process, Buffer).
 import "../transforms";
-import "../transforms/sinks/console";
+import "../sales/console_lines";
 import "./sales_aggregation";
 import { quietSdk } from "../runners/flink/quiet_sdk";
 import { WorkerProcessPool } from "../runners/flink/worker_processes";

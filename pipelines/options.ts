@@ -13,10 +13,11 @@ import type { Millis, TriggerSpec, WindowFnSpec } from "../model/model";
 import { RUNNER_NAMES, type RunnerName } from "../runners";
 import { START_FROM, type StartFrom } from "../model/kafka_source_spec";
 import { ON_STEP_ERROR, type OnStepError } from "../runners/direct/step_errors";
+import type { AggregationKey } from "../sales/window_result";
 
 export type WindowChoice = Exclude<WindowFnSpec, { kind: "global" }>;
-/** What the aggregation groups by: products (the tutorial's groupBy), or users (its session windows). */
-export type AggregationKey = "product" | "user";
+/** What the aggregation groups by (sales/window_result.ts). */
+export type { AggregationKey };
 export type SinkName = "console" | "postgres" | "parquet";
 export const SINK_NAMES: readonly SinkName[] = ["console", "postgres", "parquet"];
 
