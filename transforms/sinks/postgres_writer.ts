@@ -1,7 +1,7 @@
 /**
- * The PostgreSQL sink's batched writer, generic over a table spec. Rows are buffered by `add` and written set-based by `flush`
- * (one multi-row `INSERT … SELECT FROM unnest(…) ON CONFLICT …` per table and batch, in one transaction; never a
- * statement per row). Writes of one key stay in order: a large flush is split by key over `lanes` connections
+ * The PostgreSQL sink's batched writer, generic over a table spec. Rows are buffered by `add` and written
+ * set-based by `flush` (the table's one multi-row statement per batch, e.g. `INSERT … SELECT FROM unnest(…) ON
+ * CONFLICT …`, in one transaction; never a statement per row). Writes of one key stay in order: a large flush is split by key over `lanes` connections
  * (default 2), each lane writing its batches one after another, so PostgreSQL works on two batches at once; a small
  * flush waits for every lane and is written whole (one transaction instead of one per lane).
  *
@@ -16,7 +16,6 @@
  */
 import "apache-beam";
 import { requireForSerialization } from "apache-beam/serialization";
-import type { PoolClient } from "pg";
 import { DEFAULT_RETRY_POLICY, RetryBudgetExhausted, withRetries, type RetryPolicy } from "./backoff";
 import {
   describePgError,
@@ -34,7 +33,7 @@ export interface PostgresSinkOptions extends PostgresTarget {
   /** Flush when this many rows are buffered (besides the end of every bundle). Default 5000. */
   readonly maxBatchRows?: number;
   readonly retry?: RetryPolicy;
-  /** Session windows: a pane replaces the rows of the windows it absorbed (see above). */
+  /** Merging (session) windows: a row may replace the rows of the windows it absorbed (the table's statement decides). */
   readonly mergingWindows?: boolean;
   /** Connections writing one table at once, each for its own share of the keys. Default 2. */
   readonly lanes?: number;
@@ -49,7 +48,7 @@ export interface PostgresSinkStats {
   rowsWritten: Record<string, number>;
   batches: number;
   retries: number;
-  /** Result rows deleted because a merged session window absorbed theirs. */
+  /** Rows deleted because a written row's window absorbed theirs (merged session windows). */
   sessionRowsReplaced: number;
 }
 
