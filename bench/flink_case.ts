@@ -22,7 +22,8 @@ import { flinkRunner, type FlinkPipelineResult } from "../runners/flink/runner";
 import { flinkStackOptions } from "../infra/flink/options";
 import { readFromKafka, type KafkaRecord } from "../transforms/kafka";
 import { inWorkerProcess } from "../runners/flink/worker_process";
-import { buildPipeline, type SalesWindowResult } from "../pipelines/sales_aggregation";
+import { buildPipeline } from "../pipelines/sales_aggregation";
+import { type SalesWindowResult } from "../sales/window_result";
 
 const BOOTSTRAP = process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092";
 

@@ -15,7 +15,7 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as os from "os";
 import * as path from "path";
-import { serializeSaleEvent } from "../transforms/events";
+import { serializeSaleEvent } from "../sales/sale_event";
 import { createKafkaClient, probeBrokers, BrokerUnreachableError, type ProducedRecord } from "../io/kafka/kafka_client";
 
 const ROOT = path.resolve(__dirname, "..");

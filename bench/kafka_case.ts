@@ -16,14 +16,14 @@ import { directRunner, type DirectPipelineResult } from "../runners/direct/runne
 import { registerSource } from "../runners/direct/sources/registry";
 import { KafkaSource } from "../runners/direct/sources/kafka_source";
 import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec } from "../model/kafka_source_spec";
-import { amountCents, averageCents, parseSaleEvent } from "../transforms/events";
-import { strictUtf8 } from "../transforms/parse_events";
+import { amountCents, averageCents, parseSaleEvent } from "../sales/sale_event";
+import { strictUtf8 } from "../sales/parse_sales_events";
 import { readFromKafka } from "../transforms/kafka";
 import { parDo } from "apache-beam/transforms/pardo";
 import { buildPipeline, type SalesSinks } from "../pipelines/sales_aggregation";
-import { postgresSinks } from "../transforms/sinks/postgres";
+import { postgresSinks } from "../sales/postgres_sinks";
 import { closePools } from "../transforms/sinks/postgres_connection";
-import { postgresSinkStats } from "../transforms/sinks/postgres_writer";
+import { postgresSinkStats } from "../sales/postgres_sinks";
 import { DEFAULT_PG_URL } from "../infra/stack/options";
 import { Client as PgClient } from "pg";
 import { startOpsServer } from "../ops/server";
@@ -210,7 +210,7 @@ async function loop(topic: string, count: number): Promise<Result> {
         }
         let max = maxByPartition.get(batch.partition) ?? Number.NEGATIVE_INFINITY;
         for (const message of batch.messages) {
-          // The pipeline's parse: strict UTF-8, then the schema (transforms/parse_events.ts routeRecord).
+          // The pipeline's parse: strict UTF-8, then the schema (sales/parse_sales_events.ts routeRecord).
           const text = message.value === null ? undefined : strictUtf8(message.value);
           const parsed = text === undefined ? undefined : parseSaleEvent(text);
           state.processed++;

@@ -17,13 +17,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ParquetWriter } from "parquetjs-lite";
-import type { SalesWindowResult } from "../pipelines/sales_aggregation";
-import { syntheticWindowResult, type SyntheticResults } from "../transforms/testing/window_results";
+import type { SalesWindowResult } from "../sales/window_result";
+import { syntheticWindowResult, type SyntheticResults } from "../sales/synthetic_results";
 import { directRunner } from "../runners/direct/runner";
 import { inMemoryRows } from "./sinks_parquet_source";
-import { closeParquetSinks, parquetSinks } from "../transforms/sinks/parquet";
+import { closeParquetSinks } from "../transforms/sinks/parquet";
+import { parquetSinks } from "../sales/parquet_sinks";
 import { ParquetDataset } from "../transforms/sinks/parquet_dataset";
-import { resultRow, resultRowDate, resultRowKey, RESULT_COLUMNS, type ResultRow } from "../transforms/sinks/parquet_rows";
+import { resultRow, resultRowDate, resultRowKey, RESULT_COLUMNS, type ResultRow } from "../sales/parquet_rows";
 import { parquetSchema } from "../transforms/sinks/parquet_logical_types";
 import { syncDirectory } from "../lib/durable_files";
 

@@ -14,9 +14,9 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { syntheticWindowResult, type SyntheticResults } from "../transforms/testing/window_results";
+import { syntheticWindowResult, type SyntheticResults } from "../sales/synthetic_results";
 import { DEFAULT_COMPACT_AFTER_KEYS, DEFAULT_LOADED_PARTITIONS, ParquetDataset } from "../transforms/sinks/parquet_dataset";
-import { RESULT_COLUMNS, resultRow, resultRowDate, resultRowKey, type ResultRow } from "../transforms/sinks/parquet_rows";
+import { RESULT_COLUMNS, resultRow, resultRowDate, resultRowKey, type ResultRow } from "../sales/parquet_rows";
 
 function flag(name: string, fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));

@@ -14,10 +14,11 @@ import { pipeline } from "stream/promises";
 import { Readable } from "stream";
 import * as os from "os";
 import { DEFAULT_PG_URL } from "../infra/stack/options";
-import type { SalesWindowResult } from "../pipelines/sales_aggregation";
+import type { SalesWindowResult } from "../sales/window_result";
 import { closePools, ident } from "../transforms/sinks/postgres_connection";
 import { redactPgUrl } from "../lib/redaction";
-import { ensureSchema, qualified, TABLES } from "../transforms/sinks/postgres_schema";
+import { ensureSchema, qualified } from "../transforms/sinks/postgres_schema";
+import { SALES_TABLE_SET, SALES_TABLES, TABLES } from "../sales/postgres_tables";
 import { PostgresTableWriter } from "../transforms/sinks/postgres_writer";
 
 const URL = process.env.PGURL ?? DEFAULT_PG_URL;
@@ -69,12 +70,12 @@ async function fresh(schema: string): Promise<void> {
   } finally {
     await client.end();
   }
-  await ensureSchema({ url: URL, schema });
+  await ensureSchema({ url: URL, schema }, SALES_TABLE_SET);
 }
 
 async function viaSink(schema: string, data: readonly SalesWindowResult[]): Promise<number> {
   await fresh(schema);
-  const writer = new PostgresTableWriter<SalesWindowResult>("results", { url: URL, schema, maxBatchRows: BATCH });
+  const writer = new PostgresTableWriter(SALES_TABLES.results, { url: URL, schema, maxBatchRows: BATCH });
   const t0 = process.hrtime.bigint();
   for (const row of data) writer.add(row);
   await writer.flush();

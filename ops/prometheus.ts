@@ -9,7 +9,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValueWithName } from "prom-client";
 import type { RunSnapshot } from "../runners/direct/observability/run_snapshot";
 import { SINK_BATCH_BUCKETS } from "../transforms/sinks/sink_metrics";
-import { DEAD_LETTER_CLASSES } from "../transforms/parse_events";
+import { DEAD_LETTER_CLASSES } from "../sales/parse_sales_events";
 import { committedLag, consumerLag, deadLettersByClass, partitions } from "./run_figures";
 
 type Labels = Record<string, string>;

@@ -12,9 +12,12 @@
 import "apache-beam";
 import * as path from "path";
 import { ExternalWorkerPool } from "apache-beam/worker/external_worker_service";
-// The sales pipeline's modules, for their requireForSerialization registrations (process, Buffer).
+// The sales pipeline's modules, for their requireForSerialization registrations (process, Buffer, the sinks'
+// writers, the sales tables and Parquet datasets the sink DoFns reference).
 import "../transforms";
-import "../transforms/sinks/console";
+import "../sales/console_lines";
+import "../sales/postgres_sinks";
+import "../sales/parquet_sinks";
 import "./sales_aggregation";
 import { quietSdk } from "../sdk_workarounds/quiet_sdk";
 import { WorkerProcessPool } from "../runners/flink/worker_processes";

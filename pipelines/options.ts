@@ -17,10 +17,11 @@ import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../ops/l
 import { DurationError, parseDuration as durationOf } from "../lib/durations";
 import { HOST_PORT_FORMS, HostPortError, hostPort, parseHostPort } from "../lib/host_port";
 import { yargsDefinitions } from "../sdk_workarounds/yargs_definitions";
+import type { AggregationKey } from "../sales/window_result";
 
 export type WindowChoice = Exclude<WindowFnSpec, { kind: "global" }>;
-/** What the aggregation groups by: products (the tutorial's groupBy), or users (its session windows). */
-export type AggregationKey = "product" | "user";
+/** What the aggregation groups by (sales/window_result.ts). */
+export type { AggregationKey };
 export type SinkName = "console" | "postgres" | "parquet";
 export const SINK_NAMES: readonly SinkName[] = ["console", "postgres", "parquet"];
 

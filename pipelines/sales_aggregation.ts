@@ -15,56 +15,23 @@
  */
 import "apache-beam";
 import Long from "long";
-import type { PCollection, PValue, Root } from "apache-beam/pvalue";
+import type { PCollection, Root } from "apache-beam/pvalue";
 import type { PTransform } from "apache-beam/transforms/transform";
 import { AsyncPTransformClass, withName } from "apache-beam/transforms/transform";
 import { paneInfoParam, parDo, windowParam } from "apache-beam/transforms/pardo";
-import type { CombineFn } from "apache-beam/transforms/group_and_combine";
 import type { PaneInfo, Window as SdkWindow } from "apache-beam/values";
 import type { KV } from "apache-beam/values";
-import type { Millis, Timing } from "../model/model";
-import { averageCents, type SaleEvent } from "../transforms/events";
+import type { Timing } from "../model/model";
+import type { SaleEvent } from "../sales/sale_event";
+import type { LateSale } from "../sales/late_sale";
+import { parseSalesEvents, type DeadLetter } from "../sales/parse_sales_events";
+import { salesStatsFn, type SalesStats } from "../sales/sales_stats";
+import type { AggregationKey, SalesWindowResult } from "../sales/window_result";
 import type { KafkaRecord } from "../transforms/kafka";
-import { parseSalesEvents, type DeadLetter } from "../transforms/parse_events";
+import type { Sink } from "../transforms/sinks/sink";
 import { windowFnOf, windowInto } from "../transforms/windowing";
-import { windowedCombine, type LateRecord } from "../transforms/windowed_combine";
-import { triggerOf, type AggregationKey, type SalesConfig, type WindowChoice } from "./options";
-
-/** The aggregate of one key in one window, as of one pane. */
-export interface SalesWindowResult {
-  readonly key: string;
-  readonly keyKind: AggregationKey;
-  readonly window: { readonly start: Millis; readonly end: Millis };
-  /** The exact sum in cents (integer minor units); `sum` is the same in currency units, for display. */
-  readonly sumCents: number;
-  readonly sum: number;
-  readonly count: number;
-  /** The average rounded once to the cent (half up), in cents; `avg` is the same in currency units. */
-  readonly avgCents: number;
-  readonly avg: number;
-  readonly pane: {
-    readonly timing: Timing;
-    readonly index: number;
-    readonly nonSpeculativeIndex: number;
-    readonly isFirst: boolean;
-    readonly isLast: boolean;
-  };
-}
-
-/** An event that arrived after its window could no longer be updated. */
-export type LateSale = LateRecord<string, SaleEvent>;
-
-/** Exact money: sums in integer cents, the average rounded once, at the output. */
-export interface SalesStats {
-  readonly sumCents: number;
-  readonly sum: number;
-  readonly count: number;
-  readonly avgCents: number;
-  readonly avg: number;
-}
-
-/** A sink: consumes a collection (what it returns is ignored). */
-export type Sink<T> = PTransform<PCollection<T>, PValue<unknown>>;
+import { windowedCombine } from "../transforms/windowed_combine";
+import { triggerOf, type SalesConfig } from "./options";
 
 export interface SalesSinks {
   readonly results: Sink<SalesWindowResult>;
@@ -119,32 +86,6 @@ export function windowSales(config: SalesAggregationConfig): (events: PCollectio
     // when nothing arrived since its last pane: the PostgreSQL row ends `final`, the Parquet sink writes only these.
     closingBehavior: "FIRE_ALWAYS",
   });
-}
-
-/** sum, count and average of the amounts, summed exactly in integer cents. */
-export function salesStatsFn(): CombineFn<SaleEvent, [number, number], SalesStats> {
-  return {
-    createAccumulator: (): [number, number] => [0, 0],
-    // Updates the accumulator in place (a CombineFn may; no array per event).
-    addInput: (acc: [number, number], event: SaleEvent): [number, number] => {
-      acc[0] += Math.round(event.amount * 100); // amountCents (inlined: this function is serialized)
-      acc[1] += 1;
-      return acc;
-    },
-    mergeAccumulators: (accs: Iterable<[number, number]>): [number, number] => {
-      let sum = 0;
-      let count = 0;
-      for (const a of accs) {
-        sum += a[0];
-        count += a[1];
-      }
-      return [sum, count];
-    },
-    extractOutput: (acc: [number, number]): SalesStats => {
-      const avgCents = averageCents(acc[0], acc[1]);
-      return { sumCents: acc[0], sum: acc[0] / 100, count: acc[1], avgCents, avg: avgCents / 100 };
-    },
-  };
 }
 
 export function keyOf(kind: AggregationKey): (event: SaleEvent) => string {

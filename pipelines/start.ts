@@ -23,7 +23,7 @@ import { createKafkaClient, probeBrokers } from "../io/kafka/kafka_client";
 import { decodeCommitMetadata } from "../runners/direct/sources/kafka_offsets";
 import { DEFAULT_PG_URL } from "../infra/stack/options";
 import { redactPgUrl } from "../lib/redaction";
-import { TABLES } from "../transforms/sinks/postgres_schema";
+import { TABLES } from "../sales/postgres_tables";
 
 const ROOT = path.resolve(__dirname, "..");
 const TOPIC = "sales_events";

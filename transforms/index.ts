@@ -62,10 +62,16 @@ export type { TimestampedValue } from "./test_stream";
 export { paneCapture, assertPanes, PaneAssert, window, BEGINNING } from "./testing";
 export type { PaneCapture, CapturedElement, CapturedPane, CapturedWindow } from "./testing";
 
-// Sinks: fan-out to several, and PostgreSQL (idempotent upserts; docs/guarantees.md §6).
+// Sinks machinery: fan-out to several, console lines, PostgreSQL tables (idempotent upserts; docs/guarantees.md §6),
+// Parquet datasets. Generic: the sales job's own sinks are in sales/.
+export type { Sink } from "./sinks/sink";
 export { fanOut } from "./sinks/fan_out";
-export { postgresSinks, preparePostgres, DiscardingPanesError } from "./sinks/postgres";
-export type { PostgresSinkOptions, PostgresSinks } from "./sinks/postgres";
+export { consoleSink } from "./sinks/console";
+export { postgresTable, DiscardingPanesError } from "./sinks/postgres";
+export type { PostgresSinkOptions } from "./sinks/postgres";
+export type { TableSpec, TableSet, TableShape } from "./sinks/postgres_table_spec";
 export { postgresSinkStats, PostgresSinkError } from "./sinks/postgres_writer";
 export type { PostgresSinkStats } from "./sinks/postgres_writer";
 export { redactPgUrl } from "../lib/redaction";
+export { parquetTable, parquetDatasetSpec, closeParquetSinks } from "./sinks/parquet";
+export type { ParquetTable, DatasetSpec, ParquetSinkOptions } from "./sinks/parquet";

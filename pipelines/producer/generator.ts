@@ -1,4 +1,4 @@
-import { EVENT_TYPES, EventType, formatEventTime, SaleEvent, serializeSaleEvent } from "../../transforms/events";
+import { EVENT_TYPES, EventType, formatEventTime, SaleEvent, serializeSaleEvent } from "../../sales/sale_event";
 import { createPrng, Prng, randomInt } from "./prng";
 
 /**

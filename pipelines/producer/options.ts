@@ -1,5 +1,5 @@
 import yargs from "yargs";
-import { EVENT_TYPES, EventType, isEventType, parseIsoTimestamp } from "../../transforms/events";
+import { EVENT_TYPES, EventType, isEventType, parseIsoTimestamp } from "../../sales/sale_event";
 import { parseDuration } from "../../lib/durations";
 import { GeneratorSpec, validateGeneratorSpec } from "./generator";
 

@@ -1,4 +1,4 @@
-import { formatEventTime } from "../../transforms/events";
+import { formatEventTime } from "../../sales/sale_event";
 import { RecordKind } from "./generator";
 
 /** What a produce run did; printed at the end and returned to callers (tests, benchmarks). */

@@ -12,8 +12,8 @@ import "../../sdk_workarounds/precombine_operator";
 import "../../sdk_workarounds/worker_control_errors";
 // The modules that register Node builtins for serialization under the builtin's name ("process", "buffer"):
 // requiring that name here would not register them.
-import "../../transforms/parse_events";
-import "../../transforms/sinks/console";
+import "../../sales/parse_sales_events";
+import "../../sales/console_lines";
 
 /** True in a worker process forked by WorkerProcessPool: process.send reaches the pool's onMessage. */
 export function inWorkerProcess(): boolean {

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { freePorts } from "../../lib/ports";
-import { TABLES } from "../../transforms/sinks/postgres_schema";
+import { TABLES } from "../../sales/postgres_tables";
 import { query } from "../integration/postgres_test_helpers";
 import { TEST_STATE_DIR } from "../integration/cli_helpers";
 import type { MainJob } from "../integration/job_processes";

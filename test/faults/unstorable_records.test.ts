@@ -7,7 +7,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { TABLES } from "../../transforms/sinks/postgres_schema";
+import { TABLES } from "../../sales/postgres_tables";
 import { createTopic, jsonRecord, produce, rawRecord, uniqueName } from "../integration/kafka_test_helpers";
 import { dropSchema, query, uniqueSchema } from "../integration/postgres_test_helpers";
 import { readDataset } from "../integration/parquet_test_helpers";

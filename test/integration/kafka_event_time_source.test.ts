@@ -5,7 +5,7 @@
  */
 import { produce } from "./kafka_test_helpers";
 import { ALICE, APPLES, freshTopic, sale, startPipeline } from "./pipeline_test_helpers";
-import { serializeSaleEvent } from "../../transforms/events";
+import { serializeSaleEvent } from "../../sales/sale_event";
 
 jest.setTimeout(60_000);
 

@@ -8,7 +8,7 @@ import "apache-beam";
 import { Kafka, logLevel } from "kafkajs";
 import { BOOTSTRAP, committedOffsets } from "./kafka_test_helpers";
 import { ALICE, APPLES, BREAD, freshTopic, rows, sale, seconds, startPipeline } from "./pipeline_test_helpers";
-import type { SaleEvent } from "../../transforms/events";
+import type { SaleEvent } from "../../sales/sale_event";
 
 jest.setTimeout(60_000);
 

@@ -12,7 +12,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { createPrng } from "../../pipelines/producer/prng";
 import { lateSale, resultAsRead, resultIdentity, windowResult } from "./parquet_fixtures";
-import { resultRow } from "../../transforms/sinks/parquet_rows";
+import { resultRow } from "../../sales/parquet_rows";
 import { filesUnder, readDataset } from "./parquet_test_helpers";
 
 const ROOT = path.resolve(__dirname, "../..");

@@ -10,9 +10,11 @@
  */
 import "apache-beam";
 import { withName } from "apache-beam/transforms/transform";
-import type { LateSale, SalesWindowResult } from "../../pipelines/sales_aggregation";
+import type { LateSale } from "../../sales/late_sale";
+import type { SalesWindowResult } from "../../sales/window_result";
 import { directRunner, testStream } from "../../transforms";
-import { closeParquetSinks, parquetSinks } from "../../transforms/sinks/parquet";
+import { closeParquetSinks } from "../../transforms/sinks/parquet";
+import { parquetSinks } from "../../sales/parquet_sinks";
 import { BASE, lateSale, windowResult } from "./parquet_fixtures";
 
 const BUNDLE = 20;

@@ -11,7 +11,7 @@ import * as path from "path";
 import { BOOTSTRAP, createTopic, uniqueName } from "./kafka_test_helpers";
 import { runProducer, startMainJob } from "./job_processes";
 import { dropSchema, PG_URL, query, uniqueSchema } from "./postgres_test_helpers";
-import { TABLES } from "../../transforms/sinks/postgres_schema";
+import { TABLES } from "../../sales/postgres_tables";
 import { datasetScan, duckdb, duckdbTypes } from "./parquet_duckdb";
 
 jest.setTimeout(3 * 60_000);

@@ -12,9 +12,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { withName } from "apache-beam/transforms/transform";
-import type { SalesWindowResult } from "../../pipelines/sales_aggregation";
+import type { SalesWindowResult } from "../../sales/window_result";
 import { directRunner, testStream } from "../../transforms";
-import { closeParquetSinks, openParquetDataset, parquetSinks, parquetSpecs } from "../../transforms/sinks/parquet";
+import { closeParquetSinks, openParquetDataset } from "../../transforms/sinks/parquet";
+import { PARQUET_RESULTS, parquetSinks, parquetSpecs } from "../../sales/parquet_sinks";
 import { BASE, resultIdentity, windowResult } from "./parquet_fixtures";
 import { filesUnder, readDataset } from "./parquet_test_helpers";
 
@@ -92,7 +93,7 @@ test("the disk fills: one clear error, no partial file visible, and after freein
   try {
     if (!mounted) {
       // The first Parquet file of the results is written to /dev/full (the kernel answers ENOSPC).
-      await openParquetDataset(parquetSpecs({ dir, maxRowsPerFile: 200 }).results);
+      await openParquetDataset(parquetSpecs({ dir, maxRowsPerFile: 200 }).results, PARQUET_RESULTS);
       devFull = path.join(dir, "results", "_sink", "tmp", "part-00000001-000.parquet.tmp");
       fs.symlinkSync("/dev/full", devFull);
     }

@@ -2,9 +2,10 @@
  * Rows for the Parquet sink tests: window results (final and not) and late records as the sales pipeline emits
  * them, each determined by its index.
  */
-import type { LateSale, SalesWindowResult } from "../../pipelines/sales_aggregation";
-import { syntheticWindowResult, type SyntheticResults } from "../../transforms/testing/window_results";
-import { resultRow } from "../../transforms/sinks/parquet_rows";
+import type { LateSale } from "../../sales/late_sale";
+import type { SalesWindowResult } from "../../sales/window_result";
+import { syntheticWindowResult, type SyntheticResults } from "../../sales/synthetic_results";
+import { resultRow } from "../../sales/parquet_rows";
 
 /** 2026-11-27T23:58:00Z: windows straddle midnight, so rows land in two date partitions. */
 export const BASE = Date.UTC(2026, 10, 27, 23, 58);

@@ -11,11 +11,13 @@ import * as os from "os";
 import * as path from "path";
 import { directRunner, paneCapture, seconds, testStream, type TimestampedValue } from "../../transforms";
 import { buildPipeline } from "../../pipelines/sales_aggregation";
-import { serializeSaleEvent } from "../../transforms/events";
+import { serializeSaleEvent } from "../../sales/sale_event";
 import type { KafkaRecord } from "../../transforms/kafka";
-import type { DeadLetter } from "../../transforms/parse_events";
-import { closeParquetSinks, parquetSinks } from "../../transforms/sinks/parquet";
-import type { LateSale, SalesWindowResult } from "../../pipelines/sales_aggregation";
+import type { DeadLetter } from "../../sales/parse_sales_events";
+import { closeParquetSinks } from "../../transforms/sinks/parquet";
+import { parquetSinks } from "../../sales/parquet_sinks";
+import type { LateSale } from "../../sales/late_sale";
+import type { SalesWindowResult } from "../../sales/window_result";
 import { BASE, lateSale, resultAsRead, windowResult } from "./parquet_fixtures";
 import { filesUnder, parquetFilesUnder, readDataset } from "./parquet_test_helpers";
 

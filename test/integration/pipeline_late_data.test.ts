@@ -18,7 +18,7 @@ import {
   startPipeline,
   waitFor,
 } from "./pipeline_test_helpers";
-import { DEAD_LETTERS_COUNTER } from "../../transforms/parse_events";
+import { DEAD_LETTERS_COUNTER } from "../../sales/parse_sales_events";
 
 jest.setTimeout(60_000);
 

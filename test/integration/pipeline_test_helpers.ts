@@ -3,17 +3,14 @@
  * users and products, sales produced as the producer writes them, and capturing sinks.
  */
 import { directRunner, type DirectPipelineResult } from "../../runners/direct/runner";
-import { serializeSaleEvent, type SaleEvent } from "../../transforms/events";
+import { serializeSaleEvent, type SaleEvent } from "../../sales/sale_event";
 import { readFromKafka, type ReadFromKafkaOptions } from "../../transforms/kafka";
 import type { ProducedRecord } from "../../io/kafka/kafka_client";
-import type { DeadLetter } from "../../transforms/parse_events";
+import type { DeadLetter } from "../../sales/parse_sales_events";
 import { paneCapture, type PaneCapture } from "../../transforms/testing";
-import {
-  buildPipeline,
-  type LateSale,
-  type SalesAggregationConfig,
-  type SalesWindowResult,
-} from "../../pipelines/sales_aggregation";
+import { buildPipeline, type SalesAggregationConfig } from "../../pipelines/sales_aggregation";
+import { type LateSale } from "../../sales/late_sale";
+import { type SalesWindowResult } from "../../sales/window_result";
 import { BOOTSTRAP, createTopic, uniqueName } from "./kafka_test_helpers";
 
 export const BEGINNING = Date.UTC(2026, 0, 1, 12, 0, 0);

@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { freePort } from "../../lib/ports";
 import { postgresDown, postgresUp } from "../../infra/stack/postgres_server";
-import { TABLES } from "../../transforms/sinks/postgres_schema";
+import { TABLES } from "../../sales/postgres_tables";
 import { BOOTSTRAP, committedOffsets, createTopic, uniqueName } from "./kafka_test_helpers";
 import { runProducer, startMainJob } from "./job_processes";
 import { query } from "./postgres_test_helpers";

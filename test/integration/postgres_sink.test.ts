@@ -8,24 +8,21 @@ import "apache-beam";
 import { directRunner } from "../../runners/direct/runner";
 import { testStream } from "../../transforms/test_stream";
 import { paneCapture } from "../../transforms/testing";
-import { serializeSaleEvent, type SaleEvent } from "../../transforms/events";
+import { serializeSaleEvent, type SaleEvent } from "../../sales/sale_event";
 import type { KafkaRecord } from "../../transforms/kafka";
 import { fanOut } from "../../transforms/sinks/fan_out";
-import { postgresSinks, preparePostgres, DiscardingPanesError } from "../../transforms/sinks/postgres";
-import { PostgresSchemaError, TABLES } from "../../transforms/sinks/postgres_schema";
-import { postgresSinkStats, PostgresTableWriter, type PostgresSinkOptions } from "../../transforms/sinks/postgres_writer";
+import { DiscardingPanesError } from "../../transforms/sinks/postgres";
+import { postgresSinks, postgresSinkStats, preparePostgres } from "../../sales/postgres_sinks";
+import { PostgresSchemaError } from "../../transforms/sinks/postgres_schema";
+import { SALES_TABLES, TABLES } from "../../sales/postgres_tables";
+import { PostgresTableWriter, type PostgresSinkOptions } from "../../transforms/sinks/postgres_writer";
 import { redactPgUrl } from "../../lib/redaction";
 import { freePort } from "../../lib/ports";
 import { main } from "../../pipelines/main";
 import { windowInto, fixedWindows } from "../../transforms/windowing";
-import {
-  buildPipeline,
-  sumCountAvgPer,
-  describeWindows,
-  type SalesAggregationConfig,
-  type SalesWindowResult,
-} from "../../pipelines/sales_aggregation";
-import { parseSalesEvents, routeRecord, type DeadLetter } from "../../transforms/parse_events";
+import { buildPipeline, sumCountAvgPer, describeWindows, type SalesAggregationConfig } from "../../pipelines/sales_aggregation";
+import type { SalesWindowResult } from "../../sales/window_result";
+import { parseSalesEvents, routeRecord, type DeadLetter } from "../../sales/parse_sales_events";
 import { dropSchema, PG_URL, query, resetSinks, uniqueSchema } from "./postgres_test_helpers";
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -150,7 +147,7 @@ test("a malformed record's dead letter keeps its raw bytes; written twice, it is
   const routed = routeRecord({ topic: "sales_it", partition: 2, offset: "41", timestamp: s(1), key: "k", value: new Uint8Array(Buffer.from(raw)) });
   const letter = routed.deadLetters;
   expect(letter).toBeDefined();
-  const writer = new PostgresTableWriter<DeadLetter>("deadLetters", target);
+  const writer = new PostgresTableWriter(SALES_TABLES.deadLetters, target);
   writer.add(letter as DeadLetter);
   await writer.flush();
   writer.add(letter as DeadLetter);
@@ -169,7 +166,7 @@ test("NUL, which PostgreSQL text refuses: an id holding it is a dead letter, a k
   const event = JSON.stringify({ event_id: "e1", user_id: "u", product_id: "bad\u0000nul", amount: 1, timestamp: new Date(s(1)).toISOString(), event_type: "purchase" });
   const routed = routeRecord({ topic: "sales_it", partition: 0, offset: "7", timestamp: s(1), key: "k\u0000k", value: new Uint8Array(Buffer.from(event)) });
   expect(routed.events).toBeUndefined();
-  const writer = new PostgresTableWriter<DeadLetter>("deadLetters", target);
+  const writer = new PostgresTableWriter(SALES_TABLES.deadLetters, target);
   writer.add(routed.deadLetters as DeadLetter);
   await writer.flush();
   const rows = await query<{ record_key: string; reason: string; raw: Buffer }>(`SELECT record_key, reason, raw FROM "${target.schema}".${TABLES.deadLetters}`);
@@ -202,7 +199,7 @@ describe("the pane rules of the upsert", () => {
   });
 
   async function write(target: PostgresSinkOptions, ...panes: SalesWindowResult[]): Promise<void> {
-    const writer = new PostgresTableWriter<SalesWindowResult>("results", target);
+    const writer = new PostgresTableWriter(SALES_TABLES.results, target);
     for (const p of panes) {
       writer.add(p);
       await writer.flush();
@@ -229,7 +226,7 @@ describe("the pane rules of the upsert", () => {
 
   test("in one batch, the same rules pick one row per window (no 'affect row a second time' error)", async () => {
     const target = { url: PG_URL, schema: schema("sink_batch") };
-    const writer = new PostgresTableWriter<SalesWindowResult>("results", target);
+    const writer = new PostgresTableWriter(SALES_TABLES.results, target);
     for (const p of [pane(0, false, 1000), pane(2, true, 3000), pane(3, false, 4000)]) writer.add(p);
     await writer.flush();
     expect((await resultsOf(target.schema)).map((r) => [r.pane_index, r.sum, r.final])).toEqual([[2, "30.00", true]]);
@@ -238,7 +235,7 @@ describe("the pane rules of the upsert", () => {
 
 test("large flushes are split by key over lanes: each key's writes stay in order, small flushes wait for every lane", async () => {
   const target = { url: PG_URL, schema: schema("sink_lanes"), mergingWindows: true, maxBatchRows: 500, lanes: 3 };
-  const writer = new PostgresTableWriter<SalesWindowResult>("results", target);
+  const writer = new PostgresTableWriter(SALES_TABLES.results, target);
   const users = Array.from({ length: 1500 }, (_, i) => `user_${i}`);
   const session = (user: string, end: number, sumCents: number, index: number, isLast: boolean): SalesWindowResult => ({
     key: user,
@@ -303,7 +300,7 @@ describe("session windows", () => {
 
   test("a stale pane of an absorbed session (a replay from before the merge) is skipped", async () => {
     const target = { url: PG_URL, schema: schema("sink_stale"), mergingWindows: true };
-    const writer = new PostgresTableWriter<SalesWindowResult>("results", target);
+    const writer = new PostgresTableWriter(SALES_TABLES.results, target);
     const session = (start: number, end: number, sumCents: number, index: number): SalesWindowResult => ({
       key: "alice",
       keyKind: "user",
@@ -414,8 +411,8 @@ describe("the password never shows", () => {
     const secret = "Sup3rSecretPw";
     const url = `postgres://postgres:${secret}@127.0.0.1:${port}/test`;
     const lines: string[] = [];
-    const writer = new PostgresTableWriter<SalesWindowResult>(
-      "results",
+    const writer = new PostgresTableWriter(
+      SALES_TABLES.results,
       { url, schema: "public", retry: { initialDelayMs: 50, maxDelayMs: 100, budgetMs: 400 } },
       (line) => lines.push(line),
     );

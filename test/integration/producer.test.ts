@@ -5,7 +5,7 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { Kafka, KafkaMessage, logLevel } from "kafkajs";
-import { parseSaleEvent } from "../../transforms/events";
+import { parseSaleEvent } from "../../sales/sale_event";
 import { generateSaleRecords, GeneratedRecord, saleRecords } from "../../pipelines/producer/generator";
 import { produceToKafka } from "../../pipelines/producer/kafka_writer";
 import { parseProduceArgs } from "../../pipelines/producer/options";

@@ -11,7 +11,7 @@ import * as path from "path";
 import { createTopic, uniqueName } from "./kafka_test_helpers";
 import { runProducer } from "./job_processes";
 import { dropSchema, query, uniqueSchema } from "./postgres_test_helpers";
-import { TABLES } from "../../transforms/sinks/postgres_schema";
+import { TABLES } from "../../sales/postgres_tables";
 import { parseProduceArgs } from "../../pipelines/producer/options";
 import { backfillArgs, expectEachEventOnce, producedCounts, runToEnd, type Windowing } from "./same_tables";
 

@@ -6,7 +6,7 @@
 import { PG_URL, query } from "./postgres_test_helpers";
 import { BOOTSTRAP } from "./kafka_test_helpers";
 import { startMainJob } from "./job_processes";
-import { TABLES } from "../../transforms/sinks/postgres_schema";
+import { TABLES } from "../../sales/postgres_tables";
 import { readDataset } from "./parquet_test_helpers";
 import { generateSaleRecords, type GeneratorSpec } from "../../pipelines/producer/generator";
 

@@ -5,7 +5,7 @@
  */
 import * as beam from "apache-beam";
 import { BEGINNING, assertPanes, directRunner, fixedWindows, minutes, paneCapture, testStream, window, windowInto, windowedCombine } from "../../transforms";
-import { parseSaleEvent, serializeSaleEvent, type SaleEvent } from "../../transforms/events";
+import { parseSaleEvent, serializeSaleEvent, type SaleEvent } from "../../sales/sale_event";
 import { kv, sum } from "./support";
 
 const DISCOUNT = 0.5;

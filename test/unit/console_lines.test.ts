@@ -1,4 +1,4 @@
-import { formatLate } from "../../transforms/sinks/console";
+import { formatLate } from "../../sales/console_lines";
 
 describe("late-data lines", () => {
   const late = {

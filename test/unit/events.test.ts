@@ -6,7 +6,7 @@ import {
   SaleEvent,
   serializeSaleEvent,
   signedAmount,
-} from "../../transforms/events";
+} from "../../sales/sale_event";
 
 const VALID: SaleEvent = {
   event_id: "evt_1",

@@ -3,9 +3,9 @@
  * dead-letter path thousands of hostile values; each must end as an event or as a dead letter with a one-line
  * reason, and nothing may throw.
  */
-import { routeRecord } from "../../transforms/parse_events";
+import { routeRecord } from "../../sales/parse_sales_events";
 import { VALID_EVENT } from "./valid_event";
-import { parseSaleEvent } from "../../transforms/events";
+import { parseSaleEvent } from "../../sales/sale_event";
 import type { KafkaRecord } from "../../transforms/kafka";
 import { createPrng, randomInt, type Prng } from "../../pipelines/producer/prng";
 

@@ -1,4 +1,4 @@
-import { DEAD_LETTER_RAW_LIMIT, excerptOf, routeRecord } from "../../transforms/parse_events";
+import { DEAD_LETTER_RAW_LIMIT, excerptOf, routeRecord } from "../../sales/parse_sales_events";
 import { VALID_EVENT } from "./valid_event";
 import type { KafkaRecord } from "../../transforms/kafka";
 

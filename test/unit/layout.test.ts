@@ -1,8 +1,9 @@
 /**
  * The walls between the folders (docs/architecture.md draws the layers): an import only points down. The model is
  * runner-neutral, transforms never import a runner (the API facade re-exports the runners through the top-level
- * runtime.ts, and only that line may), runners/direct does not reach into another runner, and each folder in
- * WALLS imports none of the folders listed beside it.
+ * runtime.ts, and only that line may), runners/direct does not reach into another runner. The sales room:
+ * transforms/ (sinks machinery included) knows no sale and no job (nothing from sales/ or pipelines/); sales/ (what
+ * a sale is) reaches no runner, no job wiring and no ops. Each folder in WALLS imports none of the folders beside it.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -102,4 +103,26 @@ test("the walls see every folder of ours (a new top-level folder needs its place
     .filter((e) => sources(e.name).length > 0)
     .map((e) => e.name);
   expect(folders.filter((f) => !OURS.includes(f))).toEqual([]);
+});
+
+/** `file → target` for every import of a file under `dir` into one of the folders `forbidden`. */
+function crossings(dir: string, forbidden: readonly string[]): string[] {
+  return sources(dir).flatMap((file) =>
+    importsOf(file)
+      .filter((target) => forbidden.some((folder) => target === folder || target.startsWith(`${folder}${path.sep}`)))
+      .map((target) => `${file} → ${target}`),
+  );
+}
+
+test("transforms/ imports nothing from pipelines/ (the job) nor from sales/ (what a sale is)", () => {
+  expect(crossings("transforms", ["pipelines", "sales"])).toEqual([]);
+});
+
+test("sales/ imports no runner, no job wiring (pipelines/) and no ops", () => {
+  expect(sources("sales").length).toBeGreaterThan(0);
+  expect(crossings("sales", ["runners", "pipelines", "ops"])).toEqual([]);
+});
+
+test("the wall check sees a crossing: pipelines/ does import sales/ (allowed), and crossings() lists it", () => {
+  expect(crossings("pipelines", ["sales"])).toContain("pipelines/sales_aggregation.ts → sales/window_result");
 });

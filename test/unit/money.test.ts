@@ -1,6 +1,6 @@
 /** Exact money: amounts in whole cents, bounded, summed as integers, the average rounded once. */
-import { amountCents, averageCents, formatCents, MAX_AMOUNT, parseSaleEvent, type SaleEvent } from "../../transforms/events";
-import { salesStatsFn } from "../../pipelines/sales_aggregation";
+import { amountCents, averageCents, formatCents, MAX_AMOUNT, parseSaleEvent, type SaleEvent } from "../../sales/sale_event";
+import { salesStatsFn } from "../../sales/sales_stats";
 
 const VALID = {
   event_id: "evt_1",

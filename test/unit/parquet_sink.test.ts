@@ -9,7 +9,7 @@ import * as path from "path";
 import { parseJsonLines } from "../../transforms/sinks/parquet_log";
 import { ParquetDataset, planFiles, type ManifestEntry } from "../../transforms/sinks/parquet_dataset";
 import { parquetSinkError } from "../../transforms/sinks/parquet_errors";
-import { parquetSpecs } from "../../transforms/sinks/parquet";
+import { parquetSpecs } from "../../sales/parquet_sinks";
 import {
   lateRow,
   lateRowDate,
@@ -20,7 +20,7 @@ import {
   RENAMED_FIELDS,
   RESULT_COLUMNS,
   type ResultRow,
-} from "../../transforms/sinks/parquet_rows";
+} from "../../sales/parquet_rows";
 import { lateSale, windowResult } from "../integration/parquet_fixtures";
 
 /** A results dataset under `root` that rolls over only when asked. */

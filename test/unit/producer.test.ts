@@ -1,4 +1,4 @@
-import { parseSaleEvent } from "../../transforms/events";
+import { parseSaleEvent } from "../../sales/sale_event";
 import { parseDuration } from "../../lib/durations";
 import {
   DEFAULT_GENERATOR_SPEC,

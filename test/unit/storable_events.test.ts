@@ -4,8 +4,8 @@
  * from the Kafka record timestamp when that is the event time — and two decisions: a duplicate JSON key is refused,
  * identifiers are normalised to NFC (café in NFC and NFD is one product).
  */
-import { routeRecord } from "../../transforms/parse_events";
-import { parseSaleEvent } from "../../transforms/events";
+import { routeRecord } from "../../sales/parse_sales_events";
+import { parseSaleEvent } from "../../sales/sale_event";
 import { VALID_EVENT } from "./valid_event";
 import type { KafkaRecord } from "../../transforms/kafka";
 

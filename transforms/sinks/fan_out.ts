@@ -5,7 +5,7 @@
 import "apache-beam";
 import type { PCollection, PValue } from "apache-beam/pvalue";
 import { withName } from "apache-beam/transforms/transform";
-import type { Sink } from "../../pipelines/sales_aggregation";
+import type { Sink } from "./sink";
 
 export function fanOut<T>(name: string, sinks: ReadonlyArray<Sink<T>>): Sink<T> {
   if (sinks.length === 0) throw new Error(`${name}: fanOut needs at least one sink`);

@@ -1,25 +1,23 @@
 /**
- * The PostgreSQL sinks of the sales pipeline: window results, late data and dead letters, each an async DoFn
- * that buffers rows in `process` (starting a write whenever the buffer reaches its row bound) and returns, from
- * `finishBundle`, the promise of every write of the bundle, through the process's writer (postgres_writer.ts). The direct runner awaits those writes, bounds them
- * (backpressure) and tells the Kafka source what is durable only when none is in flight, so offsets are never
- * committed past what PostgreSQL holds.
+ * The PostgreSQL sink, generic over a table: an async DoFn that buffers rows in `process` (starting a write
+ * whenever the buffer reaches its row bound) and returns, from `finishBundle`, the promise of every write of the
+ * bundle, through the process's writer for that table (postgres_writer.ts). The direct runner awaits those writes,
+ * bounds them (backpressure) and tells the Kafka source what is durable only when none is in flight, so offsets are
+ * never committed past what PostgreSQL holds.
  *
- *   const pg = postgresSinks({ url, schema: "public", mergingWindows: config.window.kind === "sessions" });
- *   buildPipeline(root, config, { source, sinks: { results: pg.results, late: pg.late, deadLetters: pg.deadLetters } });
+ *   input.apply(postgresTable("writeResultsToPostgres", RESULTS_TABLE, options, { accumulatingPanes: true }));
  *
- * Discarding panes are refused when the pipeline is built: a row holds the whole window (accumulating panes);
- * a discarding pane is a delta that an upsert would lose.
+ * (The sales job's three sinks: sales/postgres_sinks.ts.) A table whose rows each hold a whole window refuses
+ * discarding panes when the pipeline is built: a discarding pane is a delta that an upsert would lose.
  */
 import "apache-beam";
 import type { PCollection } from "apache-beam/pvalue";
 import { withName } from "apache-beam/transforms/transform";
 import { AccumulationMode_Enum } from "apache-beam/proto/beam_runner_api";
-import type { LateSale, SalesWindowResult, Sink } from "../../pipelines/sales_aggregation";
-import type { DeadLetter } from "../parse_events";
 import { asyncParDo } from "../async_pardo";
-import { ensureSchema, type TableKind } from "./postgres_schema";
+import type { TableSpec } from "./postgres_table_spec";
 import { postgresTableWriter, type PostgresSinkOptions } from "./postgres_writer";
+import type { Sink } from "./sink";
 
 export type { PostgresSinkOptions } from "./postgres_writer";
 
@@ -45,42 +43,31 @@ export function requireAccumulatingPanes(input: PCollection<unknown>, what: stri
 }
 
 /** The DoFn of one table: buffer in process, return every write of the bundle from finishBundle. */
-function writeTo<T extends SalesWindowResult | LateSale | DeadLetter>(kind: TableKind, options: PostgresSinkOptions) {
-  return asyncParDo<T>({
-    process: function bufferRow(row: T): void {
-      postgresTableWriter(kind, options).add(row);
+function writeTo<R>(table: TableSpec<R>, options: PostgresSinkOptions) {
+  return asyncParDo<R>({
+    process: function bufferRow(row: R): void {
+      postgresTableWriter(table, options).add(row);
     },
     finishBundle: function flushRows(): Promise<void> | undefined {
-      return postgresTableWriter(kind, options).flush();
+      return postgresTableWriter(table, options).flush();
     },
   });
 }
 
-function writeResults(options: PostgresSinkOptions): Sink<SalesWindowResult> {
-  return withName("writeResultsToPostgres", (input: PCollection<SalesWindowResult>) => {
-    requireAccumulatingPanes(input as PCollection<unknown>, "writeResultsToPostgres");
-    return input.apply(writeTo<SalesWindowResult>("results", options));
+/**
+ * A sink writing every element into `table` (the options are plain data: they travel with the DoFn; the spec is
+ * registered by its module). `accumulatingPanes`: refuse, when the pipeline is built, input whose panes discard.
+ */
+export function postgresTable<R>(
+  name: string,
+  table: TableSpec<R>,
+  options: PostgresSinkOptions,
+  requires: { readonly accumulatingPanes?: boolean } = {},
+): Sink<R> {
+  const plain: PostgresSinkOptions = { ...options };
+  if (requires.accumulatingPanes !== true) return withName(name, writeTo<R>(table, plain));
+  return withName(name, (input: PCollection<R>) => {
+    requireAccumulatingPanes(input as PCollection<unknown>, name);
+    return input.apply(writeTo<R>(table, plain));
   });
 }
-
-export interface PostgresSinks {
-  readonly results: Sink<SalesWindowResult>;
-  readonly late: Sink<LateSale>;
-  readonly deadLetters: Sink<DeadLetter>;
-}
-
-/** The three sinks writing to one schema. */
-export function postgresSinks(options: PostgresSinkOptions): PostgresSinks {
-  const plain: PostgresSinkOptions = { ...options };
-  return {
-    results: writeResults(plain),
-    late: withName("writeLateDataToPostgres", writeTo<LateSale>("late", plain)),
-    deadLetters: withName("writeDeadLettersToPostgres", writeTo<DeadLetter>("deadLetters", plain)),
-  };
-}
-
-/** Creates (or checks) the tables before the job reads anything: a bad shape fails the start, not a write. */
-export function preparePostgres(options: PostgresSinkOptions): Promise<void> {
-  return ensureSchema(options);
-}
-

@@ -1,106 +1,21 @@
 /**
- * The PostgreSQL sink's tables, created idempotently at start-up in the chosen schema, with a schema version
- * recorded. A table that already exists with another shape (a missing column, another type, another primary
- * key) or a recorded version this code does not know is a one-line error: never altered silently.
- *
- *   sales_window_results  one row per (key_kind, key, window_start, window_end): the newest pane's aggregate
- *   sales_late_data       one row per (event_id, window_start, window_end): an event too late for that window
- *   sales_dead_letters    one row per (topic, partition, "offset"): a record that could not be parsed
- *   sales_schema_version  one row: the version of these shapes
+ * A sink's tables, created idempotently at start-up in the chosen schema, with a schema version recorded. A
+ * table that already exists with another shape (a missing column, another type, another primary key) or a
+ * recorded version this code does not know is a one-line error: never altered silently. Which tables: a
+ * TableSet (postgres_table_spec.ts; the sales job's is sales/postgres_tables.ts).
  */
 import type { PoolClient } from "pg";
 import { ident, inTransaction, type PostgresTarget } from "./postgres_connection";
+import { column, type TableSet, type TableShape } from "./postgres_table_spec";
 
-export const SCHEMA_VERSION = 1;
-
-export const TABLES = {
-  results: "sales_window_results",
-  late: "sales_late_data",
-  deadLetters: "sales_dead_letters",
-  version: "sales_schema_version",
-} as const;
-
-export type TableKind = Exclude<keyof typeof TABLES, "version">;
-
-/** One column: its DDL type (which information_schema reports as `reported`), nullability and default. */
-interface Column {
-  readonly name: string;
-  readonly type: string;
-  readonly reported: string;
-  readonly nullable: boolean;
-  readonly defaultNow: boolean;
-}
-
-/** A column; `type` is the DDL type, e.g. `numeric(20, 2)` (reported as `numeric`) or `timestamptz`. */
-function column(name: string, type: string, options: { nullable?: boolean; defaultNow?: boolean } = {}): Column {
-  const reported = type === "timestamptz" ? "timestamp with time zone" : type.replace(/\(.*\)$/, "");
-  return { name, type, reported, nullable: options.nullable ?? false, defaultNow: options.defaultNow ?? false };
-}
-
-interface TableShape {
-  readonly name: string;
-  /** Each column once: the DDL and the shape check are both derived from it. */
-  readonly columns: readonly Column[];
-  readonly primaryKey: readonly string[];
-}
-
-const WRITTEN_AT = column("written_at", "timestamptz", { defaultNow: true });
-
-const SHAPES: readonly TableShape[] = [
-  {
-    name: TABLES.results,
-    columns: [
-      column("key_kind", "text"),
-      column("key", "text"),
-      column("window_start", "timestamptz"),
-      column("window_end", "timestamptz"),
-      column("sum", "numeric(20, 2)"),
-      column("count", "bigint"),
-      column("avg", "numeric(20, 2)"),
-      column("pane_timing", "text"),
-      column("pane_index", "integer"),
-      column("final", "boolean"),
-      WRITTEN_AT,
-    ],
-    primaryKey: ["key_kind", "key", "window_start", "window_end"],
-  },
-  {
-    name: TABLES.late,
-    columns: [
-      column("event_id", "text"),
-      column("window_start", "timestamptz"),
-      column("window_end", "timestamptz"),
-      column("key", "text"),
-      column("event_time", "timestamptz"),
-      column("watermark", "timestamptz"),
-      column("reason", "text"),
-      column("event", "jsonb"),
-      WRITTEN_AT,
-    ],
-    primaryKey: ["event_id", "window_start", "window_end"],
-  },
-  {
-    name: TABLES.deadLetters,
-    columns: [
-      column("topic", "text"),
-      column("partition", "integer"),
-      column("offset", "bigint"),
-      column("record_key", "text", { nullable: true }),
-      column("record_timestamp", "timestamptz"),
-      column("reason", "text"),
-      column("raw_excerpt", "text"),
-      column("raw", "bytea", { nullable: true }),
-      column("raw_size", "integer"),
-      WRITTEN_AT,
-    ],
-    primaryKey: ["topic", "partition", "offset"],
-  },
-  {
-    name: TABLES.version,
+/** The shape of a set's version table: one row per component. */
+function versionShape(name: string): TableShape {
+  return {
+    name,
     columns: [column("component", "text"), column("version", "integer"), column("created_at", "timestamptz", { defaultNow: true })],
     primaryKey: ["component"],
-  },
-];
+  };
+}
 
 /** CREATE TABLE IF NOT EXISTS for a shape. */
 function ddl(qualifiedName: string, shape: TableShape): string {
@@ -155,31 +70,30 @@ async function checkShape(client: PoolClient, schema: string, shape: TableShape)
 }
 
 /**
- * Creates the schema and the tables if missing and checks the shape of every table and the recorded version.
- * Safe to call concurrently (an advisory lock serializes it) and repeatedly.
+ * Creates the schema and the set's tables if missing and checks the shape of every table and the recorded
+ * version. Safe to call concurrently (an advisory lock serializes it) and repeatedly.
  */
-export async function ensureSchema(target: PostgresTarget): Promise<void> {
+export async function ensureSchema(target: PostgresTarget, set: TableSet): Promise<void> {
   await inTransaction(target.url, async (client) => {
-    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`sales-sinks:${target.schema}`]);
+    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`${set.component}:${target.schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(target.schema)}`);
-    for (const shape of SHAPES) {
+    for (const shape of [...set.tables, versionShape(set.versionTable)]) {
       await client.query(ddl(qualified(target.schema, shape.name), shape));
       await checkShape(client, target.schema, shape);
     }
-    // The session-merge statements look rows up by key and window start.
-    await client.query(
-      `CREATE INDEX IF NOT EXISTS ${ident(`${TABLES.results}_by_key`)} ON ${qualified(target.schema, TABLES.results)} (key_kind, key, window_start)`,
-    );
-    const version = qualified(target.schema, TABLES.version);
-    await client.query(`INSERT INTO ${version} (component, version) VALUES ('sales-sinks', $1) ON CONFLICT DO NOTHING`, [
-      SCHEMA_VERSION,
-    ]);
-    const recorded = await client.query<{ version: number }>(`SELECT version FROM ${version} WHERE component = 'sales-sinks'`);
+    for (const index of set.indexes) {
+      await client.query(
+        `CREATE INDEX IF NOT EXISTS ${ident(index.name)} ON ${qualified(target.schema, index.table)} (${index.columns.map(ident).join(", ")})`,
+      );
+    }
+    const version = qualified(target.schema, set.versionTable);
+    await client.query(`INSERT INTO ${version} (component, version) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [set.component, set.version]);
+    const recorded = await client.query<{ version: number }>(`SELECT version FROM ${version} WHERE component = $1`, [set.component]);
     const found = recorded.rows[0]?.version;
-    if (found !== SCHEMA_VERSION) {
+    if (found !== set.version) {
       throw new PostgresSchemaError(
         `schema ${target.schema} records sink tables of version ${String(found)}, this build writes version ` +
-          `${SCHEMA_VERSION}: migrate them or choose another --pg-schema`,
+          `${set.version}: migrate them or choose another --pg-schema`,
       );
     }
   });

@@ -4,7 +4,7 @@
  * `timestamp` field disagrees with the record timestamps they are read by.
  */
 import type { FetchedRecord } from "../../../io/kafka/kafka_client";
-import { formatEventTime, parseIsoTimestamp } from "../../../transforms/events";
+import { formatEventTime, parseIsoTimestamp } from "../../../sales/sale_event";
 import type { Millis } from "../../../model/model";
 import type { KafkaRecord } from "../../../model/kafka_source_spec";
 import { describeDuration } from "../../../lib/durations";

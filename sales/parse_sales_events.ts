@@ -1,6 +1,6 @@
 /**
  * Parses Kafka records into sales events, with a dead-letter output: a record whose value is not JSON or violates
- * the schema (transforms/events.ts parseSaleEvent decides, with a per-field reason) becomes a DeadLetter carrying
+ * the schema (sale_event.ts parseSaleEvent decides, with a per-field reason) becomes a DeadLetter carrying
  * its topic, partition, offset, key, record timestamp, the reason and its raw bytes (base64, up to 4 KiB) plus a
  * printable excerpt. The counter `deadLetters` counts them. Bad data never stops the pipeline.
  *
@@ -14,7 +14,7 @@ import type { PCollection } from "apache-beam/pvalue";
 import { counter, parDo, split, type Counter } from "apache-beam/transforms/pardo";
 import { withName } from "apache-beam/transforms/transform";
 import { requireForSerialization } from "apache-beam/serialization";
-import { parseSaleEvent, recordTimeProblem, type SaleEvent } from "./events";
+import { parseSaleEvent, recordTimeProblem, type SaleEvent } from "./sale_event";
 import type { KafkaRecord } from "../model/kafka_source_spec";
 
 // The parse DoFn is serialized into the pipeline proto with what it references; Buffer is a native global the
@@ -118,7 +118,7 @@ export function routeRecord(record: KafkaRecord, recordTimeIsEventTime = false):
       if (problem !== undefined) return { deadLetters: deadLetterOf(record, `record timestamp (the event time): ${problem}`) };
     }
     if (record.value === null) return { deadLetters: deadLetterOf(record, "record has no value (tombstone)") };
-    // Decoded here (Buffer is a registered builtin): events.ts's module-level TextDecoder does not survive the
+    // Decoded here (Buffer is a registered builtin): sale_event.ts's module-level TextDecoder does not survive the
     // serialization of this DoFn into the pipeline proto.
     const text = strictUtf8(record.value);
     if (text === undefined) return { deadLetters: deadLetterOf(record, "invalid UTF-8: the value is not valid UTF-8 text") };

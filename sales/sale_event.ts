@@ -159,7 +159,7 @@ function storableTimeProblem(ms: number): string | undefined {
   return `${shown} is outside 1970-01-01 .. 9998-12-31 UTC, the times the sinks can store (Parquet TIMESTAMP_MILLIS)`;
 }
 
-/** Why a record timestamp used as event time cannot be stored, or undefined (parse_events.ts). */
+/** Why a record timestamp used as event time cannot be stored, or undefined (parse_sales_events.ts). */
 export function recordTimeProblem(ms: number): string | undefined {
   return storableTimeProblem(ms);
 }

@@ -5,9 +5,10 @@
  * Money is exact: DECIMAL(18,2) (`sum`, `avg`, `amount`), held here and stored as its unscaled value, whole cents.
  * Times are instants (TIMESTAMP, UTC, milliseconds), names strings, counts INT64 (parquet_logical_types.ts).
  */
-import type { Columns } from "./parquet_logical_types";
-import type { LateSale, SalesWindowResult } from "../../pipelines/sales_aggregation";
-import { amountCents } from "../events";
+import type { Columns } from "../transforms/sinks/parquet_logical_types";
+import type { LateSale } from "./late_sale";
+import type { SalesWindowResult } from "./window_result";
+import { amountCents } from "./sale_event";
 
 /** A final window result as written (one per key kind, key and window). */
 export interface ResultRow {

@@ -2,9 +2,9 @@
  * Synthetic window results for sink tests and benchmarks: result `i` is product `i % products` in the
  * `floor(i / products)`-th 1-minute window from `start`, with exact cents; final or not, with a pane index.
  */
-import type { SalesWindowResult } from "../../pipelines/sales_aggregation";
-import type { Timing } from "../../model/model";
-import { averageCents } from "../events";
+import type { Timing } from "../model/model";
+import { averageCents } from "./sale_event";
+import type { SalesWindowResult } from "./window_result";
 
 export interface SyntheticResults {
   /** Start of the first window (ms). */
