@@ -1,5 +1,4 @@
 import { parseSaleEvent } from "../../sales/sale_event";
-import { parseDuration } from "../../lib/durations";
 import {
   DEFAULT_GENERATOR_SPEC,
   generateSaleRecords,
@@ -95,18 +94,6 @@ describe("produce options", () => {
   });
 });
 
-describe("durations", () => {
-  test.each([
-    ["1500", 1500],
-    ["250ms", 250],
-    ["30s", 30_000],
-    ["2m", 120_000],
-    ["1h", 3_600_000],
-    ["1.5s", 1500],
-  ])("%s", (text, ms) => {
-    expect(parseDuration(text, "--x")).toBe(ms);
-  });
-});
 
 describe("seeded PRNG", () => {
   test("the same seed gives the same sequence, another seed another", () => {
