@@ -243,8 +243,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
           recordsRead: 0,
           committedOffset: this.committedStart.get(tp.partition),
           idleDeclarations: 0,
-          backlogRead: false,
           idleLogged: false,
+          emptyLogged: false,
           run: undefined,
           stepEnd: { maxEventTime, idle: queue.idle },
           stepMarks: [],
@@ -417,12 +417,13 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     if (stop.kind !== "blocked") return undefined;
     const blocking = this.partitions.get(`${this.spec.topic}:${stop.on.partition}`);
     if (blocking === undefined || !caughtUp(blocking)) return undefined; // its records are on their way
-    // At the end of the backlog it had when this run started, it has ended as far as the data says (in a backfill,
-    // the same point in every run): no wait. Later, it waits --idle-timeout since its last fetched batch.
-    const endOfBacklog = !blocking.backlogRead && (position(blocking) ?? 0) >= (this.logEnds.get(blocking.tp.partition) ?? 0);
+    // Caught up: it waits --idle-timeout since its last fetched batch, wherever it is, before the merge goes on
+    // without it. Also at the log end offset it had when this run started: on a live topic that point is wherever
+    // the run happened to start (a restart would cut the merged sequence elsewhere), and its next record may be on
+    // its way. In a backfill the wait changes nothing but time: the same partitions are caught up at the same point.
     const silentSince = blocking.lastBatchAt ?? this.assignedAt ?? now;
-    if (!endOfBacklog && now - silentSince < this.spec.idleTimeoutMs) return undefined;
-    blocking.backlogRead = true;
+    if (now - silentSince < this.spec.idleTimeoutMs) return undefined;
+    const endOfBacklog = (position(blocking) ?? 0) <= (this.logEnds.get(blocking.tp.partition) ?? 0);
     // Caught up and silent for --idle-timeout: go on without it, and without every other partition that is empty
     // at its end offset now (in a backfill they have all ended: the same set in every run).
     for (const info of this.partitions.values()) {
@@ -430,17 +431,36 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       this.merge.declareIdle(info.queue);
       info.idleDeclarations++;
       this.stats.idleDeclarations++;
-      // Said once per partition when the wall clock decided (a live topic); the end of a backlog is the data's.
-      if (!endOfBacklog && !info.idleLogged) {
-        info.idleLogged = true;
-        this.warn(
-          `kafka source: partition ${info.tp.partition} got no record after offset ${String(info.highWatermark)} for ` +
-            `${describeDuration(this.spec.idleTimeoutMs)} (--idle-timeout): results go on without waiting for it (the ` +
-            "one timing-dependent choice on a live topic; counted in pipeline_kafka_idle_partition_total)",
-        );
-      }
+      this.sayIdle(info, endOfBacklog);
     }
     return this.handStep(this.merge.endStep());
+  }
+
+  /**
+   * Once per partition: a partition that never had a record says so; one that went silent on a live topic says the
+   * merge goes on without it. At the end of a backlog read (every partition at the end offset it had when the run
+   * started) nothing is said: that is the data's end, not the clock's choice.
+   */
+  private sayIdle(info: PartitionInfo, endOfBacklog: boolean): void {
+    const partition = info.tp.partition;
+    const empty = info.recordsRead === 0 && (info.highWatermark ?? 0) === 0;
+    if (empty) {
+      if (info.emptyLogged) return;
+      info.emptyLogged = true;
+      this.warn(
+        `kafka source: partition ${partition} of topic ${this.spec.topic} has no record (log end offset ` +
+          `${String(info.highWatermark ?? 0)}): results wait at most ${describeDuration(this.spec.idleTimeoutMs)} ` +
+          "(--idle-timeout) for it each time it blocks them; produce to it or key the records so it gets some",
+      );
+      return;
+    }
+    if (endOfBacklog || info.idleLogged) return;
+    info.idleLogged = true;
+    this.warn(
+      `kafka source: partition ${partition} got no record after offset ${String(info.highWatermark)} for ` +
+        `${describeDuration(this.spec.idleTimeoutMs)} (--idle-timeout): results go on without waiting for it (the ` +
+        "one timing-dependent choice on a live topic; counted in pipeline_kafka_idle_partition_total)",
+    );
   }
 
   async read(maxWaitMs: number): Promise<SourceBatch<KafkaRecord>> {
