@@ -98,6 +98,8 @@ export interface ConsumerOptions {
   readonly maxWaitMs?: number;
   readonly maxBytesPerPartition?: number;
   readonly maxBytes?: number;
+  /** How old the consumer's topic metadata may get: a partition added to the topic is seen within it (default 5 s). */
+  readonly metadataMaxAgeMs?: number;
 }
 
 export interface ConsumerHandlers {
@@ -542,6 +544,8 @@ function createConsumer(
     maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
     maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
     allowAutoTopicCreation: false,
+    // Partitions added to a subscribed topic are seen (and the group rebalances onto them) within this.
+    metadataMaxAge: options.metadataMaxAgeMs ?? 5_000,
     retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
   });
   const group = `consumer (group ${options.groupId})`;

@@ -123,6 +123,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       topicPartitions: offsets.length,
       watermark: (): Millis => steps.lastWatermark,
       fail: (e) => this.fail(e),
+      warn: this.warn,
       wake: () => this.wake?.(),
       closing: () => this.closing,
     });
