@@ -23,6 +23,8 @@ export interface KilledRuns {
   /** Where each kill landed: the dead letters written by then, or the time after the run's start line. */
   readonly kills: string[];
   readonly runs: number;
+  /** The last run's stderr (it ran to the end). */
+  readonly lastStderr: string;
 }
 
 /**
@@ -69,7 +71,7 @@ export async function runWithKills(
     landed.push(byProgress ? `${await deadLettersWritten(target.schema)} dead letters` : `${delayMs} ms after start`);
   }
   beforeRestart();
-  await runToEnd(args);
+  const lastStderr = await runToEnd(args);
   runs += 1;
-  return { kills: landed, runs };
+  return { kills: landed, runs, lastStderr };
 }
