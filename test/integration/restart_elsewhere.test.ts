@@ -100,12 +100,12 @@ describe("a restart on another machine (local state folder deleted) is exact: 3 
       // A kill can land before a run got past the group wait (the killed member's session still open) and wrote
       // its folder; most restarts find one to delete.
       expect(deletions).toBeGreaterThanOrEqual(2);
-      // The last run found no local file: what it restored came from the state topic.
-      expect(lastStderr).toMatch(/restored the runner checkpoint \S+ of the last commit from the state topic beam-ts-state\./);
-      expect(lastStderr).not.toMatch(/not restoring the runner checkpoint/);
       const sizes = await expectSameOutputs(clean, moved, { withPanes: false });
       await expectEachEventOnce(moved, produced);
       expect(sizes.results).toBeGreaterThan(15);
+      // The last run found no local file: what it restored came from the state topic.
+      expect(lastStderr).toMatch(/restored the runner checkpoint \S+ of the last commit from the state topic beam-ts-state\./);
+      expect(lastStderr).not.toMatch(/not restoring the runner checkpoint/);
       process.stdout.write(
         `[restart-elsewhere] ${windowing.window}: ${EVENTS} events on 3 partitions; ${runs} runs, SIGKILL at ${kills.join(", ")}, ` +
           `the state folder deleted before each restart (${deletions} found); identical tables (${sizes.results} results, ${sizes.late} late rows, ` +
