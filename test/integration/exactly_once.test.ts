@@ -19,8 +19,8 @@ import * as os from "os";
 import * as path from "path";
 import { createTopic, uniqueName } from "./kafka_test_helpers";
 import { runProducer } from "./job_processes";
-import { dropSchema, uniqueSchema } from "./postgres_test_helpers";
 import { runWithKills } from "./kill_runs";
+import { dropSchema, uniqueSchema } from "./postgres_test_helpers";
 import { TABLES } from "../../sales/postgres_tables";
 import { parseProduceArgs } from "../../pipelines/producer/options";
 import {
@@ -97,7 +97,8 @@ describe("exactly-once results across SIGKILLs on 3 partitions (PostgreSQL and P
       await expectEachEventOnce(clean, produced);
 
       const crashed = target(`eo_crash_${window.window.replace(/\W/g, "")}`);
-      const { kills, runs } = await runWithKills(jobArgs(topic, uniqueName("eo-crash"), window, crashed), crashed, deadLetters, KILLS);
+      const args = jobArgs(topic, uniqueName("eo-crash"), window, crashed);
+      const { kills, runs } = await runWithKills({ kills: KILLS, killedArgs: args, finalArgs: args, schema: crashed.schema, deadLetters });
       expect(kills).toHaveLength(KILLS);
       const sizes = await expectSameOutputs(clean, crashed, { withPanes: false });
       await expectEachEventOnce(crashed, produced);

@@ -92,9 +92,13 @@ describe("a restart on another machine (local state folder deleted) is exact: 3 
 
       const moved = target(`re_moved_${label}`);
       let deletions = 0;
-      const { kills, runs, lastStderr } = await runWithKills(jobArgs(topic, uniqueName("re-moved"), windowing, moved), moved, deadLetters, KILLS, () => {
+      const args = jobArgs(topic, uniqueName("re-moved"), windowing, moved);
+      const beforeRestart = (): void => {
         if (fs.existsSync(stateDirOf(moved))) deletions++;
         fs.rmSync(stateDirOf(moved), { recursive: true, force: true });
+      };
+      const { kills, runs, lastStderr } = await runWithKills({
+        kills: KILLS, killedArgs: args, finalArgs: args, schema: moved.schema, deadLetters, beforeRestart,
       });
       expect(kills).toHaveLength(KILLS);
       // A kill can land before a run got past the group wait (the killed member's session still open) and wrote
