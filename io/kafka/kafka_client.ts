@@ -144,9 +144,20 @@ export interface KafkaConsumer {
   health(): BrokerHealth;
 }
 
+/** How a topic is created beyond its partition count (defaults: replication 1, the broker's topic configs). */
+export interface TopicOptions {
+  readonly replicationFactor?: number;
+  /** Topic-level configs, e.g. { "cleanup.policy": "compact" }. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
 export interface KafkaAdmin {
   /** Creates the topic if it does not exist; true when it was created. */
-  createTopic(topic: string, partitions: number): Promise<boolean>;
+  createTopic(topic: string, partitions: number, options?: TopicOptions): Promise<boolean>;
+  /** The brokers of the cluster (how many replicas a topic can have). */
+  brokerCount(): Promise<number>;
+  /** The values of the named topic-level configs of an existing topic (absent: the broker does not say). */
+  topicConfig(topic: string, names: readonly string[]): Promise<Record<string, string>>;
   listTopics(): Promise<string[]>;
   deleteTopic(topic: string): Promise<void>;
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
@@ -474,14 +485,26 @@ function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection, contact: B
     }
   };
   return {
-    createTopic: (topic, partitions) =>
+    createTopic: (topic, partitions, options) =>
       call(`create topic ${topic}`, async () => {
         const existing = await admin.listTopics();
         if (existing.includes(topic)) return false;
+        const configEntries = Object.entries(options?.config ?? {}).map(([name, value]) => ({ name, value }));
         return admin.createTopics({
-          topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+          topics: [{ topic, numPartitions: partitions, replicationFactor: options?.replicationFactor ?? 1, configEntries }],
           waitForLeaders: true,
         });
+      }),
+    brokerCount: () => call("describe cluster", async () => (await admin.describeCluster()).brokers.length),
+    topicConfig: (topic, names) =>
+      call(`configs of ${topic}`, async () => {
+        const described = await admin.describeConfigs({
+          resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: [...names] }],
+          includeSynonyms: false,
+        });
+        const out: Record<string, string> = {};
+        for (const entry of described.resources[0]?.configEntries ?? []) out[entry.configName] = entry.configValue;
+        return out;
       }),
     listTopics: () => call("list topics", () => admin.listTopics()),
     deleteTopic: (topic) => call(`delete topic ${topic}`, () => admin.deleteTopics({ topics: [topic] })),
