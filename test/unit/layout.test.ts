@@ -126,3 +126,23 @@ test("sales/ imports no runner, no job wiring (pipelines/) and no ops", () => {
 test("the wall check sees a crossing: pipelines/ does import sales/ (allowed), and crossings() lists it", () => {
   expect(crossings("pipelines", ["sales"])).toContain("pipelines/sales_aggregation.ts → sales/window_result");
 });
+
+/** Lines of a file that match `pattern` (for walls that are about code, not imports). */
+function linesMatching(file: string, pattern: RegExp): string[] {
+  return fs
+    .readFileSync(path.join(ROOT, file), "utf8")
+    .split("\n")
+    .filter((line) => pattern.test(line))
+    .map((line) => `${file}: ${line.trim()}`);
+}
+
+test("the direct runner builds its operators in operator_factory.ts only (the executor only runs them)", () => {
+  const building = sources("runners/direct")
+    .filter((file) => file !== path.join("runners", "direct", "operator_factory.ts"))
+    .flatMap((file) => linesMatching(file, /new [A-Z]\w*Operator\(|\bdeserializeFn\(/));
+  expect(building).toEqual([]);
+  const executor = importsOf(path.join("runners", "direct", "executor.ts"));
+  expect(executor).toContain(path.join("runners", "direct", "operator_factory"));
+  expect(executor.filter((t) => /simple_operators|aggregators|impulse_source|relink/.test(t))).toEqual([]);
+  expect(linesMatching(path.join("runners", "direct", "operator_factory.ts"), /new \w+Operator\(/).length).toBeGreaterThan(4);
+});
