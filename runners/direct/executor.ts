@@ -12,11 +12,8 @@ import { realClock, virtualClock, type Clock, type VirtualClock } from "./clock"
 import { Metrics } from "./metrics";
 import { InFlight } from "./in_flight";
 import { GLOBAL_WINDOWS } from "./sdk_values";
-import { sourceFactoryFor } from "./sources/registry";
-import type { UnboundedSource } from "./sources/source";
+import type { SourceFactory, UnboundedSource } from "./sources/source";
 import { runnerCheckpoints, type RunnerCheckpoints } from "./checkpoint/runner_checkpoint";
-import "./sources/test_stream_source";
-import "./sources/kafka_source"; // registers the source for KAFKA_SOURCE_URN
 import type { OperatorServices, StepOperator } from "./operators/operator";
 import { DoFnOperator } from "./operators/dofn_operator";
 import { GroupingOperator } from "./operators/grouping_operator";
@@ -44,6 +41,8 @@ export interface ExecutorOptions {
   readonly deadLetter?: (failure: StepFailure) => void;
   /** Where checkpoints of the runner's state are kept (runners/direct/checkpoint); none when undefined. */
   readonly stateDir?: string;
+  /** The sources the run can build, by URN (sources/registry.ts sourceTable). */
+  readonly sources: ReadonlyMap<string, SourceFactory>;
 }
 
 interface SourceState {
@@ -102,7 +101,7 @@ export class Executor {
       clock: this.clock,
       recentPanes: this.recentPanes,
     };
-    const built = buildOperators(this.plan, services, sourceFactoryFor);
+    const built = buildOperators(this.plan, services, (urn) => this.options.sources.get(urn));
     this.operators.push(...built.operators);
     built.counting.forEach((c, index) => (this.counting[index] = c));
     this.grouped.push(...built.grouped);

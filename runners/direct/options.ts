@@ -1,4 +1,5 @@
 import type { OnStepError, StepFailure } from "./step_errors";
+import type { SourceRegistration } from "./sources/registry";
 
 /** Options of the direct runner (all optional; defaults below). */
 export interface DirectRunnerOptions {
@@ -25,6 +26,11 @@ export interface DirectRunnerOptions {
    * a restart continues from the last one instead of rebuilding live windows from re-read records. Default: none.
    */
   readonly stateDir?: string;
+  /**
+   * Sources besides the built-in ones (sources/registry.ts BUILT_IN_SOURCES: TestStream, Kafka), by URN; one with
+   * a built-in URN replaces it for this runner. Default: none.
+   */
+  readonly sources?: readonly SourceRegistration[];
 }
 
 export const DEFAULT_DIRECT_RUNNER_OPTIONS = Object.freeze({

@@ -146,3 +146,11 @@ test("the direct runner builds its operators in operator_factory.ts only (the ex
   expect(executor.filter((t) => /simple_operators|aggregators|impulse_source|relink/.test(t))).toEqual([]);
   expect(linesMatching(path.join("runners", "direct", "operator_factory.ts"), /new \w+Operator\(/).length).toBeGreaterThan(4);
 });
+
+test("sources come from one list (BUILT_IN_SOURCES) or DirectRunnerOptions.sources: no module registers one by being imported", () => {
+  const everywhere = [...OURS.filter((d) => d !== "runtime"), "test"].flatMap((dir) => sources(dir)).filter((f) => f !== path.join("test", "unit", "layout.test.ts"));
+  expect(everywhere.flatMap((file) => linesMatching(file, /\bregisterSource\s*\(/))).toEqual([]);
+  // A side-effect import of a source module (`import "./sources/kafka_source"`) was how sources used to register.
+  expect(everywhere.flatMap((file) => linesMatching(file, /^import\s+"[^"]*\/sources\/[^"]*";/))).toEqual([]);
+  expect(linesMatching(path.join("runners", "direct", "sources", "registry.ts"), /export const BUILT_IN_SOURCES/)).toHaveLength(1);
+});

@@ -8,7 +8,7 @@
  * (kafka_checkpoints.ts), so that a restart continues the same merged sequence. docs/guarantees.md states the
  * guarantee.
  *
- * One clock: the runner's (`context.now()`). Registered for KAFKA_SOURCE_URN when this module is imported.
+ * One clock: the runner's (`context.now()`). Listed for KAFKA_SOURCE_URN in registry.ts (BUILT_IN_SOURCES).
  */
 import {
   createKafkaClient,
@@ -23,8 +23,7 @@ import {
 } from "../../../io/kafka/kafka_client";
 import { WATERMARK_DONE, type Millis } from "../../../model/model";
 import { createPartitionOffsets, decodeCommitMetadata, type CommitMetadata } from "./kafka_offsets";
-import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec, timestampMode, type KafkaRecord, type KafkaSourceSpec } from "../../../model/kafka_source_spec";
-import { registerSource } from "./registry";
+import { decodeKafkaSourceSpec, timestampMode, type KafkaRecord, type KafkaSourceSpec } from "../../../model/kafka_source_spec";
 import { KafkaCheckpoints } from "./kafka_checkpoints";
 import type { SourceBatch, SourceContext, SourceObservation, SourceRecord, UnboundedSource } from "./source";
 import { EventTimes, type FetchedKafkaRecord } from "./kafka_event_time";
@@ -570,5 +569,3 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
 export function kafkaSource(payload: Uint8Array): KafkaSource {
   return new KafkaSource(decodeKafkaSourceSpec(payload));
 }
-
-registerSource(KAFKA_SOURCE_URN, (payload) => kafkaSource(payload));
