@@ -7,7 +7,7 @@
  * watermark is not a finite time (before the first event; +∞ after the input ended).
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValueWithName } from "prom-client";
-import type { RunSnapshot } from "../runners/direct/observability/run_snapshot";
+import type { RunSnapshot } from "../model/run_snapshot";
 import { SINK_BATCH_BUCKETS } from "../transforms/sinks/sink_metrics";
 import { DEAD_LETTER_CLASSES } from "../sales/parse_sales_events";
 import { committedLag, consumerLag, deadLettersByClass, partitions } from "./run_figures";

@@ -27,6 +27,7 @@ import { postgresSinks, preparePostgres } from "../sales/postgres_sinks";
 import { closePools, describePgError } from "../transforms/sinks/postgres_connection";
 import { redactPgUrl } from "../lib/redaction";
 import { DEFAULT_RETRY_POLICY } from "../transforms/sinks/backoff";
+import { sinkMetrics } from "../transforms/sinks/sink_metrics";
 import { postgresSinkStats } from "../sales/postgres_sinks";
 import type { DeadLetter } from "../sales/parse_sales_events";
 import { runOnFlink } from "./flink_job";
@@ -234,6 +235,8 @@ async function run(config: SalesConfig, io: SalesIO, started: number, logger: Lo
   const runner = createRunner({
     ...runnerConfig(config),
     onStepError: config.onStepError,
+    // The sinks' figures (rows written, retries, readiness) enter the run snapshot: metrics, /readyz, status page.
+    sinkFigures: () => sinkMetrics().snapshot(),
     // --on-step-error=dead-letter: the record a step threw on is printed as a dead letter, as parse failures are.
     deadLetter: (failure) => {
       stepErrors++;

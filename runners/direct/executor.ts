@@ -19,10 +19,9 @@ import { DoFnOperator } from "./operators/dofn_operator";
 import { GroupingOperator } from "./operators/grouping_operator";
 import * as urns from "../../model/urns";
 import { STEP_ERRORS_COUNTER, StepFailedError, stepFailure, type OnStepError, type StepFailure } from "./step_errors";
-import { sinkMetrics } from "../../transforms/sinks/sink_metrics";
 import type { CountingReceiver } from "./observability/counting_receiver";
 import { RecentPanes } from "./observability/recent_panes";
-import type { RunSnapshot, SourceSnapshot } from "./observability/run_snapshot";
+import type { RunSnapshot, SinkSnapshot, SourceSnapshot } from "../../model/run_snapshot";
 import { buildOperators, type BuiltGroupedStep, type BuiltSideInputStep } from "./operator_factory";
 
 export interface ExecutorOptions {
@@ -41,6 +40,8 @@ export interface ExecutorOptions {
   readonly deadLetter?: (failure: StepFailure) => void;
   /** Where checkpoints of the runner's state are kept (runners/direct/checkpoint); none when undefined. */
   readonly stateDir?: string;
+  /** What the sinks report, for the run snapshot (DirectRunnerOptions.sinkFigures); none when undefined. */
+  readonly sinkFigures?: () => readonly SinkSnapshot[];
   /** The sources the run can build, by URN (sources/registry.ts sourceTable). */
   readonly sources: ReadonlyMap<string, SourceFactory>;
 }
@@ -399,7 +400,7 @@ export class Executor {
       sources,
       grouped: this.grouped.map(({ op }) => op.observe()),
       recentPanes: this.recentPanes.list(),
-      sinks: sinkMetrics().snapshot(),
+      sinks: this.options.sinkFigures?.() ?? [],
     };
   }
 

@@ -12,7 +12,7 @@ import { planPipeline } from "./plan";
 import { sourceTable } from "./sources/registry";
 import { Executor, type ExecutorOptions, type RunStats } from "./executor";
 import type { DistributionValue } from "./metrics";
-import type { RunSnapshot } from "./observability/run_snapshot";
+import type { RunSnapshot } from "../../model/run_snapshot";
 import { DEFAULT_DIRECT_RUNNER_OPTIONS, type DirectRunnerOptions } from "./options";
 
 export class DirectPipelineResult extends PipelineResult {

@@ -20,7 +20,7 @@ import {
   type WindowingOptions,
 } from "../../transforms";
 import { DirectPipelineResult } from "../../runners/direct/runner";
-import type { RunSnapshot } from "../../runners/direct/observability/run_snapshot";
+import type { RunSnapshot } from "../../model/run_snapshot";
 
 export const ESPRESSO = "espresso";
 export const CROISSANT = "croissant";

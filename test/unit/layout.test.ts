@@ -154,3 +154,14 @@ test("sources come from one list (BUILT_IN_SOURCES) or DirectRunnerOptions.sourc
   expect(everywhere.flatMap((file) => linesMatching(file, /^import\s+"[^"]*\/sources\/[^"]*";/))).toEqual([]);
   expect(linesMatching(path.join("runners", "direct", "sources", "registry.ts"), /export const BUILT_IN_SOURCES/)).toHaveLength(1);
 });
+
+test("sink figures enter the run snapshot through the sinkFigures option: runners/ import nothing of transforms/sinks/", () => {
+  expect(crossings("runners", [path.join("transforms", "sinks")])).toEqual([]);
+  expect(linesMatching(path.join("runners", "direct", "executor.ts"), /this\.options\.sinkFigures/)).toHaveLength(1);
+});
+
+test("the run snapshot is runner-neutral (model/run_snapshot.ts): ops/ and tests' fixtures reach into no runner's internals", () => {
+  expect(fs.existsSync(path.join(ROOT, "model", "run_snapshot.ts"))).toBe(true);
+  expect(crossings("ops", [path.join("runners", "direct"), path.join("runners", "flink")])).toEqual([]);
+  expect(sources("runners").filter((f) => path.basename(f) === "run_snapshot.ts")).toEqual([]);
+});

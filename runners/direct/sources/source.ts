@@ -4,7 +4,7 @@
  */
 import type * as runnerApi from "apache-beam/proto/beam_runner_api";
 import type { Millis } from "../../../model/model";
-import type { PartitionSnapshot } from "../observability/run_snapshot";
+import type { PartitionSnapshot } from "../../../model/run_snapshot";
 import type { RunnerCheckpoints } from "../checkpoint/runner_checkpoint";
 
 export interface SourceRecord<T> {
