@@ -1,6 +1,6 @@
 /**
  * The Prometheus exporter: a prom-client registry whose pipeline metrics are read from the run's snapshot at
- * scrape time (runners/direct/observability/run_snapshot.ts). The runner only keeps its own bookkeeping (plain
+ * scrape time (model/run_snapshot.ts). The runner only keeps its own bookkeeping (plain
  * numbers it needs anyway for the result object); it does not know prom-client. Nothing here runs per element.
  *
  * Names, types and labels: docs/operations.md ("Metrics reference"). Watermark series are left out while the
