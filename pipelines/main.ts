@@ -13,7 +13,9 @@ import * as path from "path";
 import { Pipeline } from "apache-beam/internal/pipeline";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { Root } from "apache-beam/pvalue";
-import { createRunner, type RunnerConfig } from "../runners";
+import { createRunner } from "../runners";
+import { runnerConfig } from "./runner_config";
+export { runnerConfig } from "./runner_config";
 import type { DirectPipelineResult } from "../runners/direct/runner";
 import { readFromKafka } from "../transforms/kafka";
 import type { KafkaRecord } from "../transforms/kafka";
@@ -117,24 +119,6 @@ export function salesIO(config: SalesConfig): SalesIO {
           }),
     }),
     sinks,
-  };
-}
-
-/** The runner's options from the config (each runner reads its own). */
-export function runnerConfig(config: SalesConfig): RunnerConfig {
-  const f = config.flink;
-  const d = config.dataflow;
-  return {
-    runner: config.runner,
-    ...(config.stateDir !== null ? { stateDir: config.stateDir } : {}),
-    flinkMaster: f.flinkMaster,
-    jobEndpoint: f.jobEndpoint,
-    ...(f.parallelism !== null ? { parallelism: f.parallelism } : {}),
-    ...(f.workerPool !== null ? { environment: "EXTERNAL" as const, workerPool: f.workerPool } : {}),
-    ...(f.stageClasspath ? { stageClasspath: true } : {}),
-    ...(d.project !== null ? { project: d.project } : {}),
-    ...(d.region !== null ? { region: d.region } : {}),
-    ...(d.tempLocation !== null ? { tempLocation: d.tempLocation } : {}),
   };
 }
 

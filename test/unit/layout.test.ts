@@ -165,3 +165,12 @@ test("the run snapshot is runner-neutral (model/run_snapshot.ts): ops/ and tests
   expect(crossings("ops", [path.join("runners", "direct"), path.join("runners", "flink")])).toEqual([]);
   expect(sources("runners").filter((f) => path.basename(f) === "run_snapshot.ts")).toEqual([]);
 });
+
+test("the config → runner-options mapping is written once (pipelines/runner_config.ts)", () => {
+  const mapping = sources("pipelines").flatMap((file) => linesMatching(file, /(jobEndpoint|flinkMaster|workerPool): f\./));
+  expect(mapping.map((line) => line.split(":")[0])).toEqual([
+    path.join("pipelines", "runner_config.ts"),
+    path.join("pipelines", "runner_config.ts"),
+    path.join("pipelines", "runner_config.ts"),
+  ]);
+});
