@@ -13,7 +13,6 @@ import * as os from "os";
 import * as path from "path";
 import * as kafkajs from "kafkajs";
 import { directRunner, type DirectPipelineResult } from "../runners/direct/runner";
-import { registerSource } from "../runners/direct/sources/registry";
 import { KafkaSource } from "../runners/direct/sources/kafka_source";
 import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec } from "../model/kafka_source_spec";
 import { amountCents, averageCents, parseSaleEvent } from "../sales/sale_event";
@@ -90,10 +89,11 @@ function benchSinks(noop: ReturnType<typeof parDo<unknown, never>>): SalesSinks 
  */
 async function pipeline(topic: string, count: number, withMetrics = false): Promise<Result> {
   let source: KafkaSource | undefined;
-  registerSource(KAFKA_SOURCE_URN, (payload) => {
-    source = new KafkaSource(decodeKafkaSourceSpec(payload));
-    return source;
-  });
+  // The Kafka source of this run, kept to read its figures: it replaces the built-in one of the same URN.
+  const kafka = {
+    urn: KAFKA_SOURCE_URN,
+    factory: (payload: Uint8Array): KafkaSource => (source = new KafkaSource(decodeKafkaSourceSpec(payload))),
+  };
   const outputs = { n: 0 };
   const counter = globalThis as unknown as { __benchOutputs?: { n: number } };
   counter.__benchOutputs = outputs;
@@ -106,7 +106,7 @@ async function pipeline(topic: string, count: number, withMetrics = false): Prom
   });
   // As the product runs (--state-dir): a runner checkpoint with every offset commit.
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-kafka-state-"));
-  const result = (await directRunner({ stateDir }).runAsync((root) =>
+  const result = (await directRunner({ stateDir, sources: [kafka] }).runAsync((root) =>
     buildPipeline(
       root,
       { window: { kind: "fixed", size: WINDOW, offset: 0 }, key: "product", trigger: {}, allowedLateness: 0 },

@@ -6,7 +6,7 @@ import { combinePerKey } from "apache-beam/transforms/internal";
 import type { CombineFn } from "apache-beam/transforms/group_and_combine";
 import { directRunner } from "../runners/direct/runner";
 import { windowedCombine } from "../transforms/windowed_combine";
-import { readSyntheticSales, syntheticSalesGenerator, type SyntheticSalesConfig } from "./runner_synthetic_source";
+import { SYNTHETIC_SALES, readSyntheticSales, syntheticSalesGenerator, type SyntheticSalesConfig } from "./runner_synthetic_source";
 
 type Kind = "fixed" | "sliding" | "sessions";
 interface Sale {
@@ -92,7 +92,7 @@ const countingSink = beam.withName("countOutputs", {
 });
 
 async function runOurs(kind: Kind, count: number): Promise<{ outputs: number; maxLiveStates: number }> {
-  const result = await directRunner().run((root) => {
+  const result = await directRunner({ sources: [SYNTHETIC_SALES] }).run((root) => {
     const { results } = root
       .apply(readSyntheticSales(config(count)))
       .map(beam.withName("parse", parseSale))

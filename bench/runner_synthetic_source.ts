@@ -11,7 +11,7 @@ import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { GeneralObjectCoder } from "apache-beam/coders/js_coders";
 import { withName } from "apache-beam/transforms/transform";
 import { requireForSerialization } from "apache-beam/serialization";
-import { registerSource } from "../runners/direct/sources/registry";
+import type { SourceRegistration } from "../runners/direct/sources/registry";
 import type { SourceBatch, SourceRecord, UnboundedSource } from "../runners/direct/sources/source";
 import { WATERMARK_DONE, WATERMARK_START } from "../model/model";
 
@@ -106,7 +106,11 @@ function syntheticSource(payload: Uint8Array): UnboundedSource<string> {
   };
 }
 
-registerSource(SYNTHETIC_SALES_URN, (payload) => syntheticSource(payload) as UnboundedSource<unknown>);
+/** The synthetic source, for `directRunner({ sources: [SYNTHETIC_SALES] })`. */
+export const SYNTHETIC_SALES: SourceRegistration = {
+  urn: SYNTHETIC_SALES_URN,
+  factory: (payload) => syntheticSource(payload) as UnboundedSource<unknown>,
+};
 
 /** The transform that puts the synthetic source into a pipeline (our direct runner only). */
 export function readSyntheticSales(config: SyntheticSalesConfig) {

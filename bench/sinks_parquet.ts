@@ -20,7 +20,7 @@ import { ParquetWriter } from "parquetjs-lite";
 import type { SalesWindowResult } from "../sales/window_result";
 import { syntheticWindowResult, type SyntheticResults } from "../sales/synthetic_results";
 import { directRunner } from "../runners/direct/runner";
-import { inMemoryRows } from "./sinks_parquet_source";
+import { IN_MEMORY_ROWS, inMemoryRows } from "./sinks_parquet_source";
 import { closeParquetSinks } from "../transforms/sinks/parquet";
 import { parquetSinks } from "../sales/parquet_sinks";
 import { ParquetDataset } from "../transforms/sinks/parquet_dataset";
@@ -101,7 +101,7 @@ async function runSink(results: readonly SalesWindowResult[]): Promise<Speed> {
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const sinks = parquetSinks({ dir, maxRowsPerFile: MAX_ROWS_PER_FILE, maxFileAgeMs: Number.POSITIVE_INFINITY });
-  await directRunner().run((root) => {
+  await directRunner({ sources: [IN_MEMORY_ROWS] }).run((root) => {
     root.apply(inMemoryRows(results, (r) => r.window.start, BUNDLE)).apply(sinks.results);
   });
   await closeParquetSinks();

@@ -9,7 +9,7 @@ import type { Pipeline } from "apache-beam/internal/pipeline";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { GeneralObjectCoder } from "apache-beam/coders/js_coders";
 import { withName } from "apache-beam/transforms/transform";
-import { registerSource } from "../runners/direct/sources/registry";
+import type { SourceRegistration } from "../runners/direct/sources/registry";
 import type { SourceBatch, UnboundedSource } from "../runners/direct/sources/source";
 import { WATERMARK_DONE } from "../model/model";
 
@@ -23,7 +23,7 @@ interface Prepared {
 const prepared = new Map<string, Prepared>();
 let ids = 0;
 
-registerSource(URN, (payload): UnboundedSource<unknown> => {
+function inMemorySource(payload: Uint8Array): UnboundedSource<unknown> {
   const id = Buffer.from(payload).toString("utf8");
   const input = prepared.get(id);
   if (!input) throw new Error(`in-memory rows ${id} were not prepared in this process`);
@@ -41,7 +41,10 @@ registerSource(URN, (payload): UnboundedSource<unknown> => {
       prepared.delete(id);
     },
   };
-});
+}
+
+/** The in-memory rows source, for `directRunner({ sources: [IN_MEMORY_ROWS] })`. */
+export const IN_MEMORY_ROWS: SourceRegistration = { urn: URN, factory: inMemorySource };
 
 /** A source of `rows` (timestamps from `timestampOf`), `batch` rows per read. */
 export function inMemoryRows<T>(rows: readonly T[], timestampOf: (row: T) => number, batch: number) {

@@ -2,7 +2,7 @@
  * A run's recent past, sampled once a second: what the status page charts (throughput, watermark lag, consumer
  * lag) and what readiness needs to tell a stuck watermark from a quiet input. Keeps the last `capacity` samples.
  */
-import type { RunSnapshot } from "../runners/direct/observability/run_snapshot";
+import type { RunSnapshot } from "../model/run_snapshot";
 import { sourceWatermark, totalConsumerLag } from "./run_figures";
 
 export interface HistorySample {

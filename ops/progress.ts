@@ -8,7 +8,7 @@
  * A watermark ahead of the wall clock (event times in the future) shows as "(301 s ahead of the clock)", never as a
  * negative lag.
  */
-import type { RunSnapshot } from "../runners/direct/observability/run_snapshot";
+import type { RunSnapshot } from "../model/run_snapshot";
 import type { Logger } from "./logger";
 import { deadLetters, droppedElements, latePanes, openWindows, sourceWatermark, totalConsumerLag, watermarkLag } from "./run_figures";
 

@@ -1,13 +1,13 @@
 /**
  * The Prometheus exporter: a prom-client registry whose pipeline metrics are read from the run's snapshot at
- * scrape time (runners/direct/observability/run_snapshot.ts). The runner only keeps its own bookkeeping (plain
+ * scrape time (model/run_snapshot.ts). The runner only keeps its own bookkeeping (plain
  * numbers it needs anyway for the result object); it does not know prom-client. Nothing here runs per element.
  *
  * Names, types and labels: docs/operations.md ("Metrics reference"). Watermark series are left out while the
  * watermark is not a finite time (before the first event; +∞ after the input ended).
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValueWithName } from "prom-client";
-import type { RunSnapshot } from "../runners/direct/observability/run_snapshot";
+import type { RunSnapshot } from "../model/run_snapshot";
 import { SINK_BATCH_BUCKETS } from "../transforms/sinks/sink_metrics";
 import { DEAD_LETTER_CLASSES } from "../sales/parse_sales_events";
 import { committedLag, consumerLag, deadLettersByClass, partitions } from "./run_figures";

@@ -3,7 +3,7 @@
  * the watermark is not stuck while input is flowing (records were read in the last `stallAfterMs` but the input
  * watermark did not move). Pure: a snapshot and the recent history in, a verdict with reasons out.
  */
-import type { RunSnapshot } from "../runners/direct/observability/run_snapshot";
+import type { RunSnapshot } from "../model/run_snapshot";
 import type { HistorySample } from "./history";
 import { sourceWatermark } from "./run_figures";
 

@@ -1,5 +1,5 @@
 /** Figures derived from a run snapshot, shared by the metrics, the health checks, the status page and the logs. */
-import type { PartitionSnapshot, RunSnapshot } from "../runners/direct/observability/run_snapshot";
+import type { PartitionSnapshot, RunSnapshot } from "../model/run_snapshot";
 import { DEAD_LETTERS_COUNTER } from "../sales/parse_sales_events";
 
 /** The pipeline's input watermark: the minimum over its sources (−Infinity before the first one). */

@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
-import type { RunSnapshot } from "../runners/direct/observability/run_snapshot";
+import type { RunSnapshot } from "../model/run_snapshot";
 import { History, sampleOf } from "./history";
 import { prometheusRegistry } from "./prometheus";
 import { DEFAULT_STALL_AFTER_MS, readiness, type Readiness } from "./readiness";

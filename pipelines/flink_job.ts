@@ -21,6 +21,7 @@ import { holdAsyncDoFns } from "../sdk_workarounds/awaiting_pardo_operator";
 import { jobNameFor, startPointFor, type StartPoint } from "../runners/flink/job_lineage";
 import { createKafkaClient } from "../io/kafka/kafka_client";
 import type { SalesConfig } from "./options";
+import { runnerConfig } from "./runner_config";
 import { buildPipeline, type SalesIO } from "./sales_aggregation";
 
 export interface FlinkRun {
@@ -34,11 +35,7 @@ export async function submitToFlink(config: SalesConfig, io: SalesIO, jobName: s
   const f = config.flink;
   const t0 = Date.now();
   const runner = flinkRunner({
-    jobEndpoint: f.jobEndpoint,
-    flinkMaster: f.flinkMaster,
-    ...(f.parallelism !== null ? { parallelism: f.parallelism } : {}),
-    ...(f.workerPool !== null ? { environment: "EXTERNAL" as const, workerPool: f.workerPool } : {}),
-    ...(f.stageClasspath ? { stageClasspath: true } : {}),
+    ...runnerConfig(config),
     ...(f.checkpointInterval !== null ? { checkpointInterval: f.checkpointInterval } : {}),
     ...(f.restartAttempts > 0 ? { restartAttempts: f.restartAttempts } : {}),
     ...(start.kind === "restore" ? { restoreFrom: start.path } : {}),

@@ -13,7 +13,9 @@ import * as path from "path";
 import { Pipeline } from "apache-beam/internal/pipeline";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { Root } from "apache-beam/pvalue";
-import { createRunner, type RunnerConfig } from "../runners";
+import { createRunner } from "../runners";
+import { runnerConfig } from "./runner_config";
+export { runnerConfig } from "./runner_config";
 import type { DirectPipelineResult } from "../runners/direct/runner";
 import { readFromKafka } from "../transforms/kafka";
 import type { KafkaRecord } from "../transforms/kafka";
@@ -27,6 +29,7 @@ import { postgresSinks, preparePostgres } from "../sales/postgres_sinks";
 import { closePools, describePgError } from "../transforms/sinks/postgres_connection";
 import { redactPgUrl } from "../lib/redaction";
 import { DEFAULT_RETRY_POLICY } from "../transforms/sinks/backoff";
+import { sinkMetrics } from "../transforms/sinks/sink_metrics";
 import { postgresSinkStats } from "../sales/postgres_sinks";
 import type { DeadLetter } from "../sales/parse_sales_events";
 import { runOnFlink } from "./flink_job";
@@ -116,24 +119,6 @@ export function salesIO(config: SalesConfig): SalesIO {
           }),
     }),
     sinks,
-  };
-}
-
-/** The runner's options from the config (each runner reads its own). */
-export function runnerConfig(config: SalesConfig): RunnerConfig {
-  const f = config.flink;
-  const d = config.dataflow;
-  return {
-    runner: config.runner,
-    ...(config.stateDir !== null ? { stateDir: config.stateDir } : {}),
-    flinkMaster: f.flinkMaster,
-    jobEndpoint: f.jobEndpoint,
-    ...(f.parallelism !== null ? { parallelism: f.parallelism } : {}),
-    ...(f.workerPool !== null ? { environment: "EXTERNAL" as const, workerPool: f.workerPool } : {}),
-    ...(f.stageClasspath ? { stageClasspath: true } : {}),
-    ...(d.project !== null ? { project: d.project } : {}),
-    ...(d.region !== null ? { region: d.region } : {}),
-    ...(d.tempLocation !== null ? { tempLocation: d.tempLocation } : {}),
   };
 }
 
@@ -234,6 +219,8 @@ async function run(config: SalesConfig, io: SalesIO, started: number, logger: Lo
   const runner = createRunner({
     ...runnerConfig(config),
     onStepError: config.onStepError,
+    // The sinks' figures (rows written, retries, readiness) enter the run snapshot: metrics, /readyz, status page.
+    sinkFigures: () => sinkMetrics().snapshot(),
     // --on-step-error=dead-letter: the record a step threw on is printed as a dead letter, as parse failures are.
     deadLetter: (failure) => {
       stepErrors++;

@@ -1,57 +1,28 @@
 /**
- * The direct runner's executor: builds operators for a plan, pulls batches from the sources, pushes records
- * through the fused stages synchronously, moves per-collection watermarks in topological order (which makes
- * grouped steps fire), fires processing-time triggers, ends bundles, bounds async work, and tells sources what
- * has become durable.
+ * The direct runner's executor: the loop around the operators operator_factory.ts builds for a plan. It pulls
+ * batches from the sources, pushes records through the fused stages synchronously, moves per-collection watermarks
+ * in topological order (which makes grouped steps fire), fires processing-time triggers, ends bundles, bounds async
+ * work, and tells sources what has become durable.
  */
 import "apache-beam"; // load the SDK in its own order first: its worker modules import each other circularly
-import { deserializeFn as sdkDeserializeFn } from "apache-beam/internal/serialize";
-import type { CombineFn } from "apache-beam/transforms/group_and_combine";
-import {
-  NO_FIRING,
-  WATERMARK_DONE,
-  WATERMARK_START,
-  type Millis,
-  type WindowFnSpec,
-} from "../../model/model";
-import { windowingSpecFromProto } from "../../model/strategy";
-import { assignWindows } from "../../model/window_fns";
-import { isGrouped, type Plan, type PlannedStep } from "./plan";
-import { fanOut, type Receiver } from "./receiver";
+import { NO_FIRING, WATERMARK_DONE, WATERMARK_START, type Millis } from "../../model/model";
+import type { Plan, PlannedStep } from "./plan";
+import type { Receiver } from "./receiver";
 import { realClock, virtualClock, type Clock, type VirtualClock } from "./clock";
 import { Metrics } from "./metrics";
 import { InFlight } from "./in_flight";
-import { GLOBAL_WINDOW, GLOBAL_WINDOWS } from "./sdk_values";
-import { SideInputs, identityWindow, toGlobalWindow, type WindowMapping } from "./side_inputs";
-import { listAggregator, combineFnAggregator } from "./aggregators";
-import { impulseSource } from "./sources/impulse_source";
-import { sourceFactoryFor } from "./sources/registry";
-import type { UnboundedSource } from "./sources/source";
-import { runnerCheckpoints, stepFingerprint, type RunnerCheckpoints } from "./checkpoint/runner_checkpoint";
-import "./sources/test_stream_source";
-import "./sources/kafka_source"; // registers the source for KAFKA_SOURCE_URN
+import { GLOBAL_WINDOWS } from "./sdk_values";
+import type { SourceFactory, UnboundedSource } from "./sources/source";
+import { runnerCheckpoints, type RunnerCheckpoints } from "./checkpoint/runner_checkpoint";
 import type { OperatorServices, StepOperator } from "./operators/operator";
-import { DoFnOperator, isDoFnLike } from "./operators/dofn_operator";
+import { DoFnOperator } from "./operators/dofn_operator";
 import { GroupingOperator } from "./operators/grouping_operator";
-import {
-  AssignTimestampsOperator,
-  PassThroughOperator,
-  SplitOperator,
-  WindowIntoOperator,
-  type SplitOptions,
-} from "./operators/simple_operators";
 import * as urns from "../../model/urns";
 import { STEP_ERRORS_COUNTER, StepFailedError, stepFailure, type OnStepError, type StepFailure } from "./step_errors";
-import { relinkDeserialized } from "../../sdk_workarounds/relink";
-import { sinkMetrics } from "../../transforms/sinks/sink_metrics";
-import { CountingReceiver } from "./observability/counting_receiver";
+import type { CountingReceiver } from "./observability/counting_receiver";
 import { RecentPanes } from "./observability/recent_panes";
-import type { RunSnapshot, SourceSnapshot } from "./observability/run_snapshot";
-
-/** The SDK's deserializer, with the result re-linked for speed (see sdk_workarounds/relink.ts). */
-function deserializeFn(payload: Uint8Array): unknown {
-  return relinkDeserialized(sdkDeserializeFn(payload));
-}
+import type { RunSnapshot, SinkSnapshot, SourceSnapshot } from "../../model/run_snapshot";
+import { buildOperators, type BuiltGroupedStep, type BuiltSideInputStep } from "./operator_factory";
 
 export interface ExecutorOptions {
   /** Async DoFn calls allowed in flight before sources stop being read (backpressure). */
@@ -69,6 +40,10 @@ export interface ExecutorOptions {
   readonly deadLetter?: (failure: StepFailure) => void;
   /** Where checkpoints of the runner's state are kept (runners/direct/checkpoint); none when undefined. */
   readonly stateDir?: string;
+  /** What the sinks report, for the run snapshot (DirectRunnerOptions.sinkFigures); none when undefined. */
+  readonly sinkFigures?: () => readonly SinkSnapshot[];
+  /** The sources the run can build, by URN (sources/registry.ts sourceTable). */
+  readonly sources: ReadonlyMap<string, SourceFactory>;
 }
 
 interface SourceState {
@@ -96,8 +71,8 @@ export class Executor {
   private readonly clock: Clock;
   private readonly inFlight: InFlight;
   private readonly operators: Array<StepOperator | undefined> = [];
-  private readonly grouped: Array<{ step: PlannedStep; op: GroupingOperator; fingerprint: string }> = [];
-  private readonly sideSteps: Array<{ step: PlannedStep; op: DoFnOperator; sides: SideInputs }> = [];
+  private readonly grouped: BuiltGroupedStep[] = [];
+  private readonly sideSteps: BuiltSideInputStep[] = [];
   private readonly sources: SourceState[] = [];
   private readonly watermarks: Float64Array;
   private readonly sourceByStep = new Map<number, SourceState>();
@@ -119,7 +94,7 @@ export class Executor {
     this.build();
   }
 
-  /** Collection index → receivers of its consumers (main inputs and side-input collectors). */
+  /** Builds the plan's operators (operator_factory.ts) and keeps what the loop drives. */
   private build(): void {
     const services: OperatorServices = {
       inFlight: this.inFlight,
@@ -127,143 +102,23 @@ export class Executor {
       clock: this.clock,
       recentPanes: this.recentPanes,
     };
-    const sideCollectors = new Map<number, Receiver[]>();
-    const receiverOf = (collection: number): Receiver => {
-      const consumers = this.plan.collections[collection].consumers.map((index) => {
-        const op = this.operators[index];
-        if (!op) throw new Error(`Internal: step ${this.plan.steps[index].name} was not built before its producer.`);
-        const counting = (this.counting[index] ??= new CountingReceiver(op));
-        return counting;
-      });
-      return fanOut([...consumers, ...(sideCollectors.get(collection) ?? [])]);
-    };
-    const reversed = [...this.plan.order].reverse();
-    for (const index of reversed) {
-      const step = this.plan.steps[index];
-      const outputs = new Map(step.outputs.map((o) => [o.tag, receiverOf(o.collection)]));
-      const main = step.outputs.length > 0 ? receiverOf(step.outputs[0].collection) : fanOut([]);
-      const spec = step.spec;
-      switch (spec.kind) {
-        case "impulse":
-        case "source": {
-          const source =
-            spec.kind === "impulse" ? impulseSource() : this.createSource(step, spec.urn, spec.payload);
-          this.sources.push({
-            step,
-            source,
-            output: main,
-            watermark: WATERMARK_START,
-            durableBefore: WATERMARK_START,
-            durable: Promise.resolve(),
-            read: 0,
-          });
-          break;
-        }
-        case "flatten":
-        case "identity":
-          this.operators[index] = new PassThroughOperator(main);
-          break;
-        case "groupByKey":
-        case "combinePerKey":
-        case "windowedCombine": {
-          const input = this.plan.collections[step.inputs[0]];
-          const windowing = windowingSpecFromProto(input.windowing);
-          // The serialized CombineFn (none for GroupByKey): the aggregator, and part of the step's checkpoint fingerprint.
-          const combineFn =
-            spec.kind === "groupByKey" ? undefined : spec.kind === "combinePerKey" ? spec.combineFnPayload : spec.payload;
-          const aggregator =
-            combineFn === undefined ? listAggregator<unknown>() : combineFnAggregator(this.combineFnOf(step, combineFn));
-          const results = spec.kind === "windowedCombine" ? (outputs.get("results") ?? main) : main;
-          const late = spec.kind === "windowedCombine" ? outputs.get("late") : undefined;
-          const op = new GroupingOperator(step.name, windowing, aggregator, results, late, services);
-          this.operators[index] = op;
-          this.grouped.push({ step, op, fingerprint: stepFingerprint(spec.kind, windowing, combineFn ?? new Uint8Array(0)) });
-          break;
-        }
-        case "pardo":
-          this.operators[index] = this.buildParDo(step, spec.doFnUrn, spec.doFnPayload, main, outputs, services, sideCollectors);
-          break;
-      }
-    }
-    this.grouped.reverse();
-    this.sideSteps.reverse();
-    for (const state of this.sources) this.sourceByStep.set(state.step.index, state);
-  }
-
-  private createSource(step: PlannedStep, urn: string, payload: Uint8Array): UnboundedSource<unknown> {
-    const factory = sourceFactoryFor(urn);
-    if (!factory) throw new Error(`No source is registered for URN "${urn}" (step ${step.name}).`);
-    const transform = this.plan.components.transforms[step.transformId];
-    return factory(payload, { transformId: step.transformId, transform, components: this.plan.components });
-  }
-
-  private combineFnOf(step: PlannedStep, payload: Uint8Array): CombineFn<unknown, unknown, unknown> {
-    const decoded: unknown = deserializeFn(payload);
-    const combineFn = (decoded as { combineFn?: CombineFn<unknown, unknown, unknown> }).combineFn;
-    if (!combineFn || typeof combineFn.addInput !== "function") {
-      throw new Error(`${step.name}: its payload holds no CombineFn; build it with combinePerKey/windowedCombine.`);
-    }
-    return combineFn;
-  }
-
-  private buildParDo(
-    step: PlannedStep,
-    doFnUrn: string,
-    payload: Uint8Array,
-    main: Receiver,
-    outputs: ReadonlyMap<string, Receiver>,
-    services: OperatorServices,
-    sideCollectors: Map<number, Receiver[]>,
-  ): StepOperator {
-    switch (doFnUrn) {
-      case urns.IDENTITY_DOFN_URN:
-        return new PassThroughOperator(main);
-      case urns.JS_WINDOW_INTO_DOFN_URN: {
-        const output = this.plan.collections[step.outputs[0].collection];
-        return new WindowIntoOperator(windowingSpecFromProto(output.windowing).windowFn, main);
-      }
-      case urns.JS_ASSIGN_TIMESTAMPS_DOFN_URN: {
-        const { func } = deserializeFn(payload) as { func: (element: unknown, timestamp: unknown) => unknown };
-        return new AssignTimestampsOperator(func, main);
-      }
-      case urns.SPLITTING_JS_DOFN_URN: {
-        const options = deserializeFn(payload) as SplitOptions;
-        return new SplitOperator({ ...options, knownTags: options.knownTags ?? [...outputs.keys()] }, outputs);
-      }
-      case urns.SERIALIZED_JS_DOFN_INFO: {
-        const decoded = deserializeFn(payload) as { doFn?: unknown; context?: unknown };
-        if (!isDoFnLike(decoded.doFn)) throw new Error(`${step.name}: the payload holds no DoFn with a process().`);
-        let sides: SideInputs | undefined;
-        if (step.sideInputs.length > 0) {
-          sides = new SideInputs();
-          for (const side of step.sideInputs) {
-            const collector = sides.add(side.tag, this.windowMapping(side.windowMappingUrn, side.collection));
-            const list = sideCollectors.get(side.collection) ?? [];
-            list.push(collector);
-            sideCollectors.set(side.collection, list);
-          }
-        }
-        const op = new DoFnOperator(step.name, decoded.doFn, decoded.context, main, services, sides);
-        if (sides) this.sideSteps.push({ step, op, sides });
-        return op;
-      }
-      default:
-        throw new Error(`${step.name}: the direct runner does not know the DoFn URN "${doFnUrn}".`);
-    }
-  }
-
-  private windowMapping(urn: string, sideCollection: number): WindowMapping {
-    switch (urn) {
-      case urns.GLOBAL_WINDOW_MAPPING_FN_URN:
-        return toGlobalWindow;
-      case urns.IDENTITY_WINDOW_MAPPING_FN_URN:
-        return identityWindow;
-      case urns.ASSIGN_MAX_TIMESTAMP_WINDOW_MAPPING_FN_URN: {
-        const windowFn: WindowFnSpec = windowingSpecFromProto(this.plan.collections[sideCollection].windowing).windowFn;
-        return (window) => assignWindows(windowFn, window.end - 1)[0] ?? GLOBAL_WINDOW;
-      }
-      default:
-        throw new Error(`Side inputs with window mapping "${urn}" are not supported by the direct runner.`);
+    const built = buildOperators(this.plan, services, (urn) => this.options.sources.get(urn));
+    this.operators.push(...built.operators);
+    built.counting.forEach((c, index) => (this.counting[index] = c));
+    this.grouped.push(...built.grouped);
+    this.sideSteps.push(...built.sideInputSteps);
+    for (const { step, source, output } of built.sources) {
+      const state: SourceState = {
+        step,
+        source,
+        output,
+        watermark: WATERMARK_START,
+        durableBefore: WATERMARK_START,
+        durable: Promise.resolve(),
+        read: 0,
+      };
+      this.sources.push(state);
+      this.sourceByStep.set(step.index, state);
     }
   }
 
@@ -545,7 +400,7 @@ export class Executor {
       sources,
       grouped: this.grouped.map(({ op }) => op.observe()),
       recentPanes: this.recentPanes.list(),
-      sinks: sinkMetrics().snapshot(),
+      sinks: this.options.sinkFigures?.() ?? [],
     };
   }
 

@@ -1,4 +1,6 @@
 import type { OnStepError, StepFailure } from "./step_errors";
+import type { SourceRegistration } from "./sources/registry";
+import type { SinkSnapshot } from "../../model/run_snapshot";
 
 /** Options of the direct runner (all optional; defaults below). */
 export interface DirectRunnerOptions {
@@ -25,6 +27,16 @@ export interface DirectRunnerOptions {
    * a restart continues from the last one instead of rebuilding live windows from re-read records. Default: none.
    */
   readonly stateDir?: string;
+  /**
+   * Sources besides the built-in ones (sources/registry.ts BUILT_IN_SOURCES: TestStream, Kafka), by URN; one with
+   * a built-in URN replaces it for this runner. Default: none.
+   */
+  readonly sources?: readonly SourceRegistration[];
+  /**
+   * What the sinks report about their writes, read with every run snapshot (e.g. `() => sinkMetrics().snapshot()`,
+   * transforms/sinks/sink_metrics.ts). The runner reads no process-global figures itself. Default: no sink figures.
+   */
+  readonly sinkFigures?: () => readonly SinkSnapshot[];
 }
 
 export const DEFAULT_DIRECT_RUNNER_OPTIONS = Object.freeze({

@@ -4,7 +4,7 @@
  * descends into every other composite, classifies each leaf, and orders the steps topologically.
  */
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
-import { sourceFactoryFor, registeredSourceUrns } from "./sources/registry";
+import type { SourceFactory } from "./sources/source";
 import * as urns from "../../model/urns";
 
 export type StepSpec =
@@ -85,7 +85,7 @@ function isSdkReshuffle(transform: runnerApi.PTransform): boolean {
   return last === "reshuffle" && !transform.spec?.urn && transform.subtransforms.length > 0;
 }
 
-function classifyLeaf(transformId: string, transform: runnerApi.PTransform): StepSpec {
+function classifyLeaf(transformId: string, transform: runnerApi.PTransform, sources: ReadonlyMap<string, SourceFactory>): StepSpec {
   const urn = transform.spec?.urn ?? "";
   const payload = transform.spec?.payload ?? new Uint8Array();
   switch (urn) {
@@ -101,17 +101,18 @@ function classifyLeaf(transformId: string, transform: runnerApi.PTransform): Ste
     case urns.GROUP_BY_KEY_URN:
       return { kind: "groupByKey" };
     default:
-      if (sourceFactoryFor(urn)) return { kind: "source", urn, payload };
+      if (sources.has(urn)) return { kind: "source", urn, payload };
       throw new Error(
         `The direct runner cannot execute transform "${transform.uniqueName}" (${transformId}) with URN ` +
           `"${urn || "<none>"}". It runs Impulse, ParDo, Flatten, GroupByKey, combinePerKey, windowedCombine ` +
-          `and the registered sources [${registeredSourceUrns().join(", ")}]; import the module that registers ` +
-          `this source, or use a transform the runner supports.`,
+          `and the sources it knows [${[...sources.keys()].sort().join(", ")}]; pass this source in DirectRunnerOptions.sources, ` +
+          `or use a transform the runner supports.`,
       );
   }
 }
 
-export function planPipeline(pipeline: runnerApi.Pipeline): Plan {
+/** Plans `pipeline`; `sources` are the source URNs the runner can build (sources/registry.ts sourceTable). */
+export function planPipeline(pipeline: runnerApi.Pipeline, sources: ReadonlyMap<string, SourceFactory>): Plan {
   const components = pipeline.components;
   if (!components) throw new Error("The pipeline proto has no components; build it with the Beam SDK.");
   const collections: PlannedCollection[] = [];
@@ -192,7 +193,7 @@ export function planPipeline(pipeline: runnerApi.Pipeline): Plan {
     } else if (transform.subtransforms.length > 0) {
       for (const child of transform.subtransforms) visit(child);
     } else {
-      addStep(transformId, transform, classifyLeaf(transformId, transform));
+      addStep(transformId, transform, classifyLeaf(transformId, transform, sources));
     }
   };
   for (const root of pipeline.rootTransformIds) visit(root);

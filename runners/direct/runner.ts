@@ -9,9 +9,10 @@ import type * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { JobState_Enum } from "apache-beam/proto/beam_job_api";
 import type { MonitoringInfo } from "apache-beam/proto/metrics";
 import { planPipeline } from "./plan";
-import { Executor, type RunStats } from "./executor";
+import { sourceTable } from "./sources/registry";
+import { Executor, type ExecutorOptions, type RunStats } from "./executor";
 import type { DistributionValue } from "./metrics";
-import type { RunSnapshot } from "./observability/run_snapshot";
+import type { RunSnapshot } from "../../model/run_snapshot";
 import { DEFAULT_DIRECT_RUNNER_OPTIONS, type DirectRunnerOptions } from "./options";
 
 export class DirectPipelineResult extends PipelineResult {
@@ -95,16 +96,15 @@ export class DirectPipelineResult extends PipelineResult {
 
 export class DirectStreamingRunner extends Runner {
   private readonly running = new Set<Executor>();
-  private readonly options: Required<Omit<DirectRunnerOptions, "stopWhenIdleMs" | "deadLetter" | "stateDir">> &
-    Pick<DirectRunnerOptions, "stopWhenIdleMs" | "deadLetter" | "stateDir">;
+  private readonly options: ExecutorOptions;
 
   constructor(options: DirectRunnerOptions = {}) {
     super();
-    this.options = { ...DEFAULT_DIRECT_RUNNER_OPTIONS, ...options };
+    this.options = { ...DEFAULT_DIRECT_RUNNER_OPTIONS, ...options, sources: sourceTable(options.sources) };
   }
 
   override async runPipeline(pipeline: runnerApi.Pipeline): Promise<DirectPipelineResult> {
-    const executor = new Executor(planPipeline(pipeline), this.options);
+    const executor = new Executor(planPipeline(pipeline, this.options.sources), this.options);
     this.running.add(executor);
     const result = new DirectPipelineResult(executor);
     result.waitUntilFinish().then(

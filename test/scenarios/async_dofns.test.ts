@@ -4,7 +4,7 @@
  */
 import * as beam from "apache-beam";
 import { assertPanes, asyncParDo, directRunner, paneCapture, seconds, testStream } from "../../transforms";
-import { eventLog, scriptedSource } from "./scripted_source";
+import { SCRIPTED_SOURCE, eventLog, scriptedSource } from "./scripted_source";
 
 interface Job {
   readonly key: string;
@@ -113,7 +113,7 @@ test("a buffering sink: finishBundle's async write completes before the source h
     seconds(10),
     false,
   );
-  await directRunner({ stopWhenIdleMs: 100, durableIntervalMs: 0 }).run((root) => {
+  await directRunner({ sources: [SCRIPTED_SOURCE], stopWhenIdleMs: 100, durableIntervalMs: 0 }).run((root) => {
     root.apply(source.transform).apply(
       asyncParDo<Job, never, { buffer: { rows: number[] } }>(
         {

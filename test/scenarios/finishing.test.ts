@@ -17,7 +17,7 @@ import {
 import type { Root } from "apache-beam/pvalue";
 import type { PaneCapture } from "../../transforms";
 import { ESPRESSO, kv, sale, sum, type Sale } from "./support";
-import { durableCalls, scriptedSource } from "./scripted_source";
+import { SCRIPTED_SOURCE, durableCalls, scriptedSource } from "./scripted_source";
 
 const FIRST = window(BEGINNING, minutes(10));
 const SECOND = window(minutes(10), minutes(20));
@@ -44,7 +44,7 @@ async function runUntilIdle(bounded: boolean) {
   );
   const results = paneCapture<{ key: string; value: number }>("results");
   const started = Date.now();
-  await directRunner({ stopWhenIdleMs: 100 }).run(sumPerProduct(source, results));
+  await directRunner({ sources: [SCRIPTED_SOURCE], stopWhenIdleMs: 100 }).run(sumPerProduct(source, results));
   return { results: results.elements(), durable: durableCalls.get(source.id) ?? [], tookMs: Date.now() - started };
 }
 
@@ -67,7 +67,7 @@ test("bounded input stopped when idle: end of input fires the open window too", 
 test("a source that fails while closing (its final commit) fails a run that would have ended cleanly", async () => {
   const source = scriptedSource<Sale>([sale(ESPRESSO, 1, minutes(1))], minutes(11), false, "final commit failed: broker gone");
   const results = paneCapture<{ key: string; value: number }>("results");
-  await expect(directRunner({ stopWhenIdleMs: 100 }).run(sumPerProduct(source, results))).rejects.toThrow(
+  await expect(directRunner({ sources: [SCRIPTED_SOURCE], stopWhenIdleMs: 100 }).run(sumPerProduct(source, results))).rejects.toThrow(
     "final commit failed: broker gone",
   );
 });
@@ -75,7 +75,7 @@ test("a source that fails while closing (its final commit) fails a run that woul
 test("stop() on a running pipeline finishes it cleanly", async () => {
   const source = scriptedSource<Sale>([sale(ESPRESSO, 1, minutes(1))], minutes(11), false);
   const results = paneCapture<{ key: string; value: number }>("results");
-  const runner = directRunner();
+  const runner = directRunner({ sources: [SCRIPTED_SOURCE] });
   const result = await runner.runAsync(sumPerProduct(source, results));
   await new Promise((resolve) => setTimeout(resolve, 50));
   runner.stop();
@@ -87,7 +87,7 @@ test("SIGINT (with handleSignals) stops cleanly: the run resolves, closed window
   const source = scriptedSource<Sale>([sale(ESPRESSO, 5, minutes(1))], minutes(11), false);
   const results = paneCapture<{ key: string; value: number }>("results");
   const listenersBefore = process.listenerCount("SIGINT");
-  const result = await directRunner({ handleSignals: true }).runAsync(sumPerProduct(source, results));
+  const result = await directRunner({ sources: [SCRIPTED_SOURCE], handleSignals: true }).runAsync(sumPerProduct(source, results));
   await new Promise((resolve) => setTimeout(resolve, 50));
   process.emit("SIGINT");
   await result.waitUntilFinish();

@@ -8,7 +8,7 @@ import type { Pipeline } from "apache-beam/internal/pipeline";
 import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { GeneralObjectCoder } from "apache-beam/coders/js_coders";
 import { withName } from "apache-beam/transforms/transform";
-import { registerSource, type SourceBatch, type UnboundedSource } from "../../transforms";
+import type { SourceBatch, SourceRegistration, UnboundedSource } from "../../transforms";
 
 const URN = "beam-ts:test:scripted:v1";
 
@@ -27,7 +27,7 @@ export const durableCalls = new Map<string, number[]>();
 export const eventLog: string[] = [];
 (globalThis as unknown as { __scenarioEventLog: string[] }).__scenarioEventLog = eventLog;
 
-registerSource(URN, (payload): UnboundedSource<unknown> => {
+function scripted(payload: Uint8Array): UnboundedSource<unknown> {
   const script = JSON.parse(Buffer.from(payload).toString("utf8")) as Script;
   let emitted = false;
   return {
@@ -51,7 +51,10 @@ registerSource(URN, (payload): UnboundedSource<unknown> => {
       if (script.closeError !== undefined) throw new Error(script.closeError);
     },
   };
-});
+}
+
+/** The scripted source, for `directRunner({ sources: [SCRIPTED_SOURCE] })`. */
+export const SCRIPTED_SOURCE: SourceRegistration = { urn: URN, factory: scripted };
 
 let scripts = 0;
 

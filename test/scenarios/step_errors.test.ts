@@ -7,7 +7,7 @@ import type { CombineFn } from "apache-beam/transforms/group_and_combine";
 import { directRunner, fixedWindows, minutes, paneCapture, windowInto, windowedCombine } from "../../transforms";
 import type { StepFailure } from "../../runners/direct/step_errors";
 import { ESPRESSO, sale, type Sale } from "./support";
-import { scriptedSource } from "./scripted_source";
+import { SCRIPTED_SOURCE, scriptedSource } from "./scripted_source";
 
 /** Sums amounts; throws on a negative one (a bug in a user's CombineFn). */
 const fragileSum: CombineFn<number, number, number> = {
@@ -37,7 +37,7 @@ function pipeline(results: ReturnType<typeof paneCapture<{ key: string; value: n
 
 test("a CombineFn that throws fails the run naming its step and the error", async () => {
   const results = paneCapture<{ key: string; value: number }>("results");
-  await expect(directRunner({ stopWhenIdleMs: 200 }).run(pipeline(results))).rejects.toThrow(
+  await expect(directRunner({ sources: [SCRIPTED_SOURCE], stopWhenIdleMs: 200 }).run(pipeline(results))).rejects.toThrow(
     /^step fragileSum\S* threw RangeError: negative amount -5 on a record of \S+; to send such records to the dead-letter output and go on, run with --on-step-error=dead-letter/,
   );
 });
@@ -45,7 +45,7 @@ test("a CombineFn that throws fails the run naming its step and the error", asyn
 test("with onStepError dead-letter the element is routed and the others are summed", async () => {
   const results = paneCapture<{ key: string; value: number }>("results");
   const failures: StepFailure[] = [];
-  await directRunner({ stopWhenIdleMs: 200, onStepError: "dead-letter", deadLetter: (f) => failures.push(f) }).run(pipeline(results));
+  await directRunner({ sources: [SCRIPTED_SOURCE], stopWhenIdleMs: 200, onStepError: "dead-letter", deadLetter: (f) => failures.push(f) }).run(pipeline(results));
   expect(failures.map((f) => f.reason)).toEqual([expect.stringMatching(/^step fragileSum\S* threw RangeError: negative amount -5 on /)]);
   expect(results.elements().map((e) => e.value)).toEqual([{ key: ESPRESSO, value: 3 }]);
 });

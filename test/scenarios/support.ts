@@ -20,7 +20,7 @@ import {
   type WindowingOptions,
 } from "../../transforms";
 import { DirectPipelineResult } from "../../runners/direct/runner";
-import type { RunSnapshot } from "../../runners/direct/observability/run_snapshot";
+import type { RunSnapshot } from "../../model/run_snapshot";
 
 export const ESPRESSO = "espresso";
 export const CROISSANT = "croissant";
@@ -52,7 +52,7 @@ export interface ScenarioOutput {
   readonly late: CapturedElement<LateRecord<string, number>>[];
   readonly counters: Record<string, number>;
   /**
-   * What the run reported about itself at the end (runners/direct/observability/run_snapshot.ts); the direct
+   * What the run reported about itself at the end (model/run_snapshot.ts); the direct
    * runner's only (undefined on another runner).
    */
   readonly snapshot: RunSnapshot;

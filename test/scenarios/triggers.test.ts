@@ -18,7 +18,7 @@ import {
   windowedCombine,
 } from "../../transforms";
 import { ESPRESSO, kv, runSalesScenario, sale, sum, type Sale } from "./support";
-import { scriptedSource } from "./scripted_source";
+import { SCRIPTED_SOURCE, scriptedSource } from "./scripted_source";
 
 const FIRST = window(BEGINNING, minutes(10));
 
@@ -73,7 +73,7 @@ test("on the real clock, a processing-time trigger fires while the source is idl
   const source = scriptedSource<Sale>([sale(ESPRESSO, 5, minutes(1))], minutes(2), false);
   const results = paneCapture<{ key: string; value: number }>("results");
   const started = Date.now();
-  await directRunner({ stopWhenIdleMs: 400 }).run((root) => {
+  await directRunner({ sources: [SCRIPTED_SOURCE], stopWhenIdleMs: 400 }).run((root) => {
     root
       .apply(source.transform)
       .apply(windowInto<Sale>(globalWindows(), { trigger: repeatedly(afterProcessingTime(50)), accumulation: "DISCARDING" }))

@@ -126,3 +126,51 @@ test("sales/ imports no runner, no job wiring (pipelines/) and no ops", () => {
 test("the wall check sees a crossing: pipelines/ does import sales/ (allowed), and crossings() lists it", () => {
   expect(crossings("pipelines", ["sales"])).toContain("pipelines/sales_aggregation.ts → sales/window_result");
 });
+
+/** Lines of a file that match `pattern` (for walls that are about code, not imports). */
+function linesMatching(file: string, pattern: RegExp): string[] {
+  return fs
+    .readFileSync(path.join(ROOT, file), "utf8")
+    .split("\n")
+    .filter((line) => pattern.test(line))
+    .map((line) => `${file}: ${line.trim()}`);
+}
+
+test("the direct runner builds its operators in operator_factory.ts only (the executor only runs them)", () => {
+  const building = sources("runners/direct")
+    .filter((file) => file !== path.join("runners", "direct", "operator_factory.ts"))
+    .flatMap((file) => linesMatching(file, /new [A-Z]\w*Operator\(|\bdeserializeFn\(/));
+  expect(building).toEqual([]);
+  const executor = importsOf(path.join("runners", "direct", "executor.ts"));
+  expect(executor).toContain(path.join("runners", "direct", "operator_factory"));
+  expect(executor.filter((t) => /simple_operators|aggregators|impulse_source|relink/.test(t))).toEqual([]);
+  expect(linesMatching(path.join("runners", "direct", "operator_factory.ts"), /new \w+Operator\(/).length).toBeGreaterThan(4);
+});
+
+test("sources come from one list (BUILT_IN_SOURCES) or DirectRunnerOptions.sources: no module registers one by being imported", () => {
+  const everywhere = [...OURS.filter((d) => d !== "runtime"), "test"].flatMap((dir) => sources(dir)).filter((f) => f !== path.join("test", "unit", "layout.test.ts"));
+  expect(everywhere.flatMap((file) => linesMatching(file, /\bregisterSource\s*\(/))).toEqual([]);
+  // A side-effect import of a source module (`import "./sources/kafka_source"`) was how sources used to register.
+  expect(everywhere.flatMap((file) => linesMatching(file, /^import\s+"[^"]*\/sources\/[^"]*";/))).toEqual([]);
+  expect(linesMatching(path.join("runners", "direct", "sources", "registry.ts"), /export const BUILT_IN_SOURCES/)).toHaveLength(1);
+});
+
+test("sink figures enter the run snapshot through the sinkFigures option: runners/ import nothing of transforms/sinks/", () => {
+  expect(crossings("runners", [path.join("transforms", "sinks")])).toEqual([]);
+  expect(linesMatching(path.join("runners", "direct", "executor.ts"), /this\.options\.sinkFigures/)).toHaveLength(1);
+});
+
+test("the run snapshot is runner-neutral (model/run_snapshot.ts): ops/ and tests' fixtures reach into no runner's internals", () => {
+  expect(fs.existsSync(path.join(ROOT, "model", "run_snapshot.ts"))).toBe(true);
+  expect(crossings("ops", [path.join("runners", "direct"), path.join("runners", "flink")])).toEqual([]);
+  expect(sources("runners").filter((f) => path.basename(f) === "run_snapshot.ts")).toEqual([]);
+});
+
+test("the config → runner-options mapping is written once (pipelines/runner_config.ts)", () => {
+  const mapping = sources("pipelines").flatMap((file) => linesMatching(file, /(jobEndpoint|flinkMaster|workerPool): f\./));
+  expect(mapping.map((line) => line.split(":")[0])).toEqual([
+    path.join("pipelines", "runner_config.ts"),
+    path.join("pipelines", "runner_config.ts"),
+    path.join("pipelines", "runner_config.ts"),
+  ]);
+});

@@ -19,18 +19,8 @@
 /** Upper bounds (seconds) of the batch-duration histogram buckets (plus +Inf). */
 export const SINK_BATCH_BUCKETS: readonly number[] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export interface SinkSnapshot {
-  readonly sink: string;
-  readonly rowsWritten: number;
-  readonly retries: number;
-  /** Batches per bucket of SINK_BATCH_BUCKETS (not cumulative; the last entry counts those above every bound). */
-  readonly batchBuckets: readonly number[];
-  readonly batchCount: number;
-  readonly batchSecondsSum: number;
-  readonly ready: boolean;
-  /** Why it is not ready (shown on /readyz). */
-  readonly reason: string | undefined;
-}
+export type { SinkSnapshot } from "../../model/run_snapshot";
+import type { SinkSnapshot } from "../../model/run_snapshot";
 
 export interface SinkMetrics {
   rowsWritten(sink: string, rows: number): void;

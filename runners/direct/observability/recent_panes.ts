@@ -1,5 +1,5 @@
 /** The last N panes a run emitted (for the status page): a fixed-size ring, oldest overwritten first. */
-import type { RecentPane } from "./run_snapshot";
+import type { RecentPane } from "../../../model/run_snapshot";
 
 export class RecentPanes {
   private readonly ring: RecentPane[] = [];

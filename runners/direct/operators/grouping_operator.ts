@@ -22,7 +22,7 @@ import { createKeyedGrouping, type KeyedGrouping } from "../grouping/keyed_group
 import type { GroupingCheckpoint } from "../grouping/grouping_checkpoint";
 import { isLateButKept } from "../grouping/lateness";
 import { valueText } from "../observability/recent_panes";
-import type { GroupedStepSnapshot } from "../observability/run_snapshot";
+import type { GroupedStepSnapshot } from "../../../model/run_snapshot";
 import type { Receiver } from "../receiver";
 import { GLOBAL_WINDOWS } from "../sdk_values";
 import type { OperatorServices, StepOperator } from "./operator";

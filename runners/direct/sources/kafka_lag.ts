@@ -5,7 +5,7 @@
  */
 import type { KafkaAdmin } from "../../../io/kafka/kafka_client";
 import type { Millis } from "../../../model/model";
-import type { PartitionSnapshot } from "../observability/run_snapshot";
+import type { PartitionSnapshot } from "../../../model/run_snapshot";
 import { position, type PartitionInfo } from "./kafka_partition";
 
 const REFRESH_EVERY_MS = 5000;

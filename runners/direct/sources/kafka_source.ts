@@ -7,7 +7,7 @@
  * at the last step in the commit metadata and a runner checkpoint (kafka_checkpoints.ts), from which a restart
  * continues the same merged sequence (kafka_restore.ts). docs/guarantees.md states the guarantee.
  *
- * One clock: the runner's (kafka_clock.ts). Registered for KAFKA_SOURCE_URN when this module is imported.
+ * One clock: the runner's (kafka_clock.ts). Listed for KAFKA_SOURCE_URN in registry.ts (BUILT_IN_SOURCES).
  */
 import {
   createKafkaClient,
@@ -18,8 +18,7 @@ import {
   type KafkaConsumer,
 } from "../../../io/kafka/kafka_client";
 import { WATERMARK_DONE, type Millis } from "../../../model/model";
-import { KAFKA_SOURCE_URN, decodeKafkaSourceSpec, timestampMode, type KafkaRecord, type KafkaSourceSpec } from "../../../model/kafka_source_spec";
-import { registerSource } from "./registry";
+import { decodeKafkaSourceSpec, timestampMode, type KafkaRecord, type KafkaSourceSpec } from "../../../model/kafka_source_spec";
 import { KafkaCheckpoints } from "./kafka_checkpoints";
 import type { SourceBatch, SourceContext, SourceObservation, UnboundedSource } from "./source";
 import { EventTimes, type FetchedKafkaRecord } from "./kafka_event_time";
@@ -286,5 +285,3 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
 export function kafkaSource(payload: Uint8Array): KafkaSource {
   return new KafkaSource(decodeKafkaSourceSpec(payload));
 }
-
-registerSource(KAFKA_SOURCE_URN, (payload) => kafkaSource(payload));

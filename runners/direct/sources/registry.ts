@@ -1,34 +1,28 @@
 /**
- * Sources in the pipeline proto are leaf transforms whose URN maps to a factory registered here. TestStream
- * and Impulse register themselves with the runner; the Kafka source registers its own URN when its module is
- * imported (it must be imported by the code that builds the pipeline, which it always is).
+ * The sources the direct runner knows: a source in the pipeline proto is a leaf transform whose URN names one of
+ * them. BUILT_IN_SOURCES is the one list of ours (TestStream, the Kafka source; Impulse is a step kind of its own);
+ * any other source is passed in through `DirectRunnerOptions.sources`, which may also replace a built-in one of
+ * the same URN. No module registers anything by being imported.
  */
-import type * as runnerApi from "apache-beam/proto/beam_runner_api";
-import type { UnboundedSource } from "./source";
+import { KAFKA_SOURCE_URN } from "../../../model/kafka_source_spec";
+import { TEST_STREAM_URN } from "../../../model/urns";
+import { kafkaSource } from "./kafka_source";
+import type { SourceFactory } from "./source";
+import { testStreamSource } from "./test_stream_source";
 
-/** What a source factory may need besides its payload. */
-export interface SourceFactoryContext {
-  readonly transformId: string;
-  readonly transform: runnerApi.PTransform;
-  /** The pipeline's components (coders, windowing strategies), e.g. to decode a coder named in the payload. */
-  readonly components: runnerApi.Components;
+/** A source the runner can build: the URN of its transform and the factory that reads the transform's payload. */
+export interface SourceRegistration {
+  readonly urn: string;
+  readonly factory: SourceFactory;
 }
 
-export type SourceFactory = (payload: Uint8Array, context: SourceFactoryContext) => UnboundedSource<unknown>;
+/** The built-in sources, by URN. */
+export const BUILT_IN_SOURCES: readonly SourceRegistration[] = Object.freeze([
+  { urn: TEST_STREAM_URN, factory: testStreamSource },
+  { urn: KAFKA_SOURCE_URN, factory: (payload: Uint8Array) => kafkaSource(payload) },
+]);
 
-const factories = new Map<string, SourceFactory>();
-
-/** Registers the factory for a source URN. Registering the same URN twice replaces the factory. */
-export function registerSource(urn: string, factory: SourceFactory): void {
-  factories.set(urn, factory);
-}
-
-/** The factory for a URN, or undefined when nothing registered it. */
-export function sourceFactoryFor(urn: string): SourceFactory | undefined {
-  return factories.get(urn);
-}
-
-/** The registered source URNs (for error messages). */
-export function registeredSourceUrns(): string[] {
-  return [...factories.keys()].sort();
+/** The sources of one runner, by URN: the built-in ones, then `extra` (a later URN replaces an earlier one). */
+export function sourceTable(extra: readonly SourceRegistration[] = []): ReadonlyMap<string, SourceFactory> {
+  return new Map([...BUILT_IN_SOURCES, ...extra].map((s) => [s.urn, s.factory]));
 }

@@ -2,8 +2,9 @@
  * The direct runner's contract with an unbounded (or bounded) source: the executor pulls batches, the source
  * reports its watermark, and the executor tells the source what has become durable so it may commit.
  */
+import type * as runnerApi from "apache-beam/proto/beam_runner_api";
 import type { Millis } from "../../../model/model";
-import type { PartitionSnapshot } from "../observability/run_snapshot";
+import type { PartitionSnapshot } from "../../../model/run_snapshot";
 import type { RunnerCheckpoints } from "../checkpoint/runner_checkpoint";
 
 export interface SourceRecord<T> {
@@ -71,6 +72,17 @@ export interface UnboundedSource<T> {
   /** Connection state and per-partition figures, for metrics and health (read on demand, cheap). */
   observe?(): SourceObservation;
 }
+
+/** What a source factory may need besides its payload. */
+export interface SourceFactoryContext {
+  readonly transformId: string;
+  readonly transform: runnerApi.PTransform;
+  /** The pipeline's components (coders, windowing strategies), e.g. to decode a coder named in the payload. */
+  readonly components: runnerApi.Components;
+}
+
+/** Builds the source of one transform from its payload (sources/registry.ts lists them by URN). */
+export type SourceFactory = (payload: Uint8Array, context: SourceFactoryContext) => UnboundedSource<unknown>;
 
 export interface SourceObservation {
   readonly connected: boolean;

@@ -8,9 +8,7 @@ import * as runnerApi from "apache-beam/proto/beam_runner_api";
 import { PipelineContext } from "apache-beam/internal/pipeline";
 import { decodeFromBase64 } from "apache-beam/worker/operators";
 import { TIMESTAMP_MAX, WATERMARK_DONE, WATERMARK_START, type Millis } from "../../../model/model";
-import { TEST_STREAM_URN } from "../../../model/urns";
-import { registerSource, type SourceFactoryContext } from "./registry";
-import type { SourceBatch, SourceRecord, UnboundedSource } from "./source";
+import type { SourceBatch, SourceFactoryContext, SourceRecord, UnboundedSource } from "./source";
 
 /** Beam writes "advance to infinity" as BoundedWindow.TIMESTAMP_MAX_VALUE. */
 function toWatermark(millis: Millis): Millis {
@@ -58,5 +56,3 @@ export function testStreamSource(payloadBytes: Uint8Array, context: SourceFactor
     async close(): Promise<void> {},
   };
 }
-
-registerSource(TEST_STREAM_URN, testStreamSource);

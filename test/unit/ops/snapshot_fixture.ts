@@ -1,5 +1,5 @@
 /** A hand-written run snapshot for the ops unit tests. */
-import type { RunSnapshot } from "../../../runners/direct/observability/run_snapshot";
+import type { RunSnapshot } from "../../../model/run_snapshot";
 
 export const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
 

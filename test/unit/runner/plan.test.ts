@@ -4,6 +4,7 @@ import { Pipeline } from "apache-beam/internal/pipeline";
 import { Root, type PCollection } from "apache-beam/pvalue";
 import { combinePerKey } from "apache-beam/transforms/internal";
 import { planPipeline, type Plan } from "../../../runners/direct/plan";
+import { sourceTable } from "../../../runners/direct/sources/registry";
 import { fuseStages } from "../../../runners/direct/fusion";
 import { fixedWindows, minutes, sessions, testStream, windowInto, windowedCombine } from "../../../transforms";
 
@@ -17,7 +18,7 @@ const sumFn = {
 function build(fn: (root: Root) => void): Plan {
   const pipeline = new Pipeline();
   fn(new Root(pipeline));
-  return planPipeline(pipeline.getProto());
+  return planPipeline(pipeline.getProto(), sourceTable());
 }
 
 const kinds = (plan: Plan) => plan.order.map((i) => plan.steps[i].spec.kind);
@@ -88,7 +89,9 @@ test("an unknown transform URN fails planning with what the runner supports", ()
       return p.createPCollectionInternal<number>(new (require("apache-beam/coders/js_coders").GeneralObjectCoder)()) as PCollection<number>;
     }),
   );
-  expect(() => planPipeline(pipeline.getProto())).toThrow(/example:mystery:v1.*registered sources/s);
+  expect(() => planPipeline(pipeline.getProto(), sourceTable())).toThrow(
+    /example:mystery:v1.*sources it knows \[[^\]]*beam:transform:teststream:v1[^\]]*\]; pass this source in DirectRunnerOptions\.sources/s,
+  );
 });
 
 test("fusion: element-wise chains join the stage of the source or grouped step that feeds them", () => {

@@ -11,7 +11,7 @@ import {
   windowedCombine,
 } from "../../../transforms";
 import type { DirectPipelineResult } from "../../../runners/direct/runner";
-import { scriptedSource } from "../../scenarios/scripted_source";
+import { SCRIPTED_SOURCE, scriptedSource } from "../../scenarios/scripted_source";
 
 interface Sale {
   readonly product: string;
@@ -26,7 +26,7 @@ const sum = {
 
 test("an unbounded source's watermark flows through every step; nothing passes it", async () => {
   const source = scriptedSource<Sale>([{ value: { product: "espresso", amount: 1 }, timestamp: minutes(1) }], minutes(11), false);
-  const result = (await directRunner({ stopWhenIdleMs: 50 }).run((root) => {
+  const result = (await directRunner({ sources: [SCRIPTED_SOURCE], stopWhenIdleMs: 50 }).run((root) => {
     root
       .apply(source.transform)
       .apply(windowInto<Sale>(fixedWindows(minutes(10))))

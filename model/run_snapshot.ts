@@ -1,11 +1,25 @@
 /**
- * What a running direct-runner pipeline reports about itself: plain data, read on demand (no timers, no exporter
- * inside the runner). `DirectPipelineResult.snapshot()` returns it; ops/ turns it into Prometheus metrics, the
- * health checks and the status page, and tests read the very same figures. Times are ms since the epoch;
+ * What a running pipeline reports about itself, on any runner: plain data, read on demand (no timers, no exporter
+ * inside the runner). A RunningJob's `snapshot()` returns it (runners/running_job.ts): the direct runner fills every
+ * part; another runner fills what it knows (an empty list for what it cannot see). ops/ turns it into Prometheus
+ * metrics, the health checks and the status page, and tests read the very same figures. Times are ms since the epoch;
  * watermarks are −Infinity before the first one and +Infinity once an input ended.
  */
-import type { Millis, Timing } from "../../../model/model";
-import type { SinkSnapshot } from "../../../transforms/sinks/sink_metrics";
+import type { Millis, Timing } from "./model";
+
+/** What one sink reported about its writes (transforms/sinks/sink_metrics.ts keeps these figures). */
+export interface SinkSnapshot {
+  readonly sink: string;
+  readonly rowsWritten: number;
+  readonly retries: number;
+  /** Batches per bucket of SINK_BATCH_BUCKETS (not cumulative; the last entry counts those above every bound). */
+  readonly batchBuckets: readonly number[];
+  readonly batchCount: number;
+  readonly batchSecondsSum: number;
+  readonly ready: boolean;
+  /** Why it is not ready (shown on /readyz). */
+  readonly reason: string | undefined;
+}
 
 /** One Kafka partition as the source sees it. Offsets are undefined until known. */
 export interface PartitionSnapshot {
@@ -91,6 +105,6 @@ export interface RunSnapshot {
   readonly grouped: readonly GroupedStepSnapshot[];
   /** Newest last. */
   readonly recentPanes: readonly RecentPane[];
-  /** What sinks reported (transforms/sinks/sink_metrics.ts; process-wide). */
+  /** What sinks reported: the runner's `sinkFigures` option (none when it was not given). */
   readonly sinks: readonly SinkSnapshot[];
 }
