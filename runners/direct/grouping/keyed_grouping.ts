@@ -32,7 +32,7 @@ import { LiveEntryHeap } from "./live_entry_heap";
 import { nextPane } from "./panes";
 import { WatermarkHold, Watermarks } from "./watermark_hold";
 import { WindowTimers } from "./window_timers";
-import { KeyState, WindowState } from "./window_state";
+import { DURABILITY_LANE, KeyState, WindowState } from "./window_state";
 
 export type { GroupingOutput, GroupingStart, KeyedGrouping } from "./grouping_contract";
 
@@ -43,7 +43,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
   private readonly timers: WindowTimers<K, A>;
   private readonly holds: WatermarkHold;
   /** Each window's earliest buffered timestamp (durabilityHold). */
-  private readonly durability = new LiveEntryHeap<WindowState<K, A>>();
+  private readonly durability = new LiveEntryHeap<WindowState<K, A>>(DURABILITY_LANE);
   /** Sessions: the key's active windows merge (undefined for non-merging window fns). */
   private readonly sessions: MergingActiveWindowSet<K, A> | undefined;
   private live = 0;
@@ -142,7 +142,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
     st.nonEmpty = true;
     if (timestamp < st.minTs) {
       st.minTs = timestamp;
-      this.durability.set(st.durabilitySlot, timestamp);
+      this.durability.set(st, timestamp);
     }
     this.holds.addHolds(st, timestamp);
     if (this.defaultTrigger) {
@@ -174,7 +174,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
   private clearBuffered(st: WindowState<K, A>): void {
     st.acc = undefined;
     st.minTs = Infinity;
-    this.durability.set(st.durabilitySlot, Infinity);
+    this.durability.set(st, Infinity);
   }
 
   watermarkHold(): Millis {
@@ -280,7 +280,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
     st.acc = undefined;
     this.live--;
     this.timers.remove(st);
-    this.durability.remove(st.durabilitySlot);
+    this.durability.remove(st);
     this.holds.remove(st);
     const states = st.ks.states;
     const i = states.indexOf(st);
@@ -298,7 +298,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
 
   merged(target: WindowState<K, A>, sources: readonly WindowState<K, A>[], trigs: readonly TriggerState[]): void {
     this.trigger.onMerge(target.trig, trigs, this.timers.for(target));
-    this.durability.set(target.durabilitySlot, target.minTs);
+    this.durability.set(target, target.minTs);
     this.holds.onMerge(target, sources);
     this.timers.schedule(target);
     for (let i = 0; i < sources.length; i++) if (sources[i] !== target) this.removeState(sources[i]);
@@ -322,7 +322,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
       const st = this.newState(this.keyState(w.key), w.window);
       restoreWindow(st, w);
       this.holds.queue(st);
-      this.durability.set(st.durabilitySlot, st.minTs);
+      this.durability.set(st, st.minTs);
       states.push(st);
     }
     // Timers due at the same time fire in the order they were queued: queue them in the checkpoint's order.
