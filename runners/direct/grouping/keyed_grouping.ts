@@ -81,23 +81,44 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
   // ---- elements ----
 
   processElement(key: K, value: V, timestamp: Millis, windows: readonly Window[]): void {
-    const sessions = this.sessions;
     const releases = this.holds.releases;
-    let ks: KeyState<K, A> | undefined;
+    let ks = this.keys.get(this.keyId(key));
     let expired: Window[] | undefined;
     let closed: Window[] | undefined;
     // Windows are independent (sessions: one proto-window), so firing each right after adding equals Beam's
     // add-all-then-fire.
-    for (let i = 0; i < windows.length; i++) {
-      const w = windows[i];
-      if (isWindowLate(w, this.lateness, this.wm.input)) {
-        (expired ??= []).push(w);
-        continue;
+    if (ks !== undefined && ks.lastWindows === windows) {
+      // The key's previous element had this very list and none of the key's states left since: same states.
+      const states = ks.lastStates;
+      for (let i = 0; i < windows.length; i++) {
+        const st = states[i];
+        if (st === undefined) (expired ??= []).push(windows[i]);
+        else if (st.closed) (closed ??= []).push(st.window);
+        else this.addElement(st, value, timestamp);
       }
-      ks ??= this.keyState(key);
-      const st = sessions !== undefined ? sessions.mergeInto(ks, w) : ks.find(w, i) ?? this.newWindow(ks, w, i);
-      if (st.closed) (closed ??= []).push(st.window);
-      else this.addElement(st, value, timestamp);
+    } else {
+      const sessions = this.sessions;
+      let firstLive = -1;
+      for (let i = 0; i < windows.length; i++) {
+        const w = windows[i];
+        if (isWindowLate(w, this.lateness, this.wm.input)) {
+          (expired ??= []).push(w);
+          if (ks !== undefined) ks.lastStates[i] = undefined;
+          continue;
+        }
+        ks ??= this.newKeyState(key);
+        if (firstLive < 0) firstLive = i;
+        let st: WindowState<K, A>;
+        if (sessions !== undefined) st = sessions.mergeInto(ks, w);
+        else ks.lastStates[i] = st = ks.find(w, i) ?? this.newWindow(ks, w, i);
+        if (st.closed) (closed ??= []).push(st.window);
+        else this.addElement(st, value, timestamp);
+      }
+      if (ks !== undefined && sessions === undefined) {
+        for (let i = 0; i < firstLive; i++) ks.lastStates[i] = undefined;
+        ks.lastStates.length = windows.length;
+        ks.lastWindows = windows;
+      }
     }
     if (expired !== undefined) this.emitLate(key, value, timestamp, expired, "EXPIRED_WINDOW");
     if (closed !== undefined) this.emitLate(key, value, timestamp, closed, "CLOSED_WINDOW");
@@ -110,9 +131,11 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
   }
 
   private keyState(key: K): KeyState<K, A> {
+    return this.keys.get(this.keyId(key)) ?? this.newKeyState(key);
+  }
+
+  private newKeyState(key: K): KeyState<K, A> {
     const id = this.keyId(key);
-    const found = this.keys.get(id);
-    if (found !== undefined) return found;
     const created = new KeyState<K, A>(key, id);
     this.keys.set(id, created);
     return created;
@@ -282,6 +305,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
     this.timers.remove(st);
     this.durability.remove(st);
     this.holds.remove(st);
+    st.ks.lastWindows = undefined;
     const states = st.ks.states;
     const i = states.indexOf(st);
     if (i >= 0) {

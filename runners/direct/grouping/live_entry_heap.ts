@@ -3,10 +3,11 @@
  * durability holds, each a time per window that moves while the window lives (a session grows, a hold is released,
  * a pane fires).
  *
- * An item takes part through its `slots`: one Float64Array of LANES × 2 doubles (newHeapSlots) shared by the
- * item's heaps, each heap reading its own lane: the item's current time (NaN or Infinity: none) and the time of its
- * one live entry (NaN: none). One allocation per item for all its heaps, raw doubles (no boxed number, no shape
- * change when a time is first set). Moving the time earlier pushes a new entry (the old one turns stale); moving it
+ * An item takes part through its `slots`: one array of LANES × 2 doubles (newHeapSlots) shared by the item's
+ * heaps, each heap reading its own lane: the item's current time (NaN or Infinity: none) and the time of its one live
+ * entry (NaN: none). One allocation per item for all its heaps, unboxed doubles from the start (a packed double
+ * array: no boxed number, no shape change when a time is first set; cheaper to create than a Float64Array, which
+ * sessions do per element). Moving the time earlier pushes a new entry (the old one turns stale); moving it
  * later leaves the entry where it is, and the entry is re-pushed at the new time when it surfaces. Entries are never
  * removed from the middle (lazy deletion), so the heap holds O(items) entries whatever the number of updates, and
  * ties surface in the order they were pushed (TimerHeap), which keeps firings deterministic.
@@ -19,12 +20,12 @@ export const LANES = 3;
 
 /** An item of LiveEntryHeaps: its slots, from newHeapSlots(). */
 export interface HeapItem {
-  readonly slots: Float64Array;
+  readonly slots: number[];
 }
 
 /** An item's slots in every lane: all NaN (no time, no entry). */
-export function newHeapSlots(): Float64Array {
-  return new Float64Array(2 * LANES).fill(NaN);
+export function newHeapSlots(): number[] {
+  return [NaN, NaN, NaN, NaN, NaN, NaN];
 }
 
 export class LiveEntryHeap<T extends HeapItem> {
@@ -118,7 +119,7 @@ export class LiveEntryHeap<T extends HeapItem> {
     return this.heap.inOrder(this.isLive).map((e) => e.item);
   }
 
-  private unqueue(s: Float64Array): void {
+  private unqueue(s: number[]): void {
     s[this.q] = NaN;
     this.live--;
   }

@@ -46,6 +46,16 @@ export class KeyState<K, A> {
     return undefined;
   }
 
+  /**
+   * The windows list of the key's previous element, by identity (the runner hands one list to every element of a
+   * period slot), and the state of each of its windows (undefined: the window had expired, and so stays). Valid while
+   * none of the key's states left (removeState clears it): a state that lives is not expired (its garbage
+   * collection removes it), so an element with the same list goes to these states without a lookup or a lateness
+   * check. Non-merging window fns only. A cache, not state.
+   */
+  lastWindows: readonly Window[] | undefined = undefined;
+  readonly lastStates: (WindowState<K, A> | undefined)[] = [];
+
   /** Remembers a new window's state for `find`. */
   added(st: WindowState<K, A>, position: number): void {
     this.recent[position] = st;
@@ -111,7 +121,7 @@ export class WindowState<K, A> {
   gcTimer = false;
   /**
    * The window's places in its three queues (one live entry each, live_entry_heap.ts): next event-time timer
-   * (TIMER_LANE), combined hold (HOLD_LANE), earliest buffered timestamp (DURABILITY_LANE); six doubles in one array.
+   * (TIMER_LANE), combined hold (HOLD_LANE), earliest buffered timestamp (DURABILITY_LANE); six doubles in one array (live_entry_heap.ts).
    * - Merging: the merged-away windows leave every queue. Lifetime: the window's.
    */
   readonly slots = newHeapSlots();
