@@ -116,7 +116,8 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
       }
       if (ks !== undefined && sessions === undefined) {
         for (let i = 0; i < firstLive; i++) ks.lastStates[i] = undefined;
-        ks.lastStates.length = windows.length;
+        // Setting an array's length is a runtime call: only when the number of windows changed.
+        if (ks.lastStates.length !== windows.length) ks.lastStates.length = windows.length;
         ks.lastWindows = windows;
       }
     }
