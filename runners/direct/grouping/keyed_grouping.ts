@@ -47,6 +47,8 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
   /** Sessions: the key's active windows merge (undefined for non-merging window fns). */
   private readonly sessions: MergingActiveWindowSet<K, A> | undefined;
   private live = 0;
+  /** The previous element's windows list (any key): tells whether the caller shares lists (KeyState.lastWindows). */
+  private previousWindows: readonly Window[] | undefined = undefined;
   private readonly lateness: Millis;
   private readonly discarding: boolean;
   private readonly closingAlways: boolean;
@@ -118,8 +120,11 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
         for (let i = 0; i < firstLive; i++) ks.lastStates[i] = undefined;
         // Setting an array's length is a runtime call: only when the number of windows changed.
         if (ks.lastStates.length !== windows.length) ks.lastStates.length = windows.length;
-        ks.lastWindows = windows;
+        // Kept only when lists are shared (this one came right before): a fresh list per element kept until the
+        // key's next element would outlive the young generation, for nothing.
+        if (windows === this.previousWindows) ks.lastWindows = windows;
       }
+      this.previousWindows = windows;
     }
     if (expired !== undefined) this.emitLate(key, value, timestamp, expired, "EXPIRED_WINDOW");
     if (closed !== undefined) this.emitLate(key, value, timestamp, closed, "CLOSED_WINDOW");
