@@ -98,6 +98,8 @@ export interface ConsumerOptions {
   readonly maxWaitMs?: number;
   readonly maxBytesPerPartition?: number;
   readonly maxBytes?: number;
+  /** How old the consumer's topic metadata may get: a partition added to the topic is seen within it (default 5 s). */
+  readonly metadataMaxAgeMs?: number;
 }
 
 export interface ConsumerHandlers {
@@ -142,9 +144,20 @@ export interface KafkaConsumer {
   health(): BrokerHealth;
 }
 
+/** How a topic is created beyond its partition count (defaults: replication 1, the broker's topic configs). */
+export interface TopicOptions {
+  readonly replicationFactor?: number;
+  /** Topic-level configs, e.g. { "cleanup.policy": "compact" }. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
 export interface KafkaAdmin {
   /** Creates the topic if it does not exist; true when it was created. */
-  createTopic(topic: string, partitions: number): Promise<boolean>;
+  createTopic(topic: string, partitions: number, options?: TopicOptions): Promise<boolean>;
+  /** The brokers of the cluster (how many replicas a topic can have). */
+  brokerCount(): Promise<number>;
+  /** The values of the named topic-level configs of an existing topic (absent: the broker does not say). */
+  topicConfig(topic: string, names: readonly string[]): Promise<Record<string, string>>;
   listTopics(): Promise<string[]>;
   deleteTopic(topic: string): Promise<void>;
   topicOffsets(topic: string): Promise<PartitionOffsets[]>;
@@ -472,14 +485,26 @@ function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection, contact: B
     }
   };
   return {
-    createTopic: (topic, partitions) =>
+    createTopic: (topic, partitions, options) =>
       call(`create topic ${topic}`, async () => {
         const existing = await admin.listTopics();
         if (existing.includes(topic)) return false;
+        const configEntries = Object.entries(options?.config ?? {}).map(([name, value]) => ({ name, value }));
         return admin.createTopics({
-          topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+          topics: [{ topic, numPartitions: partitions, replicationFactor: options?.replicationFactor ?? 1, configEntries }],
           waitForLeaders: true,
         });
+      }),
+    brokerCount: () => call("describe cluster", async () => (await admin.describeCluster()).brokers.length),
+    topicConfig: (topic, names) =>
+      call(`configs of ${topic}`, async () => {
+        const described = await admin.describeConfigs({
+          resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: [...names] }],
+          includeSynonyms: false,
+        });
+        const out: Record<string, string> = {};
+        for (const entry of described.resources[0]?.configEntries ?? []) out[entry.configName] = entry.configValue;
+        return out;
       }),
     listTopics: () => call("list topics", () => admin.listTopics()),
     deleteTopic: (topic) => call(`delete topic ${topic}`, () => admin.deleteTopics({ topics: [topic] })),
@@ -542,6 +567,8 @@ function createConsumer(
     maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024,
     maxBytes: options.maxBytes ?? 32 * 1024 * 1024,
     allowAutoTopicCreation: false,
+    // Partitions added to a subscribed topic are seen (and the group rebalances onto them) within this.
+    metadataMaxAge: options.metadataMaxAgeMs ?? 5_000,
     retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5000 },
   });
   const group = `consumer (group ${options.groupId})`;

@@ -32,6 +32,8 @@ export interface KillPlan {
   readonly deadLetters: number;
   /** Awaited before the last run starts (a producer still writing). */
   readonly beforeLast?: Promise<unknown>;
+  /** Called before every restart (e.g. deleting the local state folder: a restart on another machine). */
+  readonly beforeRestart?: () => void;
 }
 
 /**
@@ -41,7 +43,7 @@ export interface KillPlan {
  * a random time instead, 0.2–1.5 s after the job's start line (it is then still firing, writing and committing the
  * end of its input). Returns where each kill landed and the number of runs.
  */
-export async function runWithKills(plan: KillPlan): Promise<{ kills: string[]; runs: number }> {
+export async function runWithKills(plan: KillPlan): Promise<{ kills: string[]; runs: number; lastStderr: string }> {
   const { deadLetters, schema } = plan;
   const kills: string[] = [];
   let runs = 0;
@@ -51,6 +53,7 @@ export async function runWithKills(plan: KillPlan): Promise<{ kills: string[]; r
     const byProgress = left > deadLetters * 0.05;
     const goal = already + Math.max(1, Math.floor(left * (0.1 + 0.5 * Math.random())));
     const delayMs = 200 + Math.floor(1300 * Math.random());
+    if (runs > 0) plan.beforeRestart?.();
     const job = startMainJob(plan.killedArgs);
     runs += 1;
     let finished: number | null | undefined;
@@ -72,7 +75,8 @@ export async function runWithKills(plan: KillPlan): Promise<{ kills: string[]; r
     kills.push(byProgress ? `${await deadLettersWritten(schema)} dead letters` : `${delayMs} ms after start`);
   }
   await plan.beforeLast;
-  await runToEnd(plan.finalArgs);
+  plan.beforeRestart?.();
+  const lastStderr = await runToEnd(plan.finalArgs);
   runs += 1;
-  return { kills, runs };
+  return { kills, runs, lastStderr };
 }

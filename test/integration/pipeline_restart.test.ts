@@ -17,6 +17,7 @@ interface Job {
   readonly child: ChildProcess;
   readonly lines: string[];
   readonly exited: Promise<number | null>;
+  stderr(): string;
 }
 
 function startJob(topic: string, groupId: string, extra: readonly string[] = []): Job {
@@ -32,7 +33,7 @@ function startJob(topic: string, groupId: string, extra: readonly string[] = [])
     if (code !== 0 && code !== null) process.stderr.write(`job stderr:\n${job.stderr()}\n`);
     return code;
   });
-  return { child: job.child, lines: job.stdout, exited };
+  return { child: job.child, lines: job.stdout, exited, stderr: job.stderr };
 }
 
 /** Result lines for one product, without the pane label's padding. */
@@ -120,7 +121,7 @@ describe("sales job restarts", () => {
     expect(second.lines.filter((l) => l.startsWith("[LATE DATA]"))).toEqual([]);
   });
 
-  test("session windows: after SIGKILL the open session continues from the runner checkpoint; without it the run says so", async () => {
+  test("session windows: after SIGKILL the open session continues from the runner checkpoint, also with the state folder deleted", async () => {
     const { topic, groupId } = await freshTopic(1);
     await produceSessionInput(topic);
     const sessions = ["--window=session:30s"];
@@ -141,7 +142,8 @@ describe("sales job restarts", () => {
     ]);
     expect(second.lines.filter((l) => l.startsWith("[LATE DATA]"))).toEqual([]);
 
-    // The same kill without the checkpoint file: the restart says it rebuilds from Kafka (and why).
+    // The same kill, then a restart on "another machine" (the state folder deleted): the checkpoint comes back
+    // from the job's state topic and the session is the same.
     const again = await freshTopic(1);
     await produceSessionInput(again.topic);
     const stateDir = path.join(TEST_STATE_DIR, `${again.groupId}-moved`);
@@ -153,11 +155,13 @@ describe("sales job restarts", () => {
     }
     await third.exited;
     fs.rmSync(stateDir, { recursive: true, force: true });
-    const fourth = startCli(
-      [`--topic=${again.topic}`, `--group-id=${again.groupId}`, `--bootstrap-servers=${BOOTSTRAP.join(",")}`, ...sessions, `--state-dir=${stateDir}`, "--stop-when-idle=1500ms"],
-    );
+    await produce(again.topic, [saleRecord(0, sale(ALICE, APPLES, 7, seconds(120))), saleRecord(0, sale(BOB, BREAD, 1, seconds(400)))]);
+    const fourth = startJob(again.topic, again.groupId, [...sessions, `--state-dir=${stateDir}`, "--stop-when-idle=1500ms"]);
     expect(await fourth.exited).toBe(0);
-    expect(fourth.stderr()).toMatch(/not restoring the runner checkpoint of the last commit \(.*checkpoint-.*\.json is missing; keep --state-dir between runs\)/);
+    expect(fourth.stderr()).toMatch(/restored the runner checkpoint \S+ of the last commit from the state topic beam-ts-state\./);
+    const aliceAgain = fourth.lines.filter((l) => l.includes(`user ${ALICE} `)).map((l) => l.replace(/\s+/g, " "));
+    expect(aliceAgain).toEqual(alice);
+    expect(fourth.lines.filter((l) => l.startsWith("[LATE DATA]"))).toEqual([]);
   });
 
   test("SIGTERM stops it cleanly: exit code 0, the safe offset committed, open windows resumed by the next run", async () => {

@@ -1,9 +1,15 @@
 /**
  * The Kafka source's side of the runner checkpoints (docs/guarantees.md §3a): restoring the one the last commit
- * names, and taking, writing and pruning them around each commit. The offsets and their metadata stay in
- * kafka_source.ts / kafka_offsets.ts; this file only decides what happens to the runner's state.
+ * names, and taking, writing and pruning them around each commit. Each is kept in the job's state topic (a
+ * compacted Kafka topic, remote_checkpoint_store.ts) — durable there before the commit that names it — and in a
+ * local file, which is only a cache: a restart uses the file when it matches the topic's manifest, and otherwise
+ * (another machine, a deleted folder) reads the checkpoint back from the topic. The offsets and their metadata stay
+ * in kafka_source.ts / kafka_offsets.ts; this file only decides what happens to the runner's state.
  */
 import type { RunnerCheckpoints } from "../checkpoint/runner_checkpoint";
+import { KafkaClientError, type KafkaAdmin, type KafkaClient } from "../../../io/kafka/kafka_client";
+import { ensureStateTopic, stateTopicName, StateTopic } from "../../../io/kafka/kafka_state_topic";
+import { RemoteCheckpointStore } from "../checkpoint/remote_checkpoint_store";
 import { checkpointFile, checkpointFolder, checkWritable, checkpointId, pruneCheckpoints, readCheckpoint, writeCheckpoint } from "../checkpoint/checkpoint_files";
 import type { CommitMetadata } from "./kafka_offsets";
 
@@ -24,16 +30,35 @@ export class KafkaCheckpoints {
   private sequence = 0;
   /** The last write failed (said once, until a write works again). */
   private failing = false;
-  /** Checkpoints written, the time spent capturing them (ms, while the runner waits) and the last one's size. */
-  readonly stats = { written: 0, captureMs: 0, bytes: 0 };
+  private remoteFailing = false;
+  /**
+   * Checkpoints written, the time spent capturing them (ms, while the runner waits) and the last one's size (JSON
+   * text); in the state topic: the bytes sent (gzipped) and the time spent writing them (ms, in the background).
+   */
+  readonly stats = { written: 0, captureMs: 0, bytes: 0, topicBytes: 0, topicWriteMs: 0, lastTopicBytes: 0 };
 
   constructor(
     private readonly runner: RunnerCheckpoints,
     groupId: string,
     topic: string,
     private readonly warn: (line: string) => void,
+    private readonly remote?: RemoteCheckpointStore,
   ) {
     this.folder = checkpointFolder(runner.dir, groupId, topic);
+  }
+
+  /** With the job's state topic (created if missing; a one-line KafkaClientError when it cannot be). */
+  static async withStateTopic(
+    runner: RunnerCheckpoints,
+    client: KafkaClient,
+    admin: KafkaAdmin,
+    groupId: string,
+    topic: string,
+    warn: (line: string) => void,
+  ): Promise<KafkaCheckpoints> {
+    const name = stateTopicName(groupId, topic);
+    await ensureStateTopic(admin, name);
+    return new KafkaCheckpoints(runner, groupId, topic, warn, new RemoteCheckpointStore(new StateTopic(client, admin, name)));
   }
 
   /**
@@ -44,7 +69,10 @@ export class KafkaCheckpoints {
    */
   async restore(restored: ReadonlyMap<number, CommitMetadata>, committedPartitions: number): Promise<RestoredCheckpoint | undefined> {
     const named = [...restored.values()].map((m) => m.checkpoint);
-    if (named.length === 0 || named.every((c) => c === undefined)) return undefined;
+    if (named.length === 0 || named.every((c) => c === undefined)) {
+      await this.remote?.scan(); // what an earlier run left in the topic goes at the first prune
+      return undefined;
+    }
     const fallback = (why: string): undefined => {
       this.warn(
         `kafka source: not restoring the runner checkpoint of the last commit (${why}); live windows are rebuilt ` +
@@ -56,13 +84,28 @@ export class KafkaCheckpoints {
     if (id === undefined || named.some((c) => c?.id !== id) || restored.size !== committedPartitions) {
       return fallback("the partitions' commits name different checkpoints");
     }
-    const json = await readCheckpoint(this.folder, id);
+    const local = await readCheckpoint(this.folder, id);
+    let json = local;
+    let from = "its local file";
+    if (this.remote !== undefined) {
+      const loaded = await this.remote.load(id, local);
+      if ("problem" in loaded) {
+        throw new KafkaClientError(
+          `kafka source: cannot restore the state the last commit names: ${loaded.problem}; restore the topic, or ` +
+            `start over (docs/operations.md, "The state topic"), or run once with --state-dir off (re-reads Kafka; ` +
+            `session windows may differ)`,
+          false,
+        );
+      }
+      json = loaded.json;
+      from = loaded.from === "local file" ? "its local file" : `the state topic ${this.remote.topicName}`;
+    }
     if (json === undefined) return fallback(`${checkpointFile(this.folder, id)} is missing; keep --state-dir between runs`);
     const problem = this.runner.restore(json);
     if (problem !== undefined) return fallback(`checkpoint ${id} does not fit this pipeline: ${problem}`);
     const handedEnds = new Map<number, number>();
     for (const [partition, metadata] of restored) if (metadata.checkpoint) handedEnds.set(partition, metadata.checkpoint.handedEnd);
-    this.warn(`kafka source: restored the runner checkpoint ${id} of the last commit: open windows continue where they were`);
+    this.warn(`kafka source: restored the runner checkpoint ${id} of the last commit from ${from}: open windows continue where they were`);
     return { id, handedEnds };
   }
 
@@ -78,15 +121,54 @@ export class KafkaCheckpoints {
     return { id: checkpointId(this.sequence++), json: state.json };
   }
 
-  /** Writes it durably; false (said once) when the folder cannot take it: the commit then goes without it. */
+  /**
+   * Writes it durably: to the state topic (where a restart on any machine finds it) and to the local cache.
+   * False (said once) when it could not be made durable: the commit then goes without it.
+   */
   async write(checkpoint: TakenCheckpoint): Promise<boolean> {
+    const cached = await this.writeLocal(checkpoint);
+    if (this.remote === undefined) {
+      if (cached) this.counted(checkpoint);
+      return cached;
+    }
+    try {
+      const written = await this.remote.write(checkpoint.id, checkpoint.json);
+      this.stats.topicBytes += written.bytes;
+      this.stats.lastTopicBytes = written.bytes;
+      this.stats.topicWriteMs += written.ms;
+    } catch (error) {
+      if (!this.remoteFailing) {
+        this.warn(
+          `kafka source: cannot write a runner checkpoint to the state topic ${this.remote.topicName} ` +
+            `(${error instanceof Error ? error.message : String(error)}); committing without it (a restart re-reads instead)`,
+        );
+      }
+      this.remoteFailing = true;
+      return false;
+    }
+    if (this.remoteFailing) this.warn(`kafka source: runner checkpoints are written to ${this.remote.topicName} again`);
+    this.remoteFailing = false;
+    this.counted(checkpoint);
+    return true;
+  }
+
+  private counted(checkpoint: TakenCheckpoint): void {
+    this.stats.written++;
+    this.stats.bytes = checkpoint.json.length;
+  }
+
+  /** The local copy; false (said once) when the folder cannot take it. */
+  private async writeLocal(checkpoint: TakenCheckpoint): Promise<boolean> {
     try {
       await writeCheckpoint(this.folder, checkpoint.id, checkpoint.json);
     } catch (error) {
       if (!this.failing) {
         this.warn(
-          `kafka source: cannot write a runner checkpoint in ${this.folder} (${String(error)}); committing without ` +
-            `it (a restart re-reads instead); make the folder writable or pass another --state-dir`,
+          this.remote === undefined
+            ? `kafka source: cannot write a runner checkpoint in ${this.folder} (${String(error)}); committing without ` +
+                `it (a restart re-reads instead); make the folder writable or pass another --state-dir`
+            : `kafka source: cannot cache a runner checkpoint in ${this.folder} (${String(error)}); it is kept in the ` +
+                `state topic only; make the folder writable or pass another --state-dir`,
         );
       }
       this.failing = true;
@@ -94,8 +176,6 @@ export class KafkaCheckpoints {
     }
     if (this.failing) this.warn(`kafka source: runner checkpoints are written again in ${this.folder}`);
     this.failing = false;
-    this.stats.written++;
-    this.stats.bytes = checkpoint.json.length;
     return true;
   }
 
@@ -108,8 +188,27 @@ export class KafkaCheckpoints {
           `or choose another --state-dir (SALES_STATE_DIR; off: none)`;
   }
 
-  /** After the commit that names it: the older checkpoints are of no use any more. */
-  committed(checkpoint: TakenCheckpoint): Promise<void> {
-    return pruneCheckpoints(this.folder, checkpoint.id);
+  /** After the commit that names it: the other checkpoints are of no use any more. */
+  async committed(checkpoint: TakenCheckpoint): Promise<void> {
+    await pruneCheckpoints(this.folder, checkpoint.id);
+    try {
+      await this.remote?.prune(checkpoint.id);
+    } catch (error) {
+      // Not a failure of the run: the records stay until a later prune deletes them.
+      this.warn(`kafka source: could not delete superseded checkpoints in ${this.remote?.topicName ?? "?"} (${String(error)})`);
+    }
+  }
+
+  /** Says what the checkpoints cost (one line, when any were written to the state topic) and closes the producer. */
+  close(): Promise<void> {
+    const { written, topicBytes, topicWriteMs, captureMs } = this.stats;
+    if (this.remote !== undefined && written > 0) {
+      this.warn(
+        `kafka source: ${written} runner checkpoints written to ${this.remote.topicName}: ` +
+          `${(topicBytes / written / 1024).toFixed(1)} KiB and ${(topicWriteMs / written).toFixed(1)} ms per write, ` +
+          `${(captureMs / written).toFixed(1)} ms per capture`,
+      );
+    }
+    return this.remote?.close() ?? Promise.resolve();
   }
 }

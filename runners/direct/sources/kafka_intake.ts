@@ -31,6 +31,7 @@ export interface IntakeContext {
   /** The source watermark now (a newly assigned partition's state at its committed offset). */
   readonly watermark: () => Millis;
   readonly fail: (error: KafkaClientError) => void;
+  readonly warn: (line: string) => void;
   /** Something arrived (or failed): a waiting read() looks again. */
   readonly wake: () => void;
   readonly closing: () => boolean;
@@ -90,7 +91,16 @@ export class KafkaIntake {
         info = restoredPartition(tp, this.context.run, this.context.logEnds.get(tp.partition), spec.watermarkDelayMs, this.context.watermark());
         this.partitions.set(key, info);
         this.infoOf[tp.partition] = info;
-        if (spec.from !== "committed" && info.startOffset !== undefined) this.consumer?.seek(tp, String(info.startOffset));
+        if (!this.logEnds.has(tp.partition) && info.startOffset === undefined && info.committedOffset === undefined) {
+          // Added to the topic after this run started (seen at the consumer's next metadata refresh): every record
+          // of it is new, whatever --from says.
+          info.startOffset = 0;
+          this.consumer?.seek(tp, "0");
+          this.context.warn(
+            `kafka source: partition ${tp.partition} was added to topic ${spec.topic} while the job runs: reading it ` +
+              "from its start (offset 0); results do not wait for it until it is assigned (a timing-dependent point)",
+          );
+        } else if (spec.from !== "committed" && info.startOffset !== undefined) this.consumer?.seek(tp, String(info.startOffset));
       } else if (info.fetchedEnd !== undefined) {
         // Rejoined after a rebalance: continue where we are instead of re-fetching from the last commit.
         this.consumer?.seek(tp, String(info.fetchedEnd));

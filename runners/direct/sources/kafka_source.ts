@@ -102,7 +102,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     const logEnds = new Map(offsets.map((o) => [o.partition, Number(o.high)] as const));
     await this.guard.waitForGroupToBeFree(admin, () => this.closing);
     if (context.checkpoints !== undefined) {
-      this.checkpoints = new KafkaCheckpoints(context.checkpoints, spec.groupId, spec.topic, this.warn);
+      this.checkpoints = await KafkaCheckpoints.withStateTopic(context.checkpoints, this.client, admin, spec.groupId, spec.topic, this.warn);
       this.commits = new KafkaCommits(spec.commitIntervalMs, this.checkpoints, (e) => this.fail(e));
       const problem = await this.checkpoints.checkWritable();
       if (problem !== undefined) throw new KafkaClientError(problem, false);
@@ -123,6 +123,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       topicPartitions: offsets.length,
       watermark: (): Millis => steps.lastWatermark,
       fail: (e) => this.fail(e),
+      warn: this.warn,
       wake: () => this.wake?.(),
       closing: () => this.closing,
     });
@@ -241,6 +242,7 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
       await this.commits.close(this.consumer, this.partitions().values(), this.sourceState(), this.failure !== undefined);
     } finally {
       await this.consumer?.stop();
+      await this.checkpoints?.close();
       await this.admin?.close();
     }
     // A failure the run did not see (the final commit, a crash after the last read): the run did not do what was asked.
@@ -248,8 +250,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   }
 
   /** Runner checkpoints written with commits, the time spent taking them (ms, while the runner waited), the last size. */
-  checkpointStats(): { readonly written: number; readonly captureMs: number; readonly bytes: number } {
-    return this.checkpoints?.stats ?? { written: 0, captureMs: 0, bytes: 0 };
+  checkpointStats(): KafkaCheckpoints["stats"] {
+    return this.checkpoints?.stats ?? { written: 0, captureMs: 0, bytes: 0, topicBytes: 0, topicWriteMs: 0, lastTopicBytes: 0 };
   }
 
   /** Commits made and failed, restarted fetches, future event times refused, group wait (for logs and tests). */
