@@ -122,7 +122,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
         if (ks.lastStates.length !== windows.length) ks.lastStates.length = windows.length;
         // Kept only when lists are shared (this one came right before): a fresh list per element kept until the
         // key's next element would outlive the young generation, for nothing.
-        if (windows === this.previousWindows) ks.lastWindows = windows;
+        ks.lastWindows = windows === this.previousWindows ? windows : undefined;
       }
       this.previousWindows = windows;
     }
