@@ -32,7 +32,7 @@ import { LiveEntryHeap } from "./live_entry_heap";
 import { nextPane } from "./panes";
 import { WatermarkHold, Watermarks } from "./watermark_hold";
 import { WindowTimers } from "./window_timers";
-import { KeyState, WindowState } from "./window_state";
+import { DURABILITY_LANE, KeyState, WindowState } from "./window_state";
 
 export type { GroupingOutput, GroupingStart, KeyedGrouping } from "./grouping_contract";
 
@@ -43,10 +43,12 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
   private readonly timers: WindowTimers<K, A>;
   private readonly holds: WatermarkHold;
   /** Each window's earliest buffered timestamp (durabilityHold). */
-  private readonly durability = new LiveEntryHeap<WindowState<K, A>>();
+  private readonly durability = new LiveEntryHeap<WindowState<K, A>>(DURABILITY_LANE);
   /** Sessions: the key's active windows merge (undefined for non-merging window fns). */
   private readonly sessions: MergingActiveWindowSet<K, A> | undefined;
   private live = 0;
+  /** The previous element's windows list (any key): tells whether the caller shares lists (KeyState.lastWindows). */
+  private previousWindows: readonly Window[] | undefined = undefined;
   private readonly lateness: Millis;
   private readonly discarding: boolean;
   private readonly closingAlways: boolean;
@@ -81,23 +83,48 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
   // ---- elements ----
 
   processElement(key: K, value: V, timestamp: Millis, windows: readonly Window[]): void {
-    const sessions = this.sessions;
     const releases = this.holds.releases;
-    let ks: KeyState<K, A> | undefined;
+    let ks = this.keys.get(this.keyId(key));
     let expired: Window[] | undefined;
     let closed: Window[] | undefined;
     // Windows are independent (sessions: one proto-window), so firing each right after adding equals Beam's
     // add-all-then-fire.
-    for (let i = 0; i < windows.length; i++) {
-      const w = windows[i];
-      if (isWindowLate(w, this.lateness, this.wm.input)) {
-        (expired ??= []).push(w);
-        continue;
+    if (ks !== undefined && ks.lastWindows === windows) {
+      // The key's previous element had this very list and none of the key's states left since: same states.
+      const states = ks.lastStates;
+      for (let i = 0; i < windows.length; i++) {
+        const st = states[i];
+        if (st === undefined) (expired ??= []).push(windows[i]);
+        else if (st.closed) (closed ??= []).push(st.window);
+        else this.addElement(st, value, timestamp);
       }
-      ks ??= this.keyState(key);
-      const st = sessions !== undefined ? sessions.mergeInto(ks, w) : ks.find(w, i) ?? this.newWindow(ks, w, i);
-      if (st.closed) (closed ??= []).push(st.window);
-      else this.addElement(st, value, timestamp);
+    } else {
+      const sessions = this.sessions;
+      let firstLive = -1;
+      for (let i = 0; i < windows.length; i++) {
+        const w = windows[i];
+        if (isWindowLate(w, this.lateness, this.wm.input)) {
+          (expired ??= []).push(w);
+          if (ks !== undefined) ks.lastStates[i] = undefined;
+          continue;
+        }
+        ks ??= this.newKeyState(key);
+        if (firstLive < 0) firstLive = i;
+        let st: WindowState<K, A>;
+        if (sessions !== undefined) st = sessions.mergeInto(ks, w);
+        else ks.lastStates[i] = st = ks.find(w, i) ?? this.newWindow(ks, w, i);
+        if (st.closed) (closed ??= []).push(st.window);
+        else this.addElement(st, value, timestamp);
+      }
+      if (ks !== undefined && sessions === undefined) {
+        for (let i = 0; i < firstLive; i++) ks.lastStates[i] = undefined;
+        // Setting an array's length is a runtime call: only when the number of windows changed.
+        if (ks.lastStates.length !== windows.length) ks.lastStates.length = windows.length;
+        // Kept only when lists are shared (this one came right before): a fresh list per element kept until the
+        // key's next element would outlive the young generation, for nothing.
+        ks.lastWindows = windows === this.previousWindows ? windows : undefined;
+      }
+      this.previousWindows = windows;
     }
     if (expired !== undefined) this.emitLate(key, value, timestamp, expired, "EXPIRED_WINDOW");
     if (closed !== undefined) this.emitLate(key, value, timestamp, closed, "CLOSED_WINDOW");
@@ -110,9 +137,11 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
   }
 
   private keyState(key: K): KeyState<K, A> {
+    return this.keys.get(this.keyId(key)) ?? this.newKeyState(key);
+  }
+
+  private newKeyState(key: K): KeyState<K, A> {
     const id = this.keyId(key);
-    const found = this.keys.get(id);
-    if (found !== undefined) return found;
     const created = new KeyState<K, A>(key, id);
     this.keys.set(id, created);
     return created;
@@ -142,7 +171,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
     st.nonEmpty = true;
     if (timestamp < st.minTs) {
       st.minTs = timestamp;
-      this.durability.set(st.durabilitySlot, timestamp);
+      this.durability.set(st, timestamp);
     }
     this.holds.addHolds(st, timestamp);
     if (this.defaultTrigger) {
@@ -174,7 +203,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
   private clearBuffered(st: WindowState<K, A>): void {
     st.acc = undefined;
     st.minTs = Infinity;
-    this.durability.set(st.durabilitySlot, Infinity);
+    this.durability.set(st, Infinity);
   }
 
   watermarkHold(): Millis {
@@ -280,8 +309,9 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
     st.acc = undefined;
     this.live--;
     this.timers.remove(st);
-    this.durability.remove(st.durabilitySlot);
+    this.durability.remove(st);
     this.holds.remove(st);
+    st.ks.lastWindows = undefined;
     const states = st.ks.states;
     const i = states.indexOf(st);
     if (i >= 0) {
@@ -298,7 +328,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
 
   merged(target: WindowState<K, A>, sources: readonly WindowState<K, A>[], trigs: readonly TriggerState[]): void {
     this.trigger.onMerge(target.trig, trigs, this.timers.for(target));
-    this.durability.set(target.durabilitySlot, target.minTs);
+    this.durability.set(target, target.minTs);
     this.holds.onMerge(target, sources);
     this.timers.schedule(target);
     for (let i = 0; i < sources.length; i++) if (sources[i] !== target) this.removeState(sources[i]);
@@ -322,7 +352,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
       const st = this.newState(this.keyState(w.key), w.window);
       restoreWindow(st, w);
       this.holds.queue(st);
-      this.durability.set(st.durabilitySlot, st.minTs);
+      this.durability.set(st, st.minTs);
       states.push(st);
     }
     // Timers due at the same time fire in the order they were queued: queue them in the checkpoint's order.

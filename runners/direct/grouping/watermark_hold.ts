@@ -15,7 +15,7 @@
 import { TIMESTAMP_MAX, type Millis, type WindowingSpec } from "../../../model/model";
 import { isExpired, isPastEndOfWindow } from "./lateness";
 import { LiveEntryHeap } from "./live_entry_heap";
-import type { WindowState } from "./window_state";
+import { HOLD_LANE, type WindowState } from "./window_state";
 
 /** What the holds of one window read and write. */
 type S = WindowState<unknown, unknown>;
@@ -34,7 +34,7 @@ export class Watermarks {
 }
 
 export class WatermarkHold {
-  private readonly heap = new LiveEntryHeap<S>();
+  private readonly heap = new LiveEntryHeap<S>(HOLD_LANE);
   private readonly combiner: WindowingSpec["timestampCombiner"];
   private readonly closingAlways: boolean;
   /**
@@ -124,18 +124,19 @@ export class WatermarkHold {
 
   /** The window left (garbage-collected, merged away). */
   remove(st: S): void {
-    const slot = st.holdSlot;
-    if (slot.time === slot.time) this.releases++;
-    this.heap.remove(slot);
+    const heap = this.heap;
+    const time = heap.timeOf(st);
+    if (time === time) this.releases++;
+    heap.remove(st);
   }
 
   /** Queues the window's current hold; called after every change of its holds (and after a restore). */
   queue(st: S): void {
-    const slot = st.holdSlot;
-    const before = slot.time;
+    const heap = this.heap;
+    const before = heap.timeOf(st);
     const hold = combinedHold(st);
     if (before === before && !(hold <= before)) this.releases++;
-    this.heap.set(slot, hold);
+    heap.set(st, hold);
   }
 
   private combine(a: Millis, b: Millis): Millis {

@@ -5,7 +5,7 @@
  */
 import type { Millis, Pane, Window } from "../../../model/model";
 import type { TriggerState } from "../../../model/trigger_state_machine";
-import { HeapSlot } from "./live_entry_heap";
+import { newHeapSlots } from "./live_entry_heap";
 import { cleanupTime } from "./lateness";
 
 /** One key's live windows (Beam's active window set of the key). */
@@ -46,11 +46,26 @@ export class KeyState<K, A> {
     return undefined;
   }
 
+  /**
+   * The windows list of the key's previous element, by identity (the runner hands one list to every element of a
+   * period slot), and the state of each of its windows (undefined: the window had expired, and so stays). Valid while
+   * none of the key's states left (removeState clears it): a state that lives is not expired (its garbage
+   * collection removes it), so an element with the same list goes to these states without a lookup or a lateness
+   * check. Non-merging window fns only. A cache, not state.
+   */
+  lastWindows: readonly Window[] | undefined = undefined;
+  readonly lastStates: (WindowState<K, A> | undefined)[] = [];
+
   /** Remembers a new window's state for `find`. */
   added(st: WindowState<K, A>, position: number): void {
     this.recent[position] = st;
   }
 }
+
+/** Which lane of a window's slots each of the reducer's queues owns. */
+export const TIMER_LANE = 0;
+export const HOLD_LANE = 1;
+export const DURABILITY_LANE = 2;
 
 export class WindowState<K, A> {
   /**
@@ -104,10 +119,12 @@ export class WindowState<K, A> {
    */
   eowTimer = false;
   gcTimer = false;
-  /** Queue places (one live entry each): next event-time timer, combined hold, earliest buffered timestamp. */
-  readonly timerSlot: HeapSlot<WindowState<K, A>>;
-  readonly holdSlot: HeapSlot<WindowState<K, A>>;
-  readonly durabilitySlot: HeapSlot<WindowState<K, A>>;
+  /**
+   * The window's places in its three queues (one live entry each, live_entry_heap.ts): next event-time timer
+   * (TIMER_LANE), combined hold (HOLD_LANE), earliest buffered timestamp (DURABILITY_LANE); six doubles in one array (live_entry_heap.ts).
+   * - Merging: the merged-away windows leave every queue. Lifetime: the window's.
+   */
+  readonly slots = newHeapSlots();
   /** The activation round this window was last woken in (one activation per advance). */
   round = -1;
   /** Garbage-collected or merged away: nothing refers to it any more (its queue entries are stale). */
@@ -126,9 +143,6 @@ export class WindowState<K, A> {
     this.maxTs = window.end - 1;
     this.gcTime = cleanupTime(window, allowedLateness);
     this.trig = trig;
-    this.timerSlot = new HeapSlot(this);
-    this.holdSlot = new HeapSlot(this);
-    this.durabilitySlot = new HeapSlot(this);
   }
 
   /** Renames the window (a session merged into a new span): fresh pane history, timers to be set again. */

@@ -13,10 +13,10 @@ import { isExpired, isPastEndOfWindow } from "./lateness";
 import { LiveEntryHeap } from "./live_entry_heap";
 import { TimerHeap, type HeapEntry } from "./timer_heap";
 import type { Watermarks } from "./watermark_hold";
-import type { WindowState } from "./window_state";
+import { TIMER_LANE, type WindowState } from "./window_state";
 
 export class WindowTimers<K, A> implements TriggerContext {
-  private readonly eventTimers = new LiveEntryHeap<WindowState<K, A>>();
+  private readonly eventTimers = new LiveEntryHeap<WindowState<K, A>>(TIMER_LANE);
   private readonly processingTimers = new TimerHeap<WindowState<K, A>>();
   /** The window the trigger context currently speaks for. */
   private current: WindowState<K, A> | undefined = undefined;
@@ -73,20 +73,19 @@ export class WindowTimers<K, A> implements TriggerContext {
 
   /** Queues the window's next event-time timer; called after every change of its timer flags or window. */
   schedule(st: WindowState<K, A>): void {
-    this.eventTimers.set(st.timerSlot, st.nextEventTimer());
+    this.eventTimers.set(st, st.nextEventTimer());
   }
 
   /** The window left: its timers never fire. */
   remove(st: WindowState<K, A>): void {
-    this.eventTimers.remove(st.timerSlot);
+    this.eventTimers.remove(st);
   }
 
   /** The windows whose event-time timers the watermark passed, each once; their fired timers are cleared. */
   dueEventTimers(watermark: Millis): WindowState<K, A>[] {
     const round = ++this.round;
     const due: WindowState<K, A>[] = [];
-    for (let slot = this.eventTimers.popBefore(watermark); slot !== undefined; slot = this.eventTimers.popBefore(watermark)) {
-      const st = slot.item;
+    for (let st = this.eventTimers.popBefore(watermark); st !== undefined; st = this.eventTimers.popBefore(watermark)) {
       if (st.eowTimer && isPastEndOfWindow(st.maxTs, watermark)) st.eowTimer = false;
       if (st.gcTimer && isExpired(st.gcTime, watermark)) st.gcTimer = false;
       if (st.round !== round) {

@@ -33,11 +33,17 @@ export class PassThroughOperator extends StatelessOperator {
  */
 export class WindowIntoOperator extends StatelessOperator {
   private readonly global: boolean;
-  /** Fixed and sliding windows depend only on ts's period slot: reuse the last slot's (immutable) windows. */
+  /**
+   * Fixed and sliding windows depend only on ts's period slot: reuse the (immutable) windows of the last two slots
+   * (out-of-order data near a slot's edge alternates between two). The same list for a slot also lets the reducer
+   * find an element's states from its key's previous element (window_state.ts, lastWindows).
+   */
   private readonly period: number;
   private readonly offset: number;
   private lastSlot = Number.NaN;
   private lastWindows: readonly Window[] = [];
+  private otherSlot = Number.NaN;
+  private otherWindows: readonly Window[] = [];
 
   constructor(
     private readonly windowFn: WindowFnSpec,
@@ -56,8 +62,12 @@ export class WindowIntoOperator extends StatelessOperator {
     } else if (this.period > 0) {
       const slot = Math.floor((timestamp - this.offset) / this.period);
       if (slot !== this.lastSlot) {
+        const other = this.otherWindows;
+        const otherSlot = this.otherSlot;
+        this.otherSlot = this.lastSlot;
+        this.otherWindows = this.lastWindows;
         this.lastSlot = slot;
-        this.lastWindows = assignWindows(this.windowFn, timestamp);
+        this.lastWindows = slot === otherSlot ? other : assignWindows(this.windowFn, timestamp);
       }
       windows = this.lastWindows;
     } else {
