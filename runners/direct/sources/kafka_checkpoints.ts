@@ -4,8 +4,16 @@
  * kafka_source.ts / kafka_offsets.ts; this file only decides what happens to the runner's state.
  */
 import type { RunnerCheckpoints } from "../checkpoint/runner_checkpoint";
-import { checkpointFile, checkpointFolder, checkWritable, checkpointId, pruneCheckpoints, readCheckpoint, writeCheckpoint } from "../checkpoint/checkpoint_files";
+import { checkpointFile, checkpointFolder, checkWritable, checkpointId, pruneCheckpoints, readCheckpoint, removeTemporary, writeCheckpoint } from "../checkpoint/checkpoint_files";
 import type { CommitMetadata } from "./kafka_offsets";
+
+/** A runner checkpoint that could not be written: the run ends at that commit (one line, exit 1). */
+export class CheckpointWriteError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CheckpointWriteError";
+  }
+}
 
 /** A checkpoint taken at an onDurable call, to write before the commit that names it. */
 export interface TakenCheckpoint {
@@ -22,8 +30,6 @@ export interface RestoredCheckpoint {
 export class KafkaCheckpoints {
   private readonly folder: string;
   private sequence = 0;
-  /** The last write failed (said once, until a write works again). */
-  private failing = false;
   /** Checkpoints written, the time spent capturing them (ms, while the runner waits) and the last one's size. */
   readonly stats = { written: 0, captureMs: 0, bytes: 0 };
 
@@ -78,25 +84,26 @@ export class KafkaCheckpoints {
     return { id: checkpointId(this.sequence++), json: state.json };
   }
 
-  /** Writes it durably; false (said once) when the folder cannot take it: the commit then goes without it. */
-  async write(checkpoint: TakenCheckpoint): Promise<boolean> {
+  /**
+   * Writes it durably, before the commit that names it. A folder that cannot take it (the disk filled, the folder
+   * became read-only) ends the run at this commit: committing without it would make a restart re-read and rebuild
+   * open windows (not exact for sessions), so the error says what to do and the commit is not made; the rerun
+   * resumes from the last commit, whose checkpoint is still there (older ones are pruned only after a commit).
+   */
+  async write(checkpoint: TakenCheckpoint): Promise<void> {
     try {
       await writeCheckpoint(this.folder, checkpoint.id, checkpoint.json);
     } catch (error) {
-      if (!this.failing) {
-        this.warn(
-          `kafka source: cannot write a runner checkpoint in ${this.folder} (${String(error)}); committing without ` +
-            `it (a restart re-reads instead); make the folder writable or pass another --state-dir`,
-        );
-      }
-      this.failing = true;
-      return false;
+      await removeTemporary(this.folder, checkpoint.id);
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new CheckpointWriteError(
+        `cannot write a runner checkpoint in ${this.folder} (${code}): free space or make the folder writable (or ` +
+          `choose another --state-dir), then run the job again: it resumes from its last commit`,
+        { cause: error },
+      );
     }
-    if (this.failing) this.warn(`kafka source: runner checkpoints are written again in ${this.folder}`);
-    this.failing = false;
     this.stats.written++;
     this.stats.bytes = checkpoint.json.length;
-    return true;
   }
 
   /** At the start: a state folder that cannot be written is one line and the end of the run (not a warning per commit). */

@@ -88,7 +88,7 @@ export class KafkaCommits {
       try {
         await this.commit(consumer, captured);
       } catch (e) {
-        this.fail(e instanceof KafkaClientError ? e : new KafkaClientError(String(e), false, { cause: e }));
+        this.fail(e instanceof KafkaClientError ? e : new KafkaClientError(e instanceof Error ? e.message : String(e), false, { cause: e }));
       }
     });
   }
@@ -166,8 +166,9 @@ export class KafkaCommits {
 
   private async commit(consumer: KafkaConsumer | undefined, captured: CapturedCommit): Promise<void> {
     if (consumer === undefined) return;
-    let checkpoint = captured.checkpoint;
-    if (checkpoint !== undefined && !(await this.checkpoints?.write(checkpoint))) checkpoint = undefined;
+    const checkpoint = captured.checkpoint;
+    // A checkpoint that cannot be written ends the run here (CheckpointWriteError): no commit without it.
+    if (checkpoint !== undefined) await this.checkpoints?.write(checkpoint);
     const commits: OffsetCommit[] = [];
     const made: { readonly info: PartitionInfo; readonly text: string; readonly offset: number }[] = [];
     for (const p of captured.partitions) {
