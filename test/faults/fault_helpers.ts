@@ -95,7 +95,9 @@ export function startJob(args: readonly string[]): MainJob & { exitedAt(): numbe
       resolve(code);
     }),
   );
-  return { child, started, exited, stderr: () => stderr, exitedAt: () => exitedAt };
+  // Not detached (the fault tests kill it with the private stack they started): its group is itself.
+  const killGroup = (): void => void child.kill("SIGKILL");
+  return { child, started, exited, stderr: () => stderr, exitedAt: () => exitedAt, killGroup };
 }
 
 /** The lines a job wrote to stderr that start with `prefix`. */

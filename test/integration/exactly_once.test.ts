@@ -18,8 +18,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { createTopic, uniqueName } from "./kafka_test_helpers";
-import { runProducer, startMainJob } from "./job_processes";
-import { dropSchema, query, uniqueSchema } from "./postgres_test_helpers";
+import { runProducer } from "./job_processes";
+import { runWithKills } from "./kill_runs";
+import { dropSchema, uniqueSchema } from "./postgres_test_helpers";
 import { TABLES } from "../../sales/postgres_tables";
 import { parseProduceArgs } from "../../pipelines/producer/options";
 import {
@@ -56,64 +57,6 @@ const PRODUCER_ARGS = [
 /** Every commit with a runner checkpoint (the most commits, so kills land during commits too). */
 function jobArgs(topic: string, groupId: string, windowing: Windowing, target: RunTarget): string[] {
   return backfillArgs(topic, groupId, windowing, target, ["--commit-interval=0s", "--max-buffered=2000"]);
-}
-
-async function deadLettersWritten(schema: string): Promise<number> {
-  try {
-    const rows = await query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".${TABLES.deadLetters}`);
-    return Number(rows[0].n);
-  } catch {
-    return 0; // the tables do not exist yet
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Runs the job from scratch into `target`, SIGKILLing it at `KILLS` random points and restarting it after each
- * kill, then lets the last run finish. A point is a progress goal, measured by the dead letters written so far
- * (they grow as records are read): a uniform draw between 10 % and 60 % of what is left to write. Once (almost)
- * everything is written, the point is a random time instead, 0.2–1.5 s after the job's start line (it is then
- * still firing, writing and committing the end of its input). Returns the dead letters written at each kill.
- */
-async function runWithKills(
-  topic: string,
-  groupId: string,
-  window: Windowing,
-  target: RunTarget,
-  deadLetters: number,
-): Promise<{ kills: string[]; runs: number }> {
-  const kills: string[] = [];
-  let runs = 0;
-  while (kills.length < KILLS) {
-    const already = await deadLettersWritten(target.schema);
-    const left = deadLetters - already;
-    const byProgress = left > deadLetters * 0.05;
-    const goal = already + Math.max(1, Math.floor(left * (0.1 + 0.5 * Math.random())));
-    const delayMs = 200 + Math.floor(1300 * Math.random());
-    const job = startMainJob(jobArgs(topic, groupId, window, target));
-    runs += 1;
-    let finished: number | null | undefined;
-    void job.exited.then((code) => (finished = code));
-    await Promise.race([job.started, job.exited]);
-    if (byProgress) {
-      while (finished === undefined && (await deadLettersWritten(target.schema)) < goal) await sleep(20);
-    } else {
-      await sleep(delayMs);
-    }
-    if (finished !== undefined) {
-      if (finished !== 0) throw new Error(`the job exited with ${String(finished)}:\n${job.stderr()}`);
-      // It reached the end before the point (a time point on a short remainder): draw again, within limits.
-      if (runs >= 3 * KILLS) throw new Error(`only ${kills.length} kills landed in ${runs} runs`);
-      continue;
-    }
-    job.child.kill("SIGKILL");
-    await job.exited;
-    kills.push(byProgress ? `${await deadLettersWritten(target.schema)} dead letters` : `${delayMs} ms after start`);
-  }
-  await runToEnd(jobArgs(topic, groupId, window, target));
-  runs += 1;
-  return { kills, runs };
 }
 
 describe("exactly-once results across SIGKILLs on 3 partitions (PostgreSQL and Parquet)", () => {
@@ -154,7 +97,8 @@ describe("exactly-once results across SIGKILLs on 3 partitions (PostgreSQL and P
       await expectEachEventOnce(clean, produced);
 
       const crashed = target(`eo_crash_${window.window.replace(/\W/g, "")}`);
-      const { kills, runs } = await runWithKills(topic, uniqueName("eo-crash"), window, crashed, deadLetters);
+      const args = jobArgs(topic, uniqueName("eo-crash"), window, crashed);
+      const { kills, runs } = await runWithKills({ kills: KILLS, killedArgs: args, finalArgs: args, schema: crashed.schema, deadLetters });
       expect(kills).toHaveLength(KILLS);
       const sizes = await expectSameOutputs(clean, crashed, { withPanes: false });
       await expectEachEventOnce(crashed, produced);

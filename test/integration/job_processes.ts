@@ -16,14 +16,17 @@ export interface MainJob {
   readonly exited: Promise<number | null>;
   /** Everything written to stderr so far. */
   stderr(): string;
+  /** SIGKILLs the job's whole process group (it runs in its own), as a machine crash would. */
+  killGroup(): void;
 }
 
-/** `node pipelines/main.ts ...args` (stdout ignored). */
+/** `node pipelines/main.ts ...args` (stdout ignored), in a process group of its own. */
 export function startMainJob(args: readonly string[]): MainJob {
   const child = spawn(process.execPath, ["-r", "./tools/register.js", "pipelines/main.ts", ...args], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, SALES_STATE_DIR: TEST_STATE_DIR },
+    detached: true,
   });
   const state = { stderr: "" };
   let markStarted: () => void = () => undefined;
@@ -33,7 +36,10 @@ export function startMainJob(args: readonly string[]): MainJob {
     if (state.stderr.includes("pipeline: direct runner")) markStarted();
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, started, exited, stderr: () => state.stderr };
+  const killGroup = (): void => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, "SIGKILL");
+  };
+  return { child, started, exited, stderr: () => state.stderr, killGroup };
 }
 
 /** Runs `npm run produce -- --topic=topic ...args` to the end; rejects with its output if it fails. */

@@ -156,11 +156,13 @@ describe("Kafka source", () => {
     ]);
     const source = await opened(specFor(topic, uniqueName("g"), { idleTimeoutMs: 2000 }));
     try {
-      // The backlog: every partition read to the end it had at the start has ended as far as the data says (partition
-      // 2 never had a record): no wait, and the watermark is the least of the partitions that had records.
+      // The backlog: a partition read to the end it had at the start is waited for the idle timeout too (on a live
+      // topic its next record may be on its way: a restart must not cut the merge elsewhere); then the merge goes on
+      // without the partitions at their end (partition 2 never had a record), and the watermark is the least of
+      // the partitions that had records.
       const t0 = Date.now();
       const backlog = await readRecords(source, 2, (w) => w > WATERMARK_START);
-      expect(Date.now() - t0).toBeLessThan(1500);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
       expect(backlog.watermark).toBe(minutes(4) - DELAY);
       expect(source.observe().partitions.map((p) => p.idle)).toEqual([true, true, true]);
       // Live records: once they are merged, the empty partitions at their end are waited for up to the idle timeout.

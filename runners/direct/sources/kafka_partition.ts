@@ -33,10 +33,10 @@ export interface PartitionInfo {
   committedOffset: number | undefined;
   /** Times the merge went on without this partition (idle at its end offset). */
   idleDeclarations: number;
-  /** It reached the log end offset it had when the run started and the merge went on without it once. */
-  backlogRead: boolean;
   /** The line saying the merge went on without it after --idle-timeout was written. */
   idleLogged: boolean;
+  /** The line saying it has no record at all was written. */
+  emptyLogged: boolean;
   /** The run of merged records not yet handed (their offsets are noted when the step is handed). */
   run: { first: number; last: FetchedKafkaRecord; max: Millis; passedEnd: number } | undefined;
   /** At the end of the last step handed: the largest event time merged and whether the partition was idle. */
