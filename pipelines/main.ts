@@ -45,6 +45,7 @@ import type { Logger } from "../ops/logger";
 import { startOpsServer, type OpsServer } from "../ops/server";
 import { startProgress } from "../ops/progress";
 import { DEFAULT_STALL_AFTER_MS } from "../ops/readiness";
+import { checkLostOffsets, progressStores, recordProgress } from "./lost_offsets";
 
 /** The postgres sink's options for a config. */
 export function postgresOptionsOf(config: SalesConfig): PostgresSinkOptions {
@@ -216,6 +217,9 @@ async function run(config: SalesConfig, io: SalesIO, started: number, logger: Lo
   let stepErrors = 0;
   if (config.runner === "flink" && config.source === "kafka") return runFlinkKafka(config, io, started, logger);
   if (config.runner !== "direct") return runPortable(config, io, logger, started);
+  const stores = config.source === "kafka" ? progressStores(config) : [];
+  const warn = (line: string): void => void process.stderr.write(line + "\n");
+  await checkLostOffsets(config, stores, warn);
   const runner = createRunner({
     ...runnerConfig(config),
     onStepError: config.onStepError,
@@ -247,10 +251,20 @@ async function run(config: SalesConfig, io: SalesIO, started: number, logger: Lo
     logger.info({ url: `${ops.url}/`, metrics: `${ops.url}/metrics` }, `status page ${ops.url}/ (metrics at ${ops.url}/metrics)`);
   }
   const progress = startProgress({ snapshot: () => result.snapshot(), interactive: process.stderr.isTTY === true, logger });
+  const committedNow = (): Map<number, number | undefined> =>
+    new Map(
+      result
+        .snapshot()
+        .sources.flatMap((s) => s.partitions)
+        .filter((p) => p.topic === config.topic)
+        .map((p) => [p.partition, p.committedOffset]),
+    );
+  const recorder = recordProgress(config, stores, committedNow, warn);
   try {
     await result.waitUntilFinish();
   } finally {
     progress.stop();
+    await recorder.stop();
     await ops?.close();
   }
   const counters = await result.counters();

@@ -13,6 +13,7 @@ import type { Millis, TriggerSpec, WindowFnSpec } from "../model/model";
 import { RUNNER_NAMES, type RunnerName } from "../runners";
 import { START_FROM, type StartFrom } from "../model/kafka_source_spec";
 import { ON_STEP_ERROR, type OnStepError } from "../runners/direct/step_errors";
+import { ON_LOST_OFFSETS, type OnLostOffsets } from "./lost_offsets_policy";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../ops/logger";
 import { DurationError, parseDuration as durationOf } from "../lib/durations";
 import { HOST_PORT_FORMS, HostPortError, hostPort, parseHostPort } from "../lib/host_port";
@@ -61,6 +62,8 @@ export interface SalesConfig {
   readonly sinks: readonly SinkName[];
   /** A step that throws on a record: stop the run (fail) or send the record to the dead-letter output. */
   readonly onStepError: OnStepError;
+  /** The broker lost the group's offsets that the sinks recorded: stop (fail) or re-read the topic from its start. */
+  readonly onLostOffsets: OnLostOffsets;
   /** PostgreSQL URL for the postgres sink (never printed with its password). */
   readonly pgUrl: string;
   /** The schema holding the postgres sink's tables. */
@@ -158,6 +161,7 @@ const OPTION_NAMES = [
   "parquet-dir",
   "state-dir",
   "on-step-error",
+  "on-lost-offsets",
   "metrics-port",
   "log-level",
   "log-format",
@@ -288,6 +292,11 @@ function parser(argv: readonly string[]) {
       choices: ON_STEP_ERROR,
       default: "fail" as OnStepError,
       describe: "a step throwing on a record stops the run, or sends the record to the dead letters",
+    })
+    .option("on-lost-offsets", {
+      choices: ON_LOST_OFFSETS,
+      default: "fail" as OnLostOffsets,
+      describe: "the broker has no offsets (or offsets past the end) for a group the sinks show an earlier run of: stop, or re-read from the start",
     })
     .option("metrics-port", { type: "number", describe: "serve /metrics, /healthz, /readyz and the status page here (0: any free port)" })
     .option("log-level", { choices: LOG_LEVELS, default: "info" as LogLevel, describe: "least level of the logs on stderr" })
@@ -435,6 +444,7 @@ export function parseOptions(
     kafkaRetryBudget: parseDuration(args["kafka-retry-budget"], "--kafka-retry-budget"),
     sinks: Object.freeze(parseSinks(args.sinks)),
     onStepError: args["on-step-error"],
+    onLostOffsets: args["on-lost-offsets"],
     pgUrl: nonEmpty("pg-url", args["pg-url"] ?? (env.PGURL === "" ? undefined : env.PGURL) ?? DEFAULT_PG_URL), // PGURL="" = unset
     pgSchema: nonEmpty("pg-schema", args["pg-schema"]),
     pgRetryBudget: parseDuration(args["pg-retry-budget"], "--pg-retry-budget"),

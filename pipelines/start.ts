@@ -4,7 +4,9 @@
  *   1. starts the local Kafka broker if none answers, and PostgreSQL if none answers at PGURL (default
  *      postgres://postgres@127.0.0.1:5432/test) (`npm run stack:up`, idempotent);
  *   2. creates the topic `sales_events` (3 partitions) if missing; the sample events start now, or a minute after
- *      what the group already finalized in an earlier run (so a second run's events are not all late);
+ *      what the group already finalized in an earlier run (so a second run's events are not all late). When it
+ *      created the topic (a fresh broker, e.g. after `npm run stack:clean`), the group's offsets are gone by
+ *      design: the pipeline gets `--on-lost-offsets reread`; otherwise the default (fail) guards a wiped broker;
  *   3. starts the sales pipeline (`npm run pipeline -- ...`: 1-minute windows per product, 10 s watermark delay,
  *      1 minute allowed lateness, `--stop-when-idle 10s`) and, alongside, the producer (`npm run produce -- ...`):
  *      4 000 sales at 200 per second, event time running 20× faster than the clock (100 ms apart), 2 % out of
@@ -24,6 +26,7 @@ import { decodeCommitMetadata } from "../runners/direct/sources/kafka_offsets";
 import { DEFAULT_PG_URL } from "../infra/stack/options";
 import { redactPgUrl } from "../lib/redaction";
 import { TABLES } from "../sales/postgres_tables";
+import { startLostOffsets } from "./lost_offsets_policy";
 
 const ROOT = path.resolve(__dirname, "..");
 const TOPIC = "sales_events";
@@ -61,18 +64,18 @@ function run(what: string, args: readonly string[], env: NodeJS.ProcessEnv = pro
  * group has already finalized (its committed watermark), so that a second `npm start` right after the first does
  * not produce events that are all behind the restored watermark (they would all be late).
  */
-async function prepare(): Promise<number> {
+async function prepare(): Promise<{ startTime: number; createdTopic: boolean }> {
   const client = createKafkaClient({ bootstrapServers: [BOOTSTRAP], clientId: "start" });
   await probeBrokers(client.connection);
   const admin = await client.admin();
   try {
-    await admin.createTopic(TOPIC, 3);
+    const createdTopic = await admin.createTopic(TOPIC, 3);
     let finalized = Number.NEGATIVE_INFINITY;
     for (const c of await admin.committedOffsets(GROUP, TOPIC)) {
       const metadata = c.offset === null ? undefined : decodeCommitMetadata(c.metadata, Number(c.offset), "record");
       if (metadata && metadata.sourceWatermark > finalized) finalized = metadata.sourceWatermark;
     }
-    return Math.max(Date.now(), finalized + 60_000);
+    return { startTime: Math.max(Date.now(), finalized + 60_000), createdTopic };
   } finally {
     await admin.close();
   }
@@ -92,7 +95,7 @@ async function main(): Promise<number> {
   process.stderr.write("start: 1/3 local Kafka broker and PostgreSQL (npm run stack:up)\n");
   const stack = await run("stack:up", ["infra/stack.ts", "up"]).done;
   if (stack !== 0) return stack;
-  const startTime = await prepare();
+  const { startTime, createdTopic } = await prepare();
 
   process.stderr.write(`start: 2/3 sales pipeline on topic ${TOPIC}, and 3/3 the producer alongside\n`);
   process.stderr.write(
@@ -113,6 +116,7 @@ async function main(): Promise<number> {
     `--pg-schema=${PG_SCHEMA}`,
     `--parquet-dir=${PARQUET_DIR}`,
     `--metrics-port=${await metricsPort()}`,
+    `--on-lost-offsets=${startLostOffsets(createdTopic)}`,
   ]);
   const producer = run("produce", [
     "pipelines/produce.ts",

@@ -6,6 +6,8 @@
  *   sales_window_results  one row per (key_kind, key, window_start, window_end): the newest pane's aggregate
  *   sales_late_data       one row per (event_id, window_start, window_end): an event too late for that window
  *   sales_dead_letters    one row per (topic, partition, "offset"): a record that could not be parsed
+ *   sales_source_progress one row per (group_id, topic, partition): the offset the group last committed, as the
+ *                         sinks saw it (source_progress.ts: a broker that lost its offsets is noticed at start)
  *   sales_schema_version  one row: the version of these shapes
  */
 import { requireForSerialization } from "apache-beam/serialization";
@@ -21,10 +23,11 @@ export const TABLES = {
   results: "sales_window_results",
   late: "sales_late_data",
   deadLetters: "sales_dead_letters",
+  progress: "sales_source_progress",
   version: "sales_schema_version",
 } as const;
 
-export type TableKind = Exclude<keyof typeof TABLES, "version">;
+export type TableKind = Exclude<keyof typeof TABLES, "version" | "progress">;
 
 const WRITTEN_AT = column("written_at", "timestamptz", { defaultNow: true });
 
@@ -79,12 +82,18 @@ const DEAD_LETTERS: TableShape = {
   primaryKey: ["topic", "partition", "offset"],
 };
 
-/** The tables of the sales sinks, created and versioned together. */
+const PROGRESS: TableShape = {
+  name: TABLES.progress,
+  columns: [column("group_id", "text"), column("topic", "text"), column("partition", "integer"), column("offset", "bigint"), WRITTEN_AT],
+  primaryKey: ["group_id", "topic", "partition"],
+};
+
+/** The tables of the sales sinks, created and versioned together (the progress table came later: created if missing). */
 const SALES_TABLE_SET: TableSet = {
   component: "sales-sinks",
   version: SCHEMA_VERSION,
   versionTable: TABLES.version,
-  tables: [RESULTS, LATE, DEAD_LETTERS],
+  tables: [RESULTS, LATE, DEAD_LETTERS, PROGRESS],
   // The session-merge statements look rows up by key and window start.
   indexes: [{ name: `${TABLES.results}_by_key`, table: TABLES.results, columns: ["key_kind", "key", "window_start"] }],
 };

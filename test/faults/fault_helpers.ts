@@ -52,11 +52,14 @@ export async function privateBroker(prefix: string): Promise<PrivateBroker> {
   };
 }
 
-/** `npm run produce` against `bootstrap` to the end: no late records (their fate depends on read timing). */
-export function produce(bootstrap: string, topic: string, count: number, seed: number, start: string): Promise<void> {
+/**
+ * `npm run produce` against `bootstrap` to the end: no late records (their fate depends on read timing). `rate`:
+ * records per second (0: as fast as it can), for a producer still writing while the job reads.
+ */
+export function produce(bootstrap: string, topic: string, count: number, seed: number, start: string, rate = 0): Promise<void> {
   const args = [
     `--topic=${topic}`, `--bootstrap-servers=${bootstrap}`, "--partitions=1", `--count=${count}`, `--seed=${seed}`,
-    `--start-time=${start}`, "--rate=0", "--interval=10ms", "--users=50", "--products=5", "--late-fraction=0",
+    `--start-time=${start}`, `--rate=${rate}`, "--interval=10ms", "--users=50", "--products=5", "--late-fraction=0",
     "--out-of-order-fraction=0", "--malformed-fraction=0.01",
   ];
   const child = spawn(process.execPath, ["-r", "./tools/register.js", "pipelines/produce.ts", ...args], {

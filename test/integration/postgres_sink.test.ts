@@ -345,7 +345,7 @@ describe("tables and versions", () => {
       "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name",
       [target.schema],
     );
-    expect(tables.map((t) => t.table_name)).toEqual([TABLES.deadLetters, TABLES.late, TABLES.version, TABLES.results].sort());
+    expect(tables.map((t) => t.table_name)).toEqual([TABLES.deadLetters, TABLES.late, TABLES.progress, TABLES.version, TABLES.results].sort());
     expect(await query(`SELECT component, version FROM "${target.schema}".${TABLES.version}`)).toEqual([{ component: "sales-sinks", version: 1 }]);
   });
 

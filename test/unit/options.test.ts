@@ -43,6 +43,7 @@ describe("pipeline options", () => {
       parquetDir: "output/parquet",
       stateDir: "output/state",
       onStepError: "fail",
+      onLostOffsets: "fail",
       metricsPort: null,
       logLevel: "info",
       logFormat: "auto",

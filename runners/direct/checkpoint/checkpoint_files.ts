@@ -36,6 +36,11 @@ export async function writeCheckpoint(folder: string, id: string, json: string):
   await syncDirectory(folder);
 }
 
+/** Removes what a failed write of checkpoint `id` left (its temporary file), so that a full disk gets its space back. */
+export async function removeTemporary(folder: string, id: string): Promise<void> {
+  await fs.promises.rm(`${checkpointFile(folder, id)}.tmp`, { force: true }).catch(() => undefined);
+}
+
 /**
  * Undefined when checkpoints can be written in `folder` (created if missing; a file is written and removed, as a
  * permission check alone passes for root on a read-only mount), else the error's code or text.

@@ -10,8 +10,16 @@ import type { RunnerCheckpoints } from "../checkpoint/runner_checkpoint";
 import { KafkaClientError, type KafkaAdmin, type KafkaClient } from "../../../io/kafka/kafka_client";
 import { ensureStateTopic, stateTopicName, StateTopic } from "../../../io/kafka/kafka_state_topic";
 import { RemoteCheckpointStore } from "../checkpoint/remote_checkpoint_store";
-import { checkpointFile, checkpointFolder, checkWritable, checkpointId, pruneCheckpoints, readCheckpoint, writeCheckpoint } from "../checkpoint/checkpoint_files";
+import { checkpointFile, checkpointFolder, checkWritable, checkpointId, pruneCheckpoints, readCheckpoint, removeTemporary, writeCheckpoint } from "../checkpoint/checkpoint_files";
 import type { CommitMetadata } from "./kafka_offsets";
+
+/** A runner checkpoint that could not be written: the run ends at that commit (one line, exit 1). */
+export class CheckpointWriteError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CheckpointWriteError";
+  }
+}
 
 /** A checkpoint taken at an onDurable call, to write before the commit that names it. */
 export interface TakenCheckpoint {
@@ -28,8 +36,6 @@ export interface RestoredCheckpoint {
 export class KafkaCheckpoints {
   private readonly folder: string;
   private sequence = 0;
-  /** The last write failed (said once, until a write works again). */
-  private failing = false;
   private remoteFailing = false;
   /**
    * Checkpoints written, the time spent capturing them (ms, while the runner waits) and the last one's size (JSON
@@ -122,61 +128,52 @@ export class KafkaCheckpoints {
   }
 
   /**
-   * Writes it durably: to the state topic (where a restart on any machine finds it) and to the local cache.
-   * False (said once) when it could not be made durable: the commit then goes without it.
+   * Writes it durably, before the commit that names it: to the state topic (where a restart on any machine finds
+   * it) and to the local cache. A folder that cannot take it (the disk filled, the folder became read-only) ends the
+   * run at this commit (CheckpointWriteError: one line, exit 1; the rerun resumes from the last commit, whose
+   * checkpoint is still there: older ones are pruned only after a commit). A state topic that cannot take it (the
+   * broker away) gives false, said once: the commit is then skipped, not made without it (a commit never names a
+   * checkpoint that is not durable), and the next one tries again.
    */
   async write(checkpoint: TakenCheckpoint): Promise<boolean> {
-    const cached = await this.writeLocal(checkpoint);
-    if (this.remote === undefined) {
-      if (cached) this.counted(checkpoint);
-      return cached;
-    }
-    try {
-      const written = await this.remote.write(checkpoint.id, checkpoint.json);
-      this.stats.topicBytes += written.bytes;
-      this.stats.lastTopicBytes = written.bytes;
-      this.stats.topicWriteMs += written.ms;
-    } catch (error) {
-      if (!this.remoteFailing) {
-        this.warn(
-          `kafka source: cannot write a runner checkpoint to the state topic ${this.remote.topicName} ` +
-            `(${error instanceof Error ? error.message : String(error)}); committing without it (a restart re-reads instead)`,
-        );
+    await this.writeLocal(checkpoint);
+    if (this.remote !== undefined) {
+      try {
+        const written = await this.remote.write(checkpoint.id, checkpoint.json);
+        this.stats.topicBytes += written.bytes;
+        this.stats.lastTopicBytes = written.bytes;
+        this.stats.topicWriteMs += written.ms;
+      } catch (error) {
+        if (!this.remoteFailing) {
+          this.warn(
+            `kafka source: cannot write a runner checkpoint to the state topic ${this.remote.topicName} ` +
+              `(${error instanceof Error ? error.message : String(error)}); not committing until it can (a commit always names a durable checkpoint)`,
+          );
+        }
+        this.remoteFailing = true;
+        return false;
       }
-      this.remoteFailing = true;
-      return false;
+      if (this.remoteFailing) this.warn(`kafka source: runner checkpoints are written to ${this.remote.topicName} again`);
+      this.remoteFailing = false;
     }
-    if (this.remoteFailing) this.warn(`kafka source: runner checkpoints are written to ${this.remote.topicName} again`);
-    this.remoteFailing = false;
-    this.counted(checkpoint);
+    this.stats.written++;
+    this.stats.bytes = checkpoint.json.length;
     return true;
   }
 
-  private counted(checkpoint: TakenCheckpoint): void {
-    this.stats.written++;
-    this.stats.bytes = checkpoint.json.length;
-  }
-
-  /** The local copy; false (said once) when the folder cannot take it. */
-  private async writeLocal(checkpoint: TakenCheckpoint): Promise<boolean> {
+  /** The local copy; a folder that cannot take it ends the run (CheckpointWriteError). */
+  private async writeLocal(checkpoint: TakenCheckpoint): Promise<void> {
     try {
       await writeCheckpoint(this.folder, checkpoint.id, checkpoint.json);
     } catch (error) {
-      if (!this.failing) {
-        this.warn(
-          this.remote === undefined
-            ? `kafka source: cannot write a runner checkpoint in ${this.folder} (${String(error)}); committing without ` +
-                `it (a restart re-reads instead); make the folder writable or pass another --state-dir`
-            : `kafka source: cannot cache a runner checkpoint in ${this.folder} (${String(error)}); it is kept in the ` +
-                `state topic only; make the folder writable or pass another --state-dir`,
-        );
-      }
-      this.failing = true;
-      return false;
+      await removeTemporary(this.folder, checkpoint.id);
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new CheckpointWriteError(
+        `cannot write a runner checkpoint in ${this.folder} (${code}): free space or make the folder writable (or ` +
+          `choose another --state-dir), then run the job again: it resumes from its last commit`,
+        { cause: error },
+      );
     }
-    if (this.failing) this.warn(`kafka source: runner checkpoints are written again in ${this.folder}`);
-    this.failing = false;
-    return true;
   }
 
   /** At the start: a state folder that cannot be written is one line and the end of the run (not a warning per commit). */

@@ -88,7 +88,7 @@ export class KafkaCommits {
       try {
         await this.commit(consumer, captured);
       } catch (e) {
-        this.fail(e instanceof KafkaClientError ? e : new KafkaClientError(String(e), false, { cause: e }));
+        this.fail(e instanceof KafkaClientError ? e : new KafkaClientError(e instanceof Error ? e.message : String(e), false, { cause: e }));
       }
     });
   }
@@ -166,8 +166,10 @@ export class KafkaCommits {
 
   private async commit(consumer: KafkaConsumer | undefined, captured: CapturedCommit): Promise<void> {
     if (consumer === undefined) return;
-    let checkpoint = captured.checkpoint;
-    if (checkpoint !== undefined && !(await this.checkpoints?.write(checkpoint))) checkpoint = undefined;
+    const checkpoint = captured.checkpoint;
+    // A checkpoint that cannot be written locally ends the run here (CheckpointWriteError); one the state topic
+    // cannot take yet skips this commit: never a commit without it.
+    if (checkpoint !== undefined && this.checkpoints !== undefined && !(await this.checkpoints.write(checkpoint))) return;
     const commits: OffsetCommit[] = [];
     const made: { readonly info: PartitionInfo; readonly text: string; readonly offset: number }[] = [];
     for (const p of captured.partitions) {
