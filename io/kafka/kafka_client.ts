@@ -434,9 +434,13 @@ export function createKafkaClient(connection: KafkaConnection): KafkaClient {
       return wrapAdmin(admin, connection, contact);
     },
     producer: async () => {
+      // Few, short retries: a send that fails is the caller's to retry (the state topic's checkpoint skips that
+      // commit and the next one tries again); kafkajs' default of minutes would hold a commit, and the end of a run
+      // past its retry budget, for that long.
       const producer = kafka.producer({
         createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
         allowAutoTopicCreation: false,
+        retry: { initialRetryTime: 100, retries: 3, maxRetryTime: 1000 },
       });
       try {
         await producer.connect();

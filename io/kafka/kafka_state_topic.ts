@@ -17,6 +17,9 @@ const MAX_NAME = 249;
  * Topic configs: compacted; segments roll every 10 minutes (or 64 MiB) so that superseded checkpoints become
  * cleanable, and tombstones are kept an hour (a reader that started before a prune still sees them).
  */
+/** How long closing waits for the producer. */
+const CLOSE_WAIT_MS = 1_000;
+
 export const STATE_TOPIC_CONFIG: Readonly<Record<string, string>> = Object.freeze({
   "cleanup.policy": "compact",
   "segment.ms": "600000",
@@ -166,8 +169,14 @@ export class StateTopic {
     return read;
   }
 
+  /** Closes its producer, waiting at most a second (a broker that is away must not hold the end of a run). */
   async close(): Promise<void> {
-    await this.producer?.close();
+    const producer = this.producer;
     this.producer = undefined;
+    if (producer === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const capped = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
+    await Promise.race([producer.close().catch(() => undefined), capped]);
+    clearTimeout(timer);
   }
 }

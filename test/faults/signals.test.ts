@@ -113,7 +113,11 @@ test("SIGKILL during a commit: the rerun resumes from the last commit that lande
   await midInput(job, schema, live.writing);
   // The group's checkpoint folder exists from the start (the job checks it can write there before reading).
   const folder = path.join(stateDir, encodeURIComponent(group), encodeURIComponent(live.topic));
-  const before = new Set(fs.readdirSync(folder));
+  // A checkpoint is there first: when the next one appears, the commit naming this one has landed (commits go one
+  // after the other), so the rerun has a commit with a checkpoint to resume from.
+  const checkpoints = (): string[] => fs.readdirSync(folder).filter((n) => /^checkpoint-.*\.json$/.test(n));
+  while (checkpoints().length === 0 && job.child.exitCode === null) await sleep(10);
+  const before = new Set(checkpoints());
   const killed = new Promise<string>((resolve) => {
     const watcher = fs.watch(folder, (_event, name) => {
       if (name === null || !/^checkpoint-.*\.json$/.test(name) || before.has(name)) return;
