@@ -22,7 +22,7 @@ import { linesOf, sleep } from "./fault_helpers";
 jest.setTimeout(5 * 60_000);
 
 const PRODUCER_ARGS = [
-  "--count=20000", "--seed=23", "--start-time=2026-01-01T00:00:00Z", "--interval=1s", "--users=100", "--products=5",
+  "--count=100000", "--seed=23", "--start-time=2026-01-01T00:00:00Z", "--interval=1s", "--users=100", "--products=5",
   "--out-of-order-fraction=0.02", "--out-of-order-max-delay=20s", "--late-fraction=0.01", "--late-delay=30m",
   "--malformed-fraction=0.01", "--rate=0",
 ];
