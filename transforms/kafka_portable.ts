@@ -175,10 +175,15 @@ function rebalance<T>(): (input: PCollection<T>, pipeline: Pipeline, proto: runn
 async function expandKafkaRead(root: Root, urn: string, payload: Uint8Array, expansionService: string): Promise<PCollection<KafkaIOKV>> {
   let last: unknown;
   for (let attempt = 0; attempt < 2; attempt++) {
+    const proto = root.pipeline.getProto();
+    const before = new Set(Object.keys(proto.components!.transforms));
     try {
-      return await root.applyAsync(rawExternalTransform<Root, PCollection<KafkaIOKV>>(urn, payload, expansionService));
+      const external = rawExternalTransform<Root, PCollection<KafkaIOKV>>(urn, payload, expansionService);
+      // A retry needs a name of its own: the failed attempt's name stays taken in the pipeline.
+      return await root.applyAsync(attempt === 0 ? external : withName(`External(${urn}) attempt ${attempt + 1}`, external));
     } catch (e) {
       last = e;
+      forgetFailedTransforms(proto, before);
       if ((e as { code?: string }).code !== "ENOENT") break;
     }
   }
@@ -186,6 +191,21 @@ async function expandKafkaRead(root: Root, urn: string, payload: Uint8Array, exp
     `the Java expansion service at ${expansionService} could not expand KafkaIO's read (${firstLine(last)}): ` +
       "start it with `npm run flink:up`, or point --expansion-service at one",
   );
+}
+
+/**
+ * Removes what a failed expansion left in the pipeline: the SDK adds a transform before expanding it and keeps it,
+ * without outputs, when the expansion throws; the job server refuses a pipeline with such a transform (seen as
+ * INVALID_ARGUMENT after the fallback read, when two jobs raced on the SDK's artifact cache and the first try failed).
+ */
+function forgetFailedTransforms(proto: runnerApi.Pipeline, before: ReadonlySet<string>): void {
+  const transforms = proto.components!.transforms;
+  const added = Object.keys(transforms).filter((id) => !before.has(id));
+  if (added.length === 0) return;
+  const gone = new Set(added);
+  for (const id of added) delete transforms[id];
+  for (const t of Object.values(transforms)) t.subtransforms = t.subtransforms.filter((id) => !gone.has(id));
+  proto.rootTransformIds = proto.rootTransformIds.filter((id) => !gone.has(id));
 }
 
 function firstLine(e: unknown): string {
