@@ -34,8 +34,8 @@ export interface KillPlan {
   readonly beforeLast?: Promise<unknown>;
   /** Called before every restart (e.g. deleting the local state folder: a restart on another machine). */
   readonly beforeRestart?: () => void;
-  /** A condition a kill waits for once its point is reached (e.g. the run has written its local state folder). */
-  readonly killWhen?: () => boolean;
+  /** A condition a kill waits for once its point is reached (e.g. the run has committed a checkpoint). */
+  readonly killWhen?: () => boolean | Promise<boolean>;
 }
 
 /**
@@ -66,7 +66,7 @@ export async function runWithKills(plan: KillPlan): Promise<{ kills: string[]; r
     } else {
       await sleep(delayMs);
     }
-    while (finished === undefined && plan.killWhen !== undefined && !plan.killWhen()) await sleep(20);
+    while (finished === undefined && plan.killWhen !== undefined && !(await plan.killWhen())) await sleep(20);
     if (finished !== undefined) {
       if (finished !== 0) throw new Error(`the job exited with ${String(finished)}:\n${job.stderr()}`);
       // It reached the end before the point (a time point on a short remainder): draw again, within limits.

@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { createTopic, uniqueName } from "./kafka_test_helpers";
+import { committedOffsets, createTopic, uniqueName } from "./kafka_test_helpers";
 import { runProducer } from "./job_processes";
 import { dropSchema, uniqueSchema } from "./postgres_test_helpers";
 import { runWithKills } from "./kill_runs";
@@ -92,14 +92,18 @@ describe("a restart on another machine (local state folder deleted) is exact: 3 
 
       const moved = target(`re_moved_${label}`);
       let deletions = 0;
-      const args = jobArgs(topic, uniqueName("re-moved"), windowing, moved);
+      const groupId = uniqueName("re-moved");
+      const args = jobArgs(topic, groupId, windowing, moved);
       const beforeRestart = (): void => {
         if (fs.existsSync(stateDirOf(moved))) deletions++;
         fs.rmSync(stateDirOf(moved), { recursive: true, force: true });
       };
       const { kills, runs, lastStderr } = await runWithKills({
         kills: KILLS, killedArgs: args, finalArgs: args, schema: moved.schema, deadLetters, beforeRestart,
-        killWhen: () => fs.existsSync(stateDirOf(moved)),
+        // A kill waits until the run has written its state folder and the group has a commit (so the last run has a
+        // checkpoint to restore: a commit follows the state folder's write, and kills in between landed none in CI).
+        killWhen: async () =>
+          fs.existsSync(stateDirOf(moved)) && (await committedOffsets(groupId, topic)).some((c) => c.offset !== null && c.offset !== "-1"),
       });
       expect(kills).toHaveLength(KILLS);
       // Each kill waits until its run has written its state folder, so every restart after a kill deletes one.
