@@ -20,7 +20,7 @@ import "../sales/postgres_sinks";
 import "../sales/parquet_sinks";
 import "./sales_aggregation";
 import { quietSdk } from "../sdk_workarounds/quiet_sdk";
-import { WorkerProcessPool } from "../runners/flink/worker_processes";
+import { WorkerProcessPool } from "../runners";
 // Our worker-side operators (awaited sinks, lifted combines, control-stream errors), as in the submitting process.
 import "../sdk_workarounds/awaiting_pardo_operator";
 import "../sdk_workarounds/precombine_operator";

@@ -12,7 +12,7 @@ import yargs from "yargs";
 import type { Millis, TriggerSpec, WindowFnSpec } from "../model/model";
 import { RUNNER_NAMES, type RunnerName } from "../runners";
 import { START_FROM, type StartFrom } from "../model/kafka_source_spec";
-import { ON_STEP_ERROR, type OnStepError } from "../runners/direct/step_errors";
+import { ON_STEP_ERROR, type OnStepError } from "../runners";
 import { ON_LOST_OFFSETS, type OnLostOffsets } from "./lost_offsets_policy";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../ops/logger";
 import { DurationError, parseDuration as durationOf } from "../lib/durations";

@@ -22,7 +22,7 @@ import { spawn } from "child_process";
 import * as net from "net";
 import * as path from "path";
 import { createKafkaClient, probeBrokers } from "../io/kafka/kafka_client";
-import { decodeCommitMetadata } from "../runners/direct/sources/kafka_offsets";
+import { decodeCommitMetadata } from "../runners";
 import { DEFAULT_PG_URL } from "../infra/stack/options";
 import { redactPgUrl } from "../lib/redaction";
 import { TABLES } from "../sales/postgres_tables";

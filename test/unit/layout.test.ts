@@ -60,7 +60,7 @@ const OURS = ["bench", "tools", "pipelines", "ops", "runners", "sdk_workarounds"
 
 /** [folder, folders it must not import, why]: each wall once, by name. */
 const WALLS: ReadonlyArray<readonly [string, readonly string[], string]> = [
-  ["runners", ["tools", "bench", "infra"], "runners execute; the transcript tool drives them, and JVMs are started by infra for a developer"],
+  ["runners", ["tools", "bench", "infra", "pipelines"], "runners execute; the job (pipelines/) and the transcript tool drive them, and JVMs are started by infra for a developer"],
   ["infra", OURS.filter((d) => d !== "infra" && d !== "lib"), "infra starts Kafka, PostgreSQL and Flink for a developer and imports lib/ only"],
   ["ops", ["pipelines", "tools", "bench", "infra", "sdk_workarounds"], "ops sees a run through what it is handed, never the job's wiring"],
   ["lib", OURS.filter((d) => d !== "lib"), "lib/ is the bottom: small helpers that import nothing of ours"],
@@ -173,4 +173,48 @@ test("the config → runner-options mapping is written once (pipelines/runner_co
     path.join("pipelines", "runner_config.ts"),
     path.join("pipelines", "runner_config.ts"),
   ]);
+});
+
+test("pipelines/ reach runners/ only through the runner entry (runners/index.ts), never a runner's internals", () => {
+  expect(crossings("pipelines", ["runners"]).filter((line) => !line.endsWith("→ runners"))).toEqual([]);
+  expect(importsOf(path.join("pipelines", "main.ts"))).toContain("runners");
+});
+
+test("one run path: a job is started through startJob and watched through RunningJob (runners/running_job.ts), on every runner", () => {
+  expect(linesMatching(path.join("runners", "running_job.ts"), /^export interface RunningJob\b/)).toHaveLength(1);
+  // Each runner's job: the direct one, Flink's (with its lifecycle) and the one seen through Beam's PipelineResult.
+  for (const [file, start] of [
+    [path.join("runners", "direct", "direct_job.ts"), "startDirectJob"],
+    [path.join("runners", "flink", "flink_job.ts"), "startFlinkJob"],
+    [path.join("runners", "portable_job.ts"), "startPortableJob"],
+  ]) {
+    expect(linesMatching(file, new RegExp(`export async function ${start}\\(`))).toHaveLength(1);
+    expect(linesMatching(file, /\): Promise<RunningJob> \{$/)).toHaveLength(1);
+    expect(linesMatching(path.join("runners", "index.ts"), new RegExp(`return ${start}\\(`))).toHaveLength(1);
+  }
+  const main = path.join("pipelines", "main.ts");
+  expect(linesMatching(main, /\bstartJob\(/)).toHaveLength(1);
+  expect(sources("pipelines").flatMap((file) => linesMatching(file, /\bcreateRunner\(|\.runAsync\(|\.run\(\(root/))).toEqual([]);
+  // Nothing in main asks which runner it is, but for the Flink worker server's exit (commandLine).
+  expect(linesMatching(main, /config\.runner ===/).map((line) => line.replace(/^.*?: /, ""))).toEqual([
+    'const stores = config.runner === "direct" && config.source === "kafka" ? progressStores(config) : [];',
+    "if (config.runner === \"flink\") setTimeout(() => process.exit(code), 200).unref();",
+  ]);
+});
+
+test("argv and the environment are parsed once, by pipelines/main.ts", () => {
+  const main = path.join("pipelines", "main.ts");
+  expect(linesMatching(main, /\bparseOptions\(/)).toHaveLength(1);
+  expect(linesMatching(main, /process\.argv/)).toHaveLength(1);
+  expect(linesMatching(main, /function parseOptionsQuietly/)).toEqual([]);
+});
+
+test("the Flink job's lifecycle (lineage, suspend on a signal, finish when idle) lives in runners/flink/flink_job.ts", () => {
+  const lifecycle = /\b(startPointFor|jobNameFor|finishWhenIdle|waitForFlinkEnd|holdAsyncDoFns)\(|\.suspend\(|process\.on\("SIG/;
+  expect(sources("pipelines").flatMap((file) => linesMatching(file, lifecycle))).toEqual([]);
+  expect(fs.existsSync(path.join(ROOT, "pipelines", "flink_job.ts"))).toBe(false);
+  const job = path.join("runners", "flink", "flink_job.ts");
+  for (const call of ["startPointFor(", "jobNameFor(", "finishWhenIdle(", "process.on(\"SIGINT\""]) {
+    expect(linesMatching(job, new RegExp(call.replace(/[(.]/g, "\\$&")))).not.toEqual([]);
+  }
 });
