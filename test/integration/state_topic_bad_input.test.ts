@@ -15,7 +15,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { BOOTSTRAP, createTopic, deleteTopic, sourceTestSpec, testClient, uniqueName } from "./kafka_test_helpers";
 import { restoreRun } from "../../runners/direct/sources/kafka_restore";
 import { CHUNK_BYTES } from "../../runners/direct/checkpoint/remote_checkpoint_store";
-import { KafkaCheckpoints } from "../../runners/direct/sources/kafka_checkpoints";
+import { KafkaCheckpoints, type TakenCheckpoint } from "../../runners/direct/sources/kafka_checkpoints";
 import type { RunnerCheckpoints } from "../../runners/direct/checkpoint/runner_checkpoint";
 import type { CommitMetadata } from "../../runners/direct/sources/kafka_offsets";
 import { stateTopicName, StateTopic } from "../../io/kafka/kafka_state_topic";
@@ -48,6 +48,16 @@ describe("the state topic refuses what it does not have whole", () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  /** The runner's checkpoint, written as a run writes it (state topic, then local folder). */
+  async function writtenCheckpoint(runner: ReturnType<typeof fakeRunner>, group: string, input: string, lines: string[]): Promise<TakenCheckpoint> {
+    const writer = await KafkaCheckpoints.withStateTopic(runner, client, admin, group, input, (l) => lines.push(l));
+    const taken = writer.take();
+    if (taken === undefined) throw new Error("no checkpoint taken");
+    expect(await writer.write(taken)).toBe(true);
+    await writer.close();
+    return taken;
+  }
+
   /** A fresh group's checkpoint written to its state topic, the local folder then deleted; `damage` applied. */
   async function restoreAfter(damage: (topic: StateTopic, id: string) => Promise<void>): Promise<{ error: string; runner: ReturnType<typeof fakeRunner> }> {
     const group = uniqueName("state-bad");
@@ -55,11 +65,7 @@ describe("the state topic refuses what it does not have whole", () => {
     const dir = path.join(tmp, group);
     const runner = fakeRunner(dir, json);
     const lines: string[] = [];
-    const writer = await KafkaCheckpoints.withStateTopic(runner, client, admin, group, input, (l) => lines.push(l));
-    const taken = writer.take();
-    if (taken === undefined) throw new Error("no checkpoint taken");
-    expect(await writer.write(taken)).toBe(true);
-    await writer.close();
+    const taken = await writtenCheckpoint(runner, group, input, lines);
     fs.rmSync(dir, { recursive: true, force: true });
     const topic = new StateTopic(client, admin, stateTopicName(group, input));
     await damage(topic, taken.id);
@@ -150,11 +156,7 @@ describe("the state topic refuses what it does not have whole", () => {
     const dir = path.join(tmp, group);
     const runner = fakeRunner(dir, json);
     const lines: string[] = [];
-    const writer = await KafkaCheckpoints.withStateTopic(runner, client, admin, group, input, (l) => lines.push(l));
-    const taken = writer.take();
-    if (taken === undefined) throw new Error("no checkpoint taken");
-    expect(await writer.write(taken)).toBe(true);
-    await writer.close();
+    const taken = await writtenCheckpoint(runner, group, input, lines);
     // What kafka-consumer-groups --reset-offsets does: offsets without the job's commit metadata.
     const tooling = new Kafka({ brokers: BOOTSTRAP, clientId: "tests", logLevel: logLevel.NOTHING }).admin();
     await tooling.connect();

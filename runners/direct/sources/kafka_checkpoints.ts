@@ -33,15 +33,30 @@ export interface RestoredCheckpoint {
   readonly handedEnds: ReadonlyMap<number, number>;
 }
 
+/**
+ * What the checkpoints cost: written, the time spent capturing them (ms, while the runner waits) and the last one's
+ * size (JSON text); in the state topic the bytes sent (gzipped) and the time spent writing them (ms, in the background).
+ */
+export interface CheckpointStats {
+  written: number;
+  captureMs: number;
+  bytes: number;
+  topicBytes: number;
+  topicWriteMs: number;
+  lastTopicBytes: number;
+}
+
+/** The figures before any checkpoint (also a source's without checkpoints). */
+export function emptyCheckpointStats(): CheckpointStats {
+  return { written: 0, captureMs: 0, bytes: 0, topicBytes: 0, topicWriteMs: 0, lastTopicBytes: 0 };
+}
+
 export class KafkaCheckpoints {
   private readonly folder: string;
   private sequence = 0;
   private remoteFailing = false;
-  /**
-   * Checkpoints written, the time spent capturing them (ms, while the runner waits) and the last one's size (JSON
-   * text); in the state topic: the bytes sent (gzipped) and the time spent writing them (ms, in the background).
-   */
-  readonly stats = { written: 0, captureMs: 0, bytes: 0, topicBytes: 0, topicWriteMs: 0, lastTopicBytes: 0 };
+  /** What they cost so far (emptyCheckpointStats). */
+  readonly stats: CheckpointStats = emptyCheckpointStats();
 
   constructor(
     private readonly runner: RunnerCheckpoints,
