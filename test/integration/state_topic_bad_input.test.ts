@@ -175,7 +175,7 @@ describe("the state topic refuses what it does not have whole", () => {
       await reader.close();
     }
     expect(error).toMatch(
-      /^kafka source: the committed offsets of group \S+ on partition\(s\) 0, 1 were not committed by this job \(reset with Kafka's tools\?\) while its state topic \S+ holds checkpoint \S+: .*start over with a new --group-id, or delete the state topic/,
+      /^kafka source: the committed offsets of group \S+ on partition\(s\) 0, 1 were not committed by this job with these options \(reset with Kafka's tools, or --timestamp-field changed\?\) while its state topic \S+ holds checkpoint \S+: .*start over with a new --group-id, or delete the state topic/,
     );
     expect(error).not.toContain("\n");
     expect(runner.restored).toEqual([]);

@@ -149,7 +149,7 @@ export class KafkaCheckpoints {
   private offsetsNotOurs(partitions: readonly number[], held: readonly string[]): KafkaClientError {
     return new KafkaClientError(
       `kafka source: the committed offsets of group ${this.groupId} on partition(s) ${partitions.join(", ")} were not ` +
-        `committed by this job (reset with Kafka's tools?) while its state topic ${this.remote?.topicName ?? "?"} holds ` +
+        `committed by this job with these options (reset with Kafka's tools, or --timestamp-field changed?) while its state topic ${this.remote?.topicName ?? "?"} holds ` +
         `checkpoint ${held[0]}: resuming from them would skip or repeat records; start over with a new --group-id, or ` +
         `delete the state topic to accept these offsets (docs/operations.md, "The state topic")`,
       false,
