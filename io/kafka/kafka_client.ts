@@ -513,18 +513,11 @@ function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection, contact: B
     listTopics: () => call("list topics", () => admin.listTopics()),
     deleteTopic: (topic) => call(`delete topic ${topic}`, () => admin.deleteTopics({ topics: [topic] })),
     topicOffsets: (topic) =>
-      call(`offsets of ${topic}`, async () => {
-        let offsets = await admin.fetchTopicOffsets(topic);
-        // kafkajs's admin answers from cluster metadata it refreshes only every 5 minutes, so a partition added
-        // since is missing here (and --stop-when-idle would end the input without it). A metadata request is
-        // always fresh; describeConfigs refreshes the admin's own metadata, after which the offsets include it.
-        const partitions = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]?.partitions.length ?? 0;
-        if (partitions > offsets.length) {
-          await admin.describeConfigs({ resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic }], includeSynonyms: false });
-          offsets = await admin.fetchTopicOffsets(topic);
-        }
-        return offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })).sort((a, b) => a.partition - b.partition);
-      }),
+      call(`offsets of ${topic}`, async () =>
+        (await admin.fetchTopicOffsets(topic))
+          .map((o) => ({ partition: o.partition, low: o.low, high: o.high }))
+          .sort((a, b) => a.partition - b.partition),
+      ),
     committedOffsets: (groupId, topic) =>
       call(`committed offsets of ${groupId}`, async () => {
         const byTopic = await admin.fetchOffsets({ groupId, topics: [topic] });
