@@ -101,8 +101,8 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
       }
     } else {
       const sessions = this.sessions;
-      // The key's current list becomes its other one (out-of-order data near a slot edge alternates between two).
-      if (ks !== undefined && sessions === undefined) ks.swapLists();
+      // The key's current list, if kept, becomes its other one (data near a slot edge alternates between two).
+      if (ks !== undefined && ks.lastWindows !== undefined) ks.swapLists();
       let firstLive = -1;
       for (let i = 0; i < windows.length; i++) {
         const w = windows[i];
