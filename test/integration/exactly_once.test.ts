@@ -14,21 +14,16 @@
  * between steps of that merged sequence, and a restart restores the merge's state of the last step with the runner
  * checkpoint (docs/guarantees.md).
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { createTopic, uniqueName } from "./kafka_test_helpers";
-import { runProducer } from "./job_processes";
+import { uniqueName } from "./kafka_test_helpers";
 import { runWithKills } from "./kill_runs";
-import { dropSchema, uniqueSchema } from "./postgres_test_helpers";
 import { TABLES } from "../../sales/postgres_tables";
-import { parseProduceArgs } from "../../pipelines/producer/options";
 import {
-  backfillArgs,
   count,
+  killTestArgs,
+  killTestEvents,
   expectEachEventOnce,
   expectSameOutputs,
-  producedCounts,
+  seededTopic,
   runToEnd,
   type RunTarget,
   type Windowing,
@@ -39,48 +34,12 @@ const KILLS = 5;
 
 jest.setTimeout(6 * 60_000);
 
-const PRODUCER_ARGS = [
-  `--count=${EVENTS}`,
-  "--seed=20261130",
-  "--start-time=2026-01-01T00:00:00Z",
-  "--interval=10ms",
-  "--users=2000",
-  "--products=5",
-  "--out-of-order-fraction=0.02",
-  "--out-of-order-max-delay=45s",
-  "--late-fraction=0.01",
-  "--late-delay=30m",
-  "--malformed-fraction=0.01",
-  "--rate=20000",
-];
-
-/** Every commit with a runner checkpoint (the most commits, so kills land during commits too). */
-function jobArgs(topic: string, groupId: string, windowing: Windowing, target: RunTarget): string[] {
-  return backfillArgs(topic, groupId, windowing, target, ["--commit-interval=0s", "--max-buffered=2000"]);
-}
+const PRODUCER_ARGS = killTestEvents(EVENTS, 20261130, 2000);
 
 describe("exactly-once results across SIGKILLs on 3 partitions (PostgreSQL and Parquet)", () => {
-  let topic: string;
-  const schemas: string[] = [];
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "exactly-once-"));
-  const produced = producedCounts([parseProduceArgs(PRODUCER_ARGS).generator]);
-
-  function target(prefix: string): RunTarget {
-    const t = { schema: uniqueSchema(prefix), parquetDir: path.join(tmp, prefix) };
-    schemas.push(t.schema);
-    return t;
-  }
-
-  beforeAll(async () => {
-    topic = uniqueName("exactly-once");
-    await createTopic(topic, 3);
-    await runProducer(topic, PRODUCER_ARGS);
-  }, 2 * 60_000);
-
-  afterAll(async () => {
-    if (process.env.KEEP_TEST_SCHEMAS !== "1") for (const s of schemas) await dropSchema(s);
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const seeded = seededTopic("exactly-once", PRODUCER_ARGS);
+  const { produced } = seeded;
+  const target = (label: string): RunTarget => seeded.target(label);
 
   const cases: readonly { readonly name: string; readonly windowing: Windowing }[] = [
     { name: "fixed 1-minute windows per product", windowing: { window: "fixed:1m", allowedLateness: "60s" } },
@@ -90,14 +49,14 @@ describe("exactly-once results across SIGKILLs on 3 partitions (PostgreSQL and P
     test(`${name}: killed ${KILLS} times and restarted, the tables equal an uninterrupted run's, row for row`, async () => {
       const t0 = Date.now();
       const clean = target(`eo_clean_${window.window.replace(/\W/g, "")}`);
-      await runToEnd(jobArgs(topic, uniqueName("eo-clean"), window, clean));
+      await runToEnd(killTestArgs(seeded.topic, uniqueName("eo-clean"), window, clean));
       const cleanMs = Date.now() - t0;
       const deadLetters = await count(clean.schema, TABLES.deadLetters);
       expect(deadLetters).toBe(produced.malformed);
       await expectEachEventOnce(clean, produced);
 
       const crashed = target(`eo_crash_${window.window.replace(/\W/g, "")}`);
-      const args = jobArgs(topic, uniqueName("eo-crash"), window, crashed);
+      const args = killTestArgs(seeded.topic, uniqueName("eo-crash"), window, crashed);
       const { kills, runs } = await runWithKills({ kills: KILLS, killedArgs: args, finalArgs: args, schema: crashed.schema, deadLetters });
       expect(kills).toHaveLength(KILLS);
       const sizes = await expectSameOutputs(clean, crashed, { withPanes: false });

@@ -5,20 +5,15 @@
  */
 import { Kafka, logLevel } from "kafkajs";
 import { KafkaSource } from "../../runners/direct/sources/kafka_source";
-import type { KafkaRecord, KafkaSourceSpec } from "../../model/kafka_source_spec";
-import type { SourceRecord } from "../../runners/direct/sources/source";
-import { WATERMARK_START } from "../../model/model";
-import { BOOTSTRAP, createTopic, deleteTopic, jsonRecord, produce, uniqueName } from "./kafka_test_helpers";
+import { WATERMARK_DONE, WATERMARK_START } from "../../model/model";
+import { BOOTSTRAP, createTopic, deleteTopic, idEvent, idOf, jsonRecord, produce, sourceTestSpec, SOURCE_TEST_DELAY, uniqueName } from "./kafka_test_helpers";
 
 jest.setTimeout(90_000);
 
 const BEGINNING = Date.UTC(2026, 10, 27, 12, 0, 0);
 const minutes = (n: number): number => BEGINNING + n * 60_000;
-const DELAY = 10_000;
-
-const event = (id: string, ts: number): Record<string, unknown> => ({ id, timestamp: new Date(ts).toISOString() });
-const idOf = (r: SourceRecord<KafkaRecord>): string =>
-  (JSON.parse(Buffer.from(r.value.value ?? new Uint8Array()).toString("utf8")) as { id: string }).id;
+const DELAY = SOURCE_TEST_DELAY;
+const event = idEvent;
 
 async function addPartitions(topic: string, count: number): Promise<void> {
   const admin = new Kafka({ brokers: BOOTSTRAP, clientId: "tests", logLevel: logLevel.NOTHING }).admin();
@@ -53,19 +48,7 @@ test("partitions added while running: read from their start, one line each; an e
     lines.push(chunk.toString());
     return write(chunk);
   });
-  const spec: KafkaSourceSpec = {
-    bootstrapServers: BOOTSTRAP,
-    topic,
-    groupId: uniqueName("g"),
-    from: "committed",
-    timestampField: null,
-    watermarkDelayMs: DELAY,
-    idleTimeoutMs: 300,
-    stopWhenIdleMs: null,
-    maxBufferedRecords: 10_000,
-    commitIntervalMs: 0,
-    clientId: "partition-added-test",
-  };
+  const spec = sourceTestSpec(topic, uniqueName("g"), "partition-added-test");
   const source = new KafkaSource(spec);
   try {
     await produce(topic, [jsonRecord(0, minutes(1), event("a", minutes(1))), jsonRecord(1, minutes(2), event("b", minutes(2)))]);
@@ -98,6 +81,33 @@ test("partitions added while running: read from their start, one line each; an e
     expect(source.observe().partitions.find((p) => p.partition === 3)?.idle).toBe(true);
   } finally {
     spy.mockRestore();
+    await source.close();
+    await deleteTopic(topic).catch(() => undefined);
+  }
+});
+
+test("--stop-when-idle: a partition added while running is read before the input ends", async () => {
+  const topic = uniqueName("partition-added-end");
+  await createTopic(topic, 2);
+  // Shorter than the consumer's metadata refresh (5 s): the end of input must wait for the added partition.
+  const source = new KafkaSource(sourceTestSpec(topic, uniqueName("g"), "partition-added-test", { stopWhenIdleMs: 1_500 }));
+  try {
+    await produce(topic, [jsonRecord(0, minutes(1), event("a", minutes(1))), jsonRecord(1, minutes(2), event("b", minutes(2)))]);
+    await source.open({ now: () => Date.now() });
+    expect((await readUntil(source, ["a", "b"], 30_000)).ids).toEqual(["a", "b"]);
+    await addPartitions(topic, 3);
+    await produce(topic, [jsonRecord(2, minutes(3), event("c", minutes(3)))]);
+    const ids: string[] = [];
+    let watermark = WATERMARK_START;
+    const deadline = Date.now() + 40_000;
+    while (watermark !== WATERMARK_DONE && Date.now() < deadline) {
+      const batch = await source.read(200);
+      ids.push(...batch.records.map(idOf));
+      watermark = batch.watermark;
+    }
+    expect(watermark).toBe(WATERMARK_DONE);
+    expect(ids).toEqual(["c"]);
+  } finally {
     await source.close();
     await deleteTopic(topic).catch(() => undefined);
   }

@@ -7,14 +7,14 @@ import type { KafkaRecord, KafkaSourceSpec } from "../../model/kafka_source_spec
 import type { SourceRecord } from "../../runners/direct/sources/source";
 import { WATERMARK_DONE, WATERMARK_START } from "../../model/model";
 import { BrokerUnreachableError } from "../../io/kafka/kafka_client";
-import { BOOTSTRAP, committedOffsets, createTopic, deleteTopic, jsonRecord, produce, uniqueName } from "./kafka_test_helpers";
+import { committedOffsets, createTopic, deleteTopic, idEvent, idOf, jsonRecord, produce, sourceTestSpec, SOURCE_TEST_DELAY, uniqueName } from "./kafka_test_helpers";
 
 jest.setTimeout(60_000);
 
 const BEGINNING = Date.UTC(2026, 10, 27, 12, 0, 0);
 const seconds = (n: number): number => BEGINNING + n * 1000;
 const minutes = (n: number): number => seconds(n * 60);
-const DELAY = 10_000;
+const DELAY = SOURCE_TEST_DELAY;
 
 const topics: string[] = [];
 afterAll(async () => {
@@ -29,20 +29,7 @@ async function freshTopic(partitions: number): Promise<string> {
 }
 
 function specFor(topic: string, groupId: string, overrides: Partial<KafkaSourceSpec> = {}): KafkaSourceSpec {
-  return {
-    bootstrapServers: BOOTSTRAP,
-    topic,
-    groupId,
-    from: "committed",
-    timestampField: null,
-    watermarkDelayMs: DELAY,
-    idleTimeoutMs: 300,
-    stopWhenIdleMs: null,
-    maxBufferedRecords: 10_000,
-    commitIntervalMs: 0,
-    clientId: "kafka-source-test",
-    ...overrides,
-  };
+  return sourceTestSpec(topic, groupId, "kafka-source-test", overrides);
 }
 
 async function opened(spec: KafkaSourceSpec): Promise<KafkaSource> {
@@ -74,9 +61,7 @@ async function readRecords(source: KafkaSource, count: number, until?: (watermar
   return { records, watermark };
 }
 
-const event = (id: string, ts: number): Record<string, unknown> => ({ id, timestamp: new Date(ts).toISOString() });
-const idOf = (r: SourceRecord<KafkaRecord>): string =>
-  (JSON.parse(Buffer.from(r.value.value ?? new Uint8Array()).toString("utf8")) as { id: string }).id;
+const event = idEvent;
 
 describe("Kafka source", () => {
   test("hands every record with its coordinates and the record timestamp as event time", async () => {

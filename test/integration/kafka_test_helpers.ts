@@ -4,6 +4,8 @@
  */
 import { randomBytes } from "crypto";
 import { createKafkaClient, type KafkaClient, type ProducedRecord } from "../../io/kafka/kafka_client";
+import type { KafkaRecord, KafkaSourceSpec } from "../../model/kafka_source_spec";
+import type { SourceRecord } from "../../runners/direct/sources/source";
 
 export const BOOTSTRAP = [process.env.KAFKA_BOOTSTRAP_SERVERS ?? "127.0.0.1:9092"];
 
@@ -63,3 +65,34 @@ export function jsonRecord(partition: number, timestamp: number, value: unknown,
 export function rawRecord(partition: number, timestamp: number, value: string, key: string | null = null): ProducedRecord {
   return { partition, timestamp, key, value };
 }
+
+/** The watermark delay the source tests use (10 s). */
+export const SOURCE_TEST_DELAY = 10_000;
+
+/**
+ * The spec the source tests drive a KafkaSource with by hand: resume from the group's commits, record times as
+ * event times, a 10 s watermark delay, 300 ms idle timeout, no end of input, a commit at every onDurable.
+ */
+export function sourceTestSpec(topic: string, groupId: string, clientId: string, overrides: Partial<KafkaSourceSpec> = {}): KafkaSourceSpec {
+  return {
+    bootstrapServers: BOOTSTRAP,
+    topic,
+    groupId,
+    from: "committed",
+    timestampField: null,
+    watermarkDelayMs: SOURCE_TEST_DELAY,
+    idleTimeoutMs: 300,
+    stopWhenIdleMs: null,
+    maxBufferedRecords: 10_000,
+    commitIntervalMs: 0,
+    clientId,
+    ...overrides,
+  };
+}
+
+/** A test event: an id and its event time. */
+export const idEvent = (id: string, ts: number): Record<string, unknown> => ({ id, timestamp: new Date(ts).toISOString() });
+
+/** The id of a handed record whose value is an idEvent. */
+export const idOf = (r: SourceRecord<KafkaRecord>): string =>
+  (JSON.parse(Buffer.from(r.value.value ?? new Uint8Array()).toString("utf8")) as { id: string }).id;

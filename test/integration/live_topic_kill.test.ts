@@ -9,19 +9,14 @@
  * It fails when a restarted run lets a partition leave the event-time merge at the log end offset it had when the
  * run started (each restart then cuts the merged sequence elsewhere): that partition waits --idle-timeout instead.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { createTopic, uniqueName } from "./kafka_test_helpers";
-import { runProducer } from "./job_processes";
+import { uniqueName } from "./kafka_test_helpers";
 import { runWithKills } from "./kill_runs";
-import { dropSchema, uniqueSchema } from "./postgres_test_helpers";
-import { parseProduceArgs } from "../../pipelines/producer/options";
 import {
   backfillArgs,
   expectEachEventOnce,
   expectSameOutputs,
-  producedCounts,
+  seededTopic,
+  disorderedEvents,
   runToEnd,
   type RunTarget,
   type Windowing,
@@ -37,15 +32,10 @@ const PRODUCER_ARGS = [
   // while the producer writes.
   "--rate=100",
   "--seed=2026120718",
-  "--start-time=2026-01-01T00:00:00Z",
   "--interval=100ms",
   "--users=200",
   "--products=5",
-  "--out-of-order-fraction=0.05",
-  "--out-of-order-max-delay=45s",
-  "--late-fraction=0.01",
-  "--late-delay=30m",
-  "--malformed-fraction=0.01",
+  ...disorderedEvents(0.05),
 ];
 
 /**
@@ -64,26 +54,14 @@ const WINDOWINGS: readonly Windowing[] = [
 const untilKilled = (args: readonly string[]): string[] => args.filter((a) => !a.startsWith("--stop-when-idle"));
 
 describe("a live topic: jobs killed and restarted while the producer writes give a backfill's tables", () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "live-kill-"));
-  const schemas: string[] = [];
-  const produced = producedCounts([parseProduceArgs(PRODUCER_ARGS).generator]);
-
-  function target(label: string): RunTarget {
-    const t = { schema: uniqueSchema(label), parquetDir: path.join(tmp, label) };
-    schemas.push(t.schema);
-    return t;
-  }
-
-  afterAll(async () => {
-    if (process.env.KEEP_TEST_SCHEMAS !== "1") for (const s of schemas) await dropSchema(s);
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const seeded = seededTopic("live-kill", PRODUCER_ARGS, { live: true });
+  const { produced } = seeded;
+  const target = (label: string): RunTarget => seeded.target(label);
 
   test(`fixed, session and sliding windows, each killed ${KILLS} times on 3 live partitions`, async () => {
     const t0 = Date.now();
-    const topic = uniqueName("live-kill");
-    await createTopic(topic, 3);
-    const producing = runProducer(topic, PRODUCER_ARGS);
+    const topic = seeded.topic;
+    const producing = seeded.produce();
     const label = (w: Windowing): string => w.window.replace(/\W/g, "");
     const live = await Promise.all(
       WINDOWINGS.map(async (windowing) => {

@@ -15,22 +15,17 @@ import { createTopic, uniqueName } from "./kafka_test_helpers";
 import { runProducer } from "./job_processes";
 import { dropSchema, uniqueSchema } from "./postgres_test_helpers";
 import { parseProduceArgs } from "../../pipelines/producer/options";
-import { backfillArgs, expectEachEventOnce, expectSameOutputs, producedCounts, runToEnd, type RunTarget, type Windowing } from "./same_tables";
+import { backfillArgs, disorderedEvents, expectEachEventOnce, expectSameOutputs, producedCounts, runToEnd, type RunTarget, type Windowing } from "./same_tables";
 
 jest.setTimeout(4 * 60_000);
 
 const PRODUCER_ARGS = [
   "--count=12000",
   "--seed=18",
-  "--start-time=2026-01-01T00:00:00Z",
   "--interval=50ms",
   "--users=300",
   "--products=5",
-  "--out-of-order-fraction=0.05",
-  "--out-of-order-max-delay=45s",
-  "--late-fraction=0.01",
-  "--late-delay=30m",
-  "--malformed-fraction=0.01",
+  ...disorderedEvents(0.05),
   // Not --rate=0: the producer then reorders its batches (issue 22), which makes over a thousand records late.
   "--rate=20000",
 ];

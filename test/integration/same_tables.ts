@@ -3,9 +3,13 @@
  * PostgreSQL tables and Parquet datasets of two runs hold the same rows, and every valid event produced is in
  * exactly one place (counted in a final result, or in the late table) against an independent count.
  */
-import { PG_URL, query } from "./postgres_test_helpers";
-import { BOOTSTRAP } from "./kafka_test_helpers";
-import { startMainJob } from "./job_processes";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { dropSchema, PG_URL, query, uniqueSchema } from "./postgres_test_helpers";
+import { BOOTSTRAP, createTopic, uniqueName } from "./kafka_test_helpers";
+import { runProducer, startMainJob } from "./job_processes";
+import { parseProduceArgs } from "../../pipelines/producer/options";
 import { TABLES } from "../../sales/postgres_tables";
 import { readDataset } from "./parquet_test_helpers";
 import { generateSaleRecords, type GeneratorSpec } from "../../pipelines/producer/generator";
@@ -171,4 +175,76 @@ export async function runToEnd(args: readonly string[]): Promise<string> {
   const code = await job.exited;
   if (code !== 0) throw new Error(`the job exited with ${String(code)}:\n${job.stderr()}`);
   return job.stderr();
+}
+
+/**
+ * The producer's disorder in the tests that compare runs: from 2026-01-01, `outOfOrder` of the events out of order by
+ * up to 45 s, 1 % thirty minutes late, 1 % malformed (count, rate, interval and keys are each test's).
+ */
+export function disorderedEvents(outOfOrder: number): string[] {
+  return [
+    "--start-time=2026-01-01T00:00:00Z",
+    `--out-of-order-fraction=${outOfOrder}`,
+    "--out-of-order-max-delay=45s",
+    "--late-fraction=0.01",
+    "--late-delay=30m",
+    "--malformed-fraction=0.01",
+  ];
+}
+
+/** A kill test's backlog: `count` events 10 ms apart, `users` users, 5 products, 2 % out of order, written at 20,000/s. */
+export function killTestEvents(count: number, seed: number, users: number): string[] {
+  return [`--count=${count}`, `--seed=${seed}`, "--interval=10ms", `--users=${users}`, "--products=5", ...disorderedEvents(0.02), "--rate=20000"];
+}
+
+/** A kill test's run: a runner checkpoint with every commit (the most commits, so kills land during commits too). */
+export function killTestArgs(topic: string, groupId: string, windowing: Windowing, target: RunTarget): string[] {
+  return backfillArgs(topic, groupId, windowing, target, ["--commit-interval=0s", "--max-buffered=2000"]);
+}
+
+/** A fresh 3-partition topic the seeded producer writes, and where each run of a test writes. */
+export interface SeededTopic {
+  /** The topic's name (created in beforeAll). */
+  readonly topic: string;
+  /** What the producer writes, counted independently of the job (producedCounts). */
+  readonly produced: { valid: number; malformed: number };
+  /** A fresh schema and Parquet folder, dropped after the tests. */
+  target(label: string): RunTarget;
+  /** A live topic: writes the records now (resolves when the producer is done). */
+  produce(): Promise<void>;
+}
+
+/**
+ * Registers the hooks: beforeAll creates the topic (3 partitions) and, unless `live`, writes `producerArgs`' events
+ * to it before the tests; afterAll drops the schemas (KEEP_TEST_SCHEMAS=1 keeps them) and the Parquet folders.
+ */
+export function seededTopic(prefix: string, producerArgs: readonly string[], options: { readonly live?: boolean } = {}): SeededTopic {
+  const schemas: string[] = [];
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  let topic: string | undefined;
+  beforeAll(async () => {
+    topic = uniqueName(prefix);
+    await createTopic(topic, 3);
+    if (options.live !== true) await runProducer(topic, [...producerArgs]);
+  }, 2 * 60_000);
+  afterAll(async () => {
+    if (process.env.KEEP_TEST_SCHEMAS !== "1") for (const s of schemas) await dropSchema(s);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  const name = (): string => {
+    if (topic === undefined) throw new Error("seededTopic: the topic exists once beforeAll ran; use it inside a test");
+    return topic;
+  };
+  return {
+    get topic(): string {
+      return name();
+    },
+    produced: producedCounts([parseProduceArgs([...producerArgs]).generator]),
+    target(label: string): RunTarget {
+      const t = { schema: uniqueSchema(label), parquetDir: path.join(tmp, label) };
+      schemas.push(t.schema);
+      return t;
+    },
+    produce: () => runProducer(name(), [...producerArgs]),
+  };
 }

@@ -40,7 +40,7 @@ export interface WriteStats {
 /** A checkpoint loaded for a restart: its JSON text and where it came from. */
 export type Loaded =
   | { readonly json: string; readonly from: "local file" | "state topic" }
-  | { readonly problem: string };
+  | { readonly problem: string; readonly absent?: true };
 
 export function sha256(text: string | Buffer): string {
   return createHash("sha256").update(text).digest("hex");
@@ -125,9 +125,12 @@ export class RemoteCheckpointStore {
     return contents;
   }
 
-  /** At the start of a run without a checkpoint to restore: learns what is in the topic, so the next prune clears it. */
-  async scan(): Promise<void> {
-    await this.readContents(undefined);
+  /**
+   * At the start of a run without a checkpoint to restore: learns what is in the topic, so the next prune clears it;
+   * returns the ids of the checkpoints it has a manifest of.
+   */
+  async scan(): Promise<string[]> {
+    return [...(await this.readContents(undefined)).manifests.keys()];
   }
 
   /**
@@ -139,7 +142,7 @@ export class RemoteCheckpointStore {
     const manifest = contents.manifests.get(id);
     const where = `the state topic ${this.topic.name}`;
     if (manifest === undefined) {
-      return { problem: `the last commit names runner checkpoint ${id}, which ${where} does not have (the topic was deleted or reset?)` };
+      return { problem: `the last commit names runner checkpoint ${id}, which ${where} does not have (the topic was deleted or reset?)`, absent: true };
     }
     if (manifest === "damaged" || manifest.id !== id) return { problem: `the manifest of runner checkpoint ${id} in ${where} is damaged` };
     if (local !== undefined && Buffer.byteLength(local) === manifest.bytes && sha256(local) === manifest.sha256) {

@@ -89,8 +89,9 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
     let closed: Window[] | undefined;
     // Windows are independent (sessions: one proto-window), so firing each right after adding equals Beam's
     // add-all-then-fire.
-    if (ks !== undefined && ks.lastWindows === windows) {
-      // The key's previous element had this very list and none of the key's states left since: same states.
+    if (ks !== undefined && (ks.lastWindows === windows || (ks.otherWindows === windows && ks.swapLists()))) {
+      // The key's previous element (or the one before its last change of list) had this very list and none of the
+      // key's states left since: same states.
       const states = ks.lastStates;
       for (let i = 0; i < windows.length; i++) {
         const st = states[i];
@@ -100,6 +101,8 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
       }
     } else {
       const sessions = this.sessions;
+      // The key's current list, if kept, becomes its other one (data near a slot edge alternates between two).
+      if (ks !== undefined && ks.lastWindows !== undefined) ks.swapLists();
       let firstLive = -1;
       for (let i = 0; i < windows.length; i++) {
         const w = windows[i];
@@ -311,7 +314,7 @@ class Reducer<K, V, A, O> implements KeyedGrouping<K, V, A>, MergeHost<K, A> {
     this.timers.remove(st);
     this.durability.remove(st);
     this.holds.remove(st);
-    st.ks.lastWindows = undefined;
+    st.ks.forgetLists();
     const states = st.ks.states;
     const i = states.indexOf(st);
     if (i >= 0) {

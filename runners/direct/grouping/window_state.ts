@@ -54,7 +54,30 @@ export class KeyState<K, A> {
    * check. Non-merging window fns only. A cache, not state.
    */
   lastWindows: readonly Window[] | undefined = undefined;
-  readonly lastStates: (WindowState<K, A> | undefined)[] = [];
+  lastStates: (WindowState<K, A> | undefined)[] = [];
+  /**
+   * The list the key had before `lastWindows`, and its states, valid under the same rule: data near a period slot's
+   * edge alternates between two lists (WindowInto keeps the last two slots' lists). A cache, not state.
+   */
+  otherWindows: readonly Window[] | undefined = undefined;
+  otherStates: (WindowState<K, A> | undefined)[] = [];
+
+  /** Exchanges the current and the other list with their states; returns true (for use in a condition). */
+  swapLists(): true {
+    const windows = this.lastWindows;
+    const states = this.lastStates;
+    this.lastWindows = this.otherWindows;
+    this.lastStates = this.otherStates;
+    this.otherWindows = windows;
+    this.otherStates = states;
+    return true;
+  }
+
+  /** One of the key's states left: neither list's states can be trusted any more. */
+  forgetLists(): void {
+    this.lastWindows = undefined;
+    this.otherWindows = undefined;
+  }
 
   /** Remembers a new window's state for `find`. */
   added(st: WindowState<K, A>, position: number): void {
@@ -68,6 +91,8 @@ export const HOLD_LANE = 1;
 export const DURABILITY_LANE = 2;
 
 export class WindowState<K, A> {
+  // Field order is memory layout: the fields every element reads or writes (accumulator, closed, nonEmpty, minTs,
+  // the window's end, element hold, timer flags) come first, so they share the object's first cache lines.
   /**
    * The aggregator's accumulator (Beam's SystemReduceFn buffer).
    * - Merging: the sources' accumulators merge with the aggregator's merge.
@@ -75,26 +100,43 @@ export class WindowState<K, A> {
    */
   acc: A | undefined = undefined;
   /**
+   * The trigger finished ("closed"): no more output; later data for the window goes to the late output with
+   * CLOSED_WINDOW.
+   * - Merging: closed windows never merge. Lifetime: until garbage collection.
+   */
+  closed = false;
+  /**
    * The current pane has seen data (Beam's NonEmptyPanes).
    * - Merging: true if any source saw data. Lifetime: cleared when a pane fires.
    */
   nonEmpty = false;
+  /**
+   * Earliest timestamp of the elements in `acc` (Infinity: none): what the runner's checkpoints must still replay.
+   * - Merging: the sources' minimum. Lifetime: cleared with `acc`.
+   */
+  minTs = Infinity;
+  /** The window's bounds and cleanup time, kept here so that lookups do not touch `window`; renaming changes all. */
+  start: Millis;
+  maxTs: Millis;
+  gcTime: Millis;
   /**
    * Element hold of the output watermark, combined by the timestamp combiner (NaN: none); see watermark_hold.ts.
    * - Merging: recomputed by WatermarkHold.onMerge. Lifetime: released when a pane fires or at garbage collection.
    */
   elementHold = NaN;
   /**
+   * Pending event-time timers: at maxTs (end of window, when the trigger asks) and at gcTime (garbage collection).
+   * - Merging: the merged-away windows' timers are cancelled; a renamed window's timers are set again by the element.
+   * - Lifetime: a timer clears when it fires.
+   */
+  eowTimer = false;
+  gcTimer = false;
+  /**
    * Garbage-collection hold (Beam's extra hold, NaN: none), so the final pane is not late downstream.
    * - Merging: replaced by the merged window's own. Lifetime: released when a pane fires (and re-added if the window
    *   stays open), at garbage collection.
    */
   extraHold = NaN;
-  /**
-   * Earliest timestamp of the elements in `acc` (Infinity: none): what the runner's checkpoints must still replay.
-   * - Merging: the sources' minimum. Lifetime: cleared with `acc`.
-   */
-  minTs = Infinity;
   /**
    * The previous pane emitted (Beam's PaneInfoTracker).
    * - Merging: a merged window into a new span starts a fresh pane history; one equal to a source keeps it.
@@ -107,19 +149,6 @@ export class WindowState<K, A> {
    */
   trig: TriggerState;
   /**
-   * The trigger finished ("closed"): no more output; later data for the window goes to the late output with
-   * CLOSED_WINDOW.
-   * - Merging: closed windows never merge. Lifetime: until garbage collection.
-   */
-  closed = false;
-  /**
-   * Pending event-time timers: at maxTs (end of window, when the trigger asks) and at gcTime (garbage collection).
-   * - Merging: the merged-away windows' timers are cancelled; a renamed window's timers are set again by the element.
-   * - Lifetime: a timer clears when it fires.
-   */
-  eowTimer = false;
-  gcTimer = false;
-  /**
    * The window's places in its three queues (one live entry each, live_entry_heap.ts): next event-time timer
    * (TIMER_LANE), combined hold (HOLD_LANE), earliest buffered timestamp (DURABILITY_LANE); six doubles in one array (live_entry_heap.ts).
    * - Merging: the merged-away windows leave every queue. Lifetime: the window's.
@@ -129,16 +158,13 @@ export class WindowState<K, A> {
   round = -1;
   /** Garbage-collected or merged away: nothing refers to it any more (its queue entries are stale). */
   dead = false;
-  /** The window's bounds and cleanup time, kept here so that lookups do not touch `window`; renaming changes all. */
-  start: Millis;
-  maxTs: Millis;
-  gcTime: Millis;
-  constructor(
-    readonly ks: KeyState<K, A>,
-    public window: Window,
-    private readonly allowedLateness: Millis,
-    trig: TriggerState,
-  ) {
+  readonly ks: KeyState<K, A>;
+  window: Window;
+  private readonly allowedLateness: Millis;
+  constructor(ks: KeyState<K, A>, window: Window, allowedLateness: Millis, trig: TriggerState) {
+    this.ks = ks;
+    this.window = window;
+    this.allowedLateness = allowedLateness;
     this.start = window.start;
     this.maxTs = window.end - 1;
     this.gcTime = cleanupTime(window, allowedLateness);

@@ -21,7 +21,6 @@ import { StepError } from "../step_errors";
 import { createKeyedGrouping, type KeyedGrouping } from "../grouping/keyed_grouping";
 import type { GroupingCheckpoint } from "../grouping/grouping_checkpoint";
 import { isLateButKept } from "../grouping/lateness";
-import { valueText } from "../observability/recent_panes";
 import type { GroupedStepSnapshot } from "../../../model/run_snapshot";
 import type { Receiver } from "../receiver";
 import { GLOBAL_WINDOWS } from "../sdk_values";
@@ -61,12 +60,12 @@ export class GroupingOperator implements StepOperator {
       this.panes[firing.pane.timing]++;
       this.services.recentPanes.add({
         step: name,
-        key: typeof firing.key === "string" ? firing.key : valueText(firing.key),
-        window: { start: firing.window.start, end: firing.window.end },
+        key: firing.key,
+        window: firing.window,
         timing: firing.pane.timing,
         index: firing.pane.index,
         isLast: firing.pane.isLast,
-        value: valueText(firing.value),
+        value: firing.value,
         emittedAt: Date.now(),
       });
       this.results.receive({ key: firing.key, value: firing.value }, firing.timestamp, [firing.window], firing.pane);

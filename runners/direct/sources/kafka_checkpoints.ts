@@ -33,19 +33,34 @@ export interface RestoredCheckpoint {
   readonly handedEnds: ReadonlyMap<number, number>;
 }
 
+/**
+ * What the checkpoints cost: written, the time spent capturing them (ms, while the runner waits) and the last one's
+ * size (JSON text); in the state topic the bytes sent (gzipped) and the time spent writing them (ms, in the background).
+ */
+export interface CheckpointStats {
+  written: number;
+  captureMs: number;
+  bytes: number;
+  topicBytes: number;
+  topicWriteMs: number;
+  lastTopicBytes: number;
+}
+
+/** The figures before any checkpoint (also a source's without checkpoints). */
+export function emptyCheckpointStats(): CheckpointStats {
+  return { written: 0, captureMs: 0, bytes: 0, topicBytes: 0, topicWriteMs: 0, lastTopicBytes: 0 };
+}
+
 export class KafkaCheckpoints {
   private readonly folder: string;
   private sequence = 0;
   private remoteFailing = false;
-  /**
-   * Checkpoints written, the time spent capturing them (ms, while the runner waits) and the last one's size (JSON
-   * text); in the state topic: the bytes sent (gzipped) and the time spent writing them (ms, in the background).
-   */
-  readonly stats = { written: 0, captureMs: 0, bytes: 0, topicBytes: 0, topicWriteMs: 0, lastTopicBytes: 0 };
+  /** What they cost so far (emptyCheckpointStats). */
+  readonly stats: CheckpointStats = emptyCheckpointStats();
 
   constructor(
     private readonly runner: RunnerCheckpoints,
-    groupId: string,
+    private readonly groupId: string,
     topic: string,
     private readonly warn: (line: string) => void,
     private readonly remote?: RemoteCheckpointStore,
@@ -68,15 +83,21 @@ export class KafkaCheckpoints {
   }
 
   /**
-   * Restores the runner checkpoint the last commit names — every committed partition (`committedPartitions` of
-   * them) must name the same one — into the runner. Without the file (another machine, a deleted folder) or when
-   * it does not fit the pipeline, says why in one line and returns undefined: the run then rebuilds open windows
-   * from re-read records.
+   * Restores the runner checkpoint the last commit names — every committed partition (`committed`: those with a
+   * committed offset) must name the same one — into the runner. Refused in one line (KafkaClientError): a committed
+   * partition whose commit is not this job's (offsets set by Kafka's tools) while the state topic holds the job's
+   * state, and a checkpoint neither the topic nor the local folder has whole. A commit from before the state topic
+   * existed names a checkpoint only the local folder has: restored from there and written to the topic. Without the
+   * state topic and the file, or when it does not fit the pipeline, says why in one line and returns undefined: the
+   * run then rebuilds open windows from re-read records.
    */
-  async restore(restored: ReadonlyMap<number, CommitMetadata>, committedPartitions: number): Promise<RestoredCheckpoint | undefined> {
+  async restore(restored: ReadonlyMap<number, CommitMetadata>, committed: readonly number[]): Promise<RestoredCheckpoint | undefined> {
     const named = [...restored.values()].map((m) => m.checkpoint);
+    const foreign = committed.filter((p) => !restored.has(p));
     if (named.length === 0 || named.every((c) => c === undefined)) {
-      await this.remote?.scan(); // what an earlier run left in the topic goes at the first prune
+      // What an earlier run left in the topic goes at the first prune.
+      const held = (await this.remote?.scan()) ?? [];
+      if (foreign.length > 0 && held.length > 0) throw this.offsetsNotOurs(foreign, held);
       return undefined;
     }
     const fallback = (why: string): undefined => {
@@ -87,7 +108,8 @@ export class KafkaCheckpoints {
       return undefined;
     };
     const id = named[0]?.id;
-    if (id === undefined || named.some((c) => c?.id !== id) || restored.size !== committedPartitions) {
+    if (foreign.length > 0 && this.remote !== undefined && id !== undefined) throw this.offsetsNotOurs(foreign, [id]);
+    if (id === undefined || named.some((c) => c?.id !== id) || foreign.length > 0) {
       return fallback("the partitions' commits name different checkpoints");
     }
     const local = await readCheckpoint(this.folder, id);
@@ -95,16 +117,24 @@ export class KafkaCheckpoints {
     let from = "its local file";
     if (this.remote !== undefined) {
       const loaded = await this.remote.load(id, local);
-      if ("problem" in loaded) {
+      if ("problem" in loaded && loaded.absent === true && local !== undefined) {
+        // Committed before the state topic existed (an upgrade): the local copy is the job's state; the topic gets it.
+        await this.remote.write(id, local);
+        this.warn(
+          `kafka source: the state topic ${this.remote.topicName} lacked runner checkpoint ${id} of the last commit ` +
+            `(committed before the topic existed): restored it from ${checkpointFile(this.folder, id)} and wrote it to the topic`,
+        );
+      } else if ("problem" in loaded) {
         throw new KafkaClientError(
           `kafka source: cannot restore the state the last commit names: ${loaded.problem}; restore the topic, or ` +
             `start over (docs/operations.md, "The state topic"), or run once with --state-dir off (re-reads Kafka; ` +
             `session windows may differ)`,
           false,
         );
+      } else {
+        json = loaded.json;
+        from = loaded.from === "local file" ? "its local file" : `the state topic ${this.remote.topicName}`;
       }
-      json = loaded.json;
-      from = loaded.from === "local file" ? "its local file" : `the state topic ${this.remote.topicName}`;
     }
     if (json === undefined) return fallback(`${checkpointFile(this.folder, id)} is missing; keep --state-dir between runs`);
     const problem = this.runner.restore(json);
@@ -113,6 +143,17 @@ export class KafkaCheckpoints {
     for (const [partition, metadata] of restored) if (metadata.checkpoint) handedEnds.set(partition, metadata.checkpoint.handedEnd);
     this.warn(`kafka source: restored the runner checkpoint ${id} of the last commit from ${from}: open windows continue where they were`);
     return { id, handedEnds };
+  }
+
+  /** Committed offsets this job did not write, while its state topic holds its state: resuming would skip or repeat records. */
+  private offsetsNotOurs(partitions: readonly number[], held: readonly string[]): KafkaClientError {
+    return new KafkaClientError(
+      `kafka source: the committed offsets of group ${this.groupId} on partition(s) ${partitions.join(", ")} were not ` +
+        `committed by this job with these options (reset with Kafka's tools, or --timestamp-field changed?) while its state topic ${this.remote?.topicName ?? "?"} holds ` +
+        `checkpoint ${held[0]}: resuming from them would skip or repeat records; start over with a new --group-id, or ` +
+        `delete the state topic to accept these offsets (docs/operations.md, "The state topic")`,
+      false,
+    );
   }
 
   /** Takes a checkpoint of the runner now; only inside onDurable (no work in flight). Undefined when it cannot. */

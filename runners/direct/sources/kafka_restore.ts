@@ -58,7 +58,7 @@ export async function restoreRun(
     if (metadata.sourceWatermark > floor) floor = metadata.sourceWatermark;
     if (metadata.drainedAt !== undefined && !(metadata.drainedAt <= (drainedAt ?? Number.NEGATIVE_INFINITY))) drainedAt = metadata.drainedAt;
   }
-  const resumed = await checkpoints?.restore(restored, committedStart.size);
+  const resumed = await checkpoints?.restore(restored, [...committedStart.keys()]);
   for (const o of offsets) startAt.set(o.partition, committedStart.get(o.partition) ?? Number(o.low));
   return {
     restored,

@@ -19,7 +19,7 @@ import {
 } from "../../../io/kafka/kafka_client";
 import { WATERMARK_DONE, type Millis } from "../../../model/model";
 import { decodeKafkaSourceSpec, timestampMode, type KafkaRecord, type KafkaSourceSpec } from "../../../model/kafka_source_spec";
-import { KafkaCheckpoints } from "./kafka_checkpoints";
+import { emptyCheckpointStats, KafkaCheckpoints, type CheckpointStats } from "./kafka_checkpoints";
 import type { SourceBatch, SourceContext, SourceObservation, UnboundedSource } from "./source";
 import { EventTimes, type FetchedKafkaRecord } from "./kafka_event_time";
 import { GroupGuard } from "./kafka_group_guard";
@@ -249,8 +249,8 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
   }
 
   /** Runner checkpoints written with commits, the time spent taking them (ms, while the runner waited), the last size. */
-  checkpointStats(): KafkaCheckpoints["stats"] {
-    return this.checkpoints?.stats ?? { written: 0, captureMs: 0, bytes: 0, topicBytes: 0, topicWriteMs: 0, lastTopicBytes: 0 };
+  checkpointStats(): CheckpointStats {
+    return this.checkpoints?.stats ?? emptyCheckpointStats();
   }
 
   /** Commits made and failed, restarted fetches, future event times refused, group wait (for logs and tests). */
