@@ -20,6 +20,7 @@ import { checkpointCounts } from "../runners/flink/job_control";
 import { holdAsyncDoFns } from "../sdk_workarounds/awaiting_pardo_operator";
 import { jobNameFor, startPointFor, type StartPoint } from "../runners/flink/job_lineage";
 import { createKafkaClient } from "../io/kafka/kafka_client";
+import { guardFlinkOffsets } from "./flink_progress";
 import type { SalesConfig } from "./options";
 import { runnerConfig } from "./runner_config";
 import { buildPipeline, type SalesIO } from "./sales_aggregation";
@@ -63,8 +64,15 @@ export async function runOnFlink(
   // The group's earlier jobs: one still running refuses this run; one that failed (its submitter killed) resumes.
   const start = await startPointFor(rest, config.groupId, config.flink.restoreFrom, log);
   if (start.kind === "restore" && config.flink.restoreFrom === null) log(`flink: resuming from ${start.path}: ${start.reason}`);
+  // A fresh job reads from the group's committed offsets: refuse to re-read a topic the broker forgot into the same tables.
+  const offsets = await guardFlinkOffsets(config, start.kind === "restore" ? start.path : undefined, log);
   // With LOOPBACK workers the job's TypeScript steps live in this process: its death ends the job (job_lineage.ts).
-  const run = await submitToFlink(config, io, jobNameFor(config.groupId, { loopback: config.flink.workerPool === null }), start);
+  const run = await submitToFlink(config, io, jobNameFor(config.groupId, { loopback: config.flink.workerPool === null }), start).catch(
+    async (e: unknown) => {
+      await offsets.stop();
+      throw e;
+    },
+  );
   log(`flink: job ${run.result.jobName} running (submitted in ${run.submitSeconds.toFixed(1)} s); web UI ${rest}/#/job/${run.jid}/overview`);
   let suspending: Promise<void> | undefined;
   const onSignal = (): void => {
@@ -98,6 +106,7 @@ export async function runOnFlink(
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    await offsets.stop();
   }
 }
 
