@@ -45,7 +45,7 @@ import type { Logger } from "../ops/logger";
 import { startOpsServer, type OpsServer } from "../ops/server";
 import { startProgress } from "../ops/progress";
 import { DEFAULT_STALL_AFTER_MS } from "../ops/readiness";
-import { checkLostOffsets, progressStores, recordProgress } from "./lost_offsets";
+import { checkLostOffsets, progressStores, progressWriter } from "./lost_offsets";
 
 /** The postgres sink's options for a config. */
 export function postgresOptionsOf(config: SalesConfig): PostgresSinkOptions {
@@ -220,8 +220,11 @@ async function run(config: SalesConfig, io: SalesIO, started: number, logger: Lo
   const stores = config.source === "kafka" ? progressStores(config) : [];
   const warn = (line: string): void => void process.stderr.write(line + "\n");
   await checkLostOffsets(config, stores, warn);
+  // The group's offsets recorded in the sinks inside each commit, as soon as the broker took it.
+  const recordCommit = progressWriter(config, stores, warn);
   const runner = createRunner({
     ...runnerConfig(config),
+    ...(stores.length === 0 ? {} : { onCommitted: (topic: string, offsets: ReadonlyMap<number, number>) => (topic === config.topic ? recordCommit(offsets) : Promise.resolve()) }),
     onStepError: config.onStepError,
     // The sinks' figures (rows written, retries, readiness) enter the run snapshot: metrics, /readyz, status page.
     sinkFigures: () => sinkMetrics().snapshot(),
@@ -251,20 +254,10 @@ async function run(config: SalesConfig, io: SalesIO, started: number, logger: Lo
     logger.info({ url: `${ops.url}/`, metrics: `${ops.url}/metrics` }, `status page ${ops.url}/ (metrics at ${ops.url}/metrics)`);
   }
   const progress = startProgress({ snapshot: () => result.snapshot(), interactive: process.stderr.isTTY === true, logger });
-  const committedNow = (): Map<number, number | undefined> =>
-    new Map(
-      result
-        .snapshot()
-        .sources.flatMap((s) => s.partitions)
-        .filter((p) => p.topic === config.topic)
-        .map((p) => [p.partition, p.committedOffset]),
-    );
-  const recorder = recordProgress(config, stores, committedNow, warn);
   try {
     await result.waitUntilFinish();
   } finally {
     progress.stop();
-    await recorder.stop();
     await ops?.close();
   }
   const counters = await result.counters();
