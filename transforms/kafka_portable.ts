@@ -18,10 +18,10 @@
  */
 import "apache-beam";
 import Long from "long";
-import type { PCollection, Root } from "apache-beam/pvalue";
+import type { PCollection, PValue, Root } from "apache-beam/pvalue";
 import { timestampParam } from "apache-beam/transforms/pardo";
 import { rawExternalTransform } from "apache-beam/transforms/external";
-import { AsyncPTransformClass, withName } from "apache-beam/transforms/transform";
+import { AsyncPTransformClass, withName, type AsyncPTransform } from "apache-beam/transforms/transform";
 import type { Pipeline } from "apache-beam/internal/pipeline";
 import type * as runnerApi from "apache-beam/proto/beam_runner_api";
 import type { KV } from "apache-beam/values";
@@ -173,24 +173,38 @@ function rebalance<T>(): (input: PCollection<T>, pipeline: Pipeline, proto: runn
  * the jars already cached.
  */
 async function expandKafkaRead(root: Root, urn: string, payload: Uint8Array, expansionService: string): Promise<PCollection<KafkaIOKV>> {
+  try {
+    return await applyTwiceOnEnoent(root, `External(${urn})`, () => rawExternalTransform<Root, PCollection<KafkaIOKV>>(urn, payload, expansionService));
+  } catch (e) {
+    throw new Error(
+      `the Java expansion service at ${expansionService} could not expand KafkaIO's read (${firstLine(e)}): ` +
+        "start it with `npm run flink:up`, or point --expansion-service at one",
+    );
+  }
+}
+
+/**
+ * Applies the transform `make` gives, and once more if the first attempt failed with ENOENT. A failed attempt's
+ * transforms are removed from the pipeline, and the retry gets its own name (the failed attempt's stays taken).
+ */
+export async function applyTwiceOnEnoent<T extends PValue<unknown>>(
+  root: Root,
+  name: string,
+  make: () => AsyncPTransform<Root, T>,
+): Promise<T> {
   let last: unknown;
   for (let attempt = 0; attempt < 2; attempt++) {
     const proto = root.pipeline.getProto();
     const before = new Set(Object.keys(proto.components!.transforms));
     try {
-      const external = rawExternalTransform<Root, PCollection<KafkaIOKV>>(urn, payload, expansionService);
-      // A retry needs a name of its own: the failed attempt's name stays taken in the pipeline.
-      return await root.applyAsync(attempt === 0 ? external : withName(`External(${urn}) attempt ${attempt + 1}`, external));
+      return await root.applyAsync(withName(attempt === 0 ? name : `${name} attempt ${attempt + 1}`, make()));
     } catch (e) {
       last = e;
       forgetFailedTransforms(proto, before);
       if ((e as { code?: string }).code !== "ENOENT") break;
     }
   }
-  throw new Error(
-    `the Java expansion service at ${expansionService} could not expand KafkaIO's read (${firstLine(last)}): ` +
-      "start it with `npm run flink:up`, or point --expansion-service at one",
-  );
+  throw last;
 }
 
 /**

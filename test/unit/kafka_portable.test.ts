@@ -10,7 +10,7 @@ import { Root, type PCollection } from "apache-beam/pvalue";
 import { impulse } from "apache-beam/transforms/internal";
 import { kafkaReadPayload } from "../../transforms/kafka_payload";
 import { portableConsumerConfig } from "../../transforms/kafka";
-import { contentId, kafkaRecordOfKV, kafkaRecordOfPositionedKV } from "../../transforms/kafka_portable";
+import { applyTwiceOnEnoent, contentId, kafkaRecordOfKV, kafkaRecordOfPositionedKV } from "../../transforms/kafka_portable";
 import { asyncParDo } from "../../transforms/async_pardo";
 import { withAwaitingParDos } from "../../sdk_workarounds/awaiting_pardo_operator";
 import { AWAITING_JS_DOFN_URN, PAR_DO_URN, SERIALIZED_JS_DOFN_INFO } from "../../model/urns";
@@ -134,5 +134,54 @@ test("KafkaIO's consumer reads committed data only, as the direct runner's does,
     "group.id": "g",
     "isolation.level": "read_committed",
     "enable.auto.commit": "false",
+  });
+});
+
+describe("the KafkaIO expansion retry: a failed attempt leaves nothing in the pipeline", () => {
+  /** A transform that adds an impulse, then fails with `code` on its first `failures` calls. */
+  function flaky(code: string, failures: number): { make: () => (root: Root) => Promise<PCollection<Uint8Array>>; calls: () => number } {
+    let calls = 0;
+    const make = () => async (root: Root): Promise<PCollection<Uint8Array>> => {
+      calls += 1;
+      const out = root.apply(impulse());
+      if (calls <= failures) throw Object.assign(new Error(`attempt ${calls} failed`), { code });
+      return out;
+    };
+    return { make, calls: () => calls };
+  }
+  const names = (p: Pipeline): string[] => Object.values(p.getProto().components!.transforms).map((t) => t.uniqueName);
+  const dangling = (p: Pipeline): string[] => {
+    const transforms = p.getProto().components!.transforms;
+    const referenced = [...p.getProto().rootTransformIds, ...Object.values(transforms).flatMap((t) => t.subtransforms)];
+    return referenced.filter((id) => transforms[id] === undefined);
+  };
+
+  test("ENOENT on the first attempt: the retry, under its own name, is all the pipeline holds", async () => {
+    const pipeline = new Pipeline();
+    const { make, calls } = flaky("ENOENT", 1);
+    const out = await applyTwiceOnEnoent(new Root(pipeline), "External(read)", make);
+    expect(calls()).toBe(2);
+    expect(out.getId()).toBeDefined();
+    expect(names(pipeline).filter((n) => n.startsWith("External(read)"))).toEqual(["External(read) attempt 2", "External(read) attempt 2/impulse"]);
+    expect(names(pipeline).filter((n) => n.includes("impulse")).length).toBe(1);
+    expect(new Set(names(pipeline)).size).toBe(names(pipeline).length);
+    expect(dangling(pipeline)).toEqual([]);
+  });
+
+  test("another failure is not retried, and its transforms are removed too", async () => {
+    const pipeline = new Pipeline();
+    const { make, calls } = flaky("UNAVAILABLE", 5);
+    await expect(applyTwiceOnEnoent(new Root(pipeline), "External(read)", make)).rejects.toThrow("attempt 1 failed");
+    expect(calls()).toBe(1);
+    expect(names(pipeline)).toEqual([]);
+    expect(pipeline.getProto().rootTransformIds).toEqual([]);
+  });
+
+  test("ENOENT twice: the second error is thrown and neither attempt stays", async () => {
+    const pipeline = new Pipeline();
+    const { make, calls } = flaky("ENOENT", 2);
+    await expect(applyTwiceOnEnoent(new Root(pipeline), "External(read)", make)).rejects.toThrow("attempt 2 failed");
+    expect(calls()).toBe(2);
+    expect(names(pipeline)).toEqual([]);
   });
 });
