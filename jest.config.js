@@ -1,5 +1,5 @@
 /** Jest compiles with the production closure transform (tools/jest-transform.js). */
-const LONG_FAULTS = "/test/faults/(broker_outage|broker_wiped|parquet_full_disk_rerun|state_dir_full_rerun|signals)\\.test\\.ts$";
+const LONG_FAULTS = "/test/faults/(broker_outage|broker_wiped|parquet_full_disk_rerun|parquet_readonly_rerun|state_dir_full_rerun|state_dir_readonly_rerun|signals)\\.test\\.ts$";
 
 module.exports = {
   testEnvironment: "node",

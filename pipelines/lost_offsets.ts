@@ -2,7 +2,9 @@
  * Offsets the broker lost (issue 22): at start, the group's committed offsets are compared with what the sinks
  * recorded (sales/source_progress.ts); a group the broker forgot (a broker restarted with its log folder wiped, a
  * topic re-created) whose sinks show an earlier run stops the run with one line and exit 1, unless
- * `--on-lost-offsets reread`. While the job runs, each new commit is recorded in the sinks.
+ * `--on-lost-offsets reread`. While the job runs, each new commit is recorded in the sinks: on the direct runner
+ * inside the commit itself (DirectRunnerOptions.onCommitted: once the broker took it, before the runner checkpoint
+ * it replaces is deleted), on Flink by polling the group's offsets (pipelines/flink_progress.ts).
  */
 import { createKafkaClient, probeBrokers } from "../io/kafka/kafka_client";
 import { parquetProgress, postgresProgress, type Offsets, type ProgressStore } from "../sales/source_progress";
@@ -59,27 +61,21 @@ export async function checkLostOffsets(config: SalesConfig, stores: readonly Pro
   }
 }
 
-/** The committed offsets of one topic as a run sees them now (partition → offset; undefined: none yet). */
-export type CommittedNow = () => ReadonlyMap<number, number | undefined>;
-
 /**
- * Records each new commit in every store, one write at a time; a store that fails is said once and retried at the
- * next commit (the record guards a later run; the sinks themselves fail the run when they cannot write).
+ * Writes the group's committed offsets to every store, one write at a time, skipping offsets already written; a
+ * store that fails is said once (a warning line) and written again with the next offsets: the record guards a later
+ * run, the sinks themselves fail the run when they cannot write. Never throws.
  */
-export function recordProgress(
+export function progressWriter(
   config: SalesConfig,
   stores: readonly ProgressStore[],
-  committedNow: CommittedNow,
   warn: (line: string) => void,
-  everyMs = 1_000,
-): { stop(): Promise<void> } {
+): (offsets: Offsets) => Promise<void> {
   let last = "";
   let writing: Promise<void> = Promise.resolve();
   const failing = new Set<string>();
-  const tick = (): Promise<void> => {
+  return (offsets) => {
     writing = writing.then(async () => {
-      const offsets = new Map<number, number>();
-      for (const [partition, offset] of committedNow()) if (offset !== undefined) offsets.set(partition, offset);
       const text = JSON.stringify([...offsets]);
       if (offsets.size === 0 || text === last) return;
       let all = true;
@@ -96,6 +92,25 @@ export function recordProgress(
       if (all) last = text;
     });
     return writing;
+  };
+}
+
+/** The committed offsets of one topic as a run sees them now (partition → offset; undefined: none yet). */
+export type CommittedNow = () => ReadonlyMap<number, number | undefined>;
+
+/** Records each new commit in every store (progressWriter), polling `committedNow` every `everyMs` (Flink's run). */
+export function recordProgress(
+  config: SalesConfig,
+  stores: readonly ProgressStore[],
+  committedNow: CommittedNow,
+  warn: (line: string) => void,
+  everyMs = 1_000,
+): { stop(): Promise<void> } {
+  const write = progressWriter(config, stores, warn);
+  const tick = (): Promise<void> => {
+    const offsets = new Map<number, number>();
+    for (const [partition, offset] of committedNow()) if (offset !== undefined) offsets.set(partition, offset);
+    return write(offsets);
   };
   const timer = stores.length === 0 ? undefined : setInterval(() => void tick(), everyMs);
   return {

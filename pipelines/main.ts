@@ -32,7 +32,8 @@ import { createLogger, type Logger } from "../ops/logger";
 import { startOpsServer, type OpsServer } from "../ops/server";
 import { startProgress } from "../ops/progress";
 import { DEFAULT_STALL_AFTER_MS } from "../ops/readiness";
-import { checkLostOffsets, progressStores, recordProgress } from "./lost_offsets";
+import { checkLostOffsets, progressStores, progressWriter } from "./lost_offsets";
+import { guardFlinkOffsets } from "./flink_progress";
 
 /** The run: `argv` and `env` read once; resolves with the exit code, rejects with a failure (one line). */
 export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
@@ -72,6 +73,8 @@ export async function runSalesJob(config: SalesConfig): Promise<number> {
   try {
     const stores = await prepareSinks(config);
     if (stores === undefined) return 1;
+    // The group's offsets recorded in the sinks inside each commit, as soon as the broker took it (direct runner).
+    const recordCommit = progressWriter(config, stores, warn);
     let stepErrors = 0;
     const job = await startJob(
       jobConfig(config, {
@@ -82,10 +85,15 @@ export async function runSalesJob(config: SalesConfig): Promise<number> {
           stepErrors++;
           process.stdout.write(formatDeadLetter(deadLetterOf(failure.record as KafkaRecord, failure.reason)) + "\n");
         },
+        ...(stores.length === 0
+          ? {}
+          : { onCommitted: (topic: string, offsets: ReadonlyMap<number, number>) => (topic === config.topic ? recordCommit(offsets) : Promise.resolve()) }),
+        // On Flink: the lost-offsets check before submission, and the record of KafkaIO's commits while it runs.
+        beforeFlinkSubmit: (restoredFrom) => guardFlinkOffsets(config, restoredFrom, warn),
       }),
       (root) => buildPipeline(root, config, io),
     );
-    const result = await watch(config, job, stores, logger);
+    const result = await watch(config, job, logger);
     reportRun(config, result, (Date.now() - started) / 1000, stepErrors, logger);
     // The Parquet sink's last staged rows (durable already, in its staging log) become files now.
     if (config.sinks.includes("parquet")) await closeParquetSinks();
@@ -117,24 +125,15 @@ async function prepareSinks(config: SalesConfig): Promise<readonly ProgressStore
   return stores;
 }
 
-/** Attaches the ops server (--metrics-port), the progress line and the offsets record to the job; waits for its end. */
-async function watch(config: SalesConfig, job: RunningJob, stores: readonly ProgressStore[], logger: Logger): Promise<JobResult> {
+/** Attaches the ops server (--metrics-port) and the progress line to the job; waits for its end. */
+async function watch(config: SalesConfig, job: RunningJob, logger: Logger): Promise<JobResult> {
   const snapshot = () => job.snapshot();
   const ops = config.metricsPort === null ? undefined : await serveOps(config, job, logger);
   const progress = startProgress({ snapshot, interactive: process.stderr.isTTY === true, logger });
-  const committedNow = (): Map<number, number | undefined> =>
-    new Map(
-      (job.snapshot()?.sources ?? [])
-        .flatMap((s) => s.partitions)
-        .filter((p) => p.topic === config.topic)
-        .map((p) => [p.partition, p.committedOffset]),
-    );
-  const recorder = recordProgress(config, stores, committedNow, warn);
   try {
     return await job.result;
   } finally {
     progress.stop();
-    await recorder.stop();
     await ops?.close();
   }
 }

@@ -5,7 +5,7 @@
  * the savepoint folder) with checkpoints and restarts (runners/flink/flink_job.ts).
  */
 import type { JobConfig, RunnerConfig } from "../runners";
-import type { StepFailure } from "../runners";
+import type { CommitListener, FlinkLineage, StepFailure } from "../runners";
 import type { SinkSnapshot } from "../model/run_snapshot";
 import type { SalesConfig } from "./options";
 
@@ -32,6 +32,10 @@ export interface JobHooks {
   readonly sinkFigures: () => readonly SinkSnapshot[];
   /** --on-step-error=dead-letter: the record a step threw on (direct runner). */
   readonly deadLetter: (failure: StepFailure) => void;
+  /** Each offset commit the broker took, before it counts as done (direct runner: the sinks' record of it). */
+  readonly onCommitted?: CommitListener;
+  /** A Kafka job on Flink: its check before submission, and what records the group's commits while it runs. */
+  readonly beforeFlinkSubmit?: FlinkLineage["beforeSubmit"];
 }
 
 /** runnerConfig, the hooks, and the Flink lifecycle of a Kafka job. */
@@ -43,6 +47,7 @@ export function jobConfig(config: SalesConfig, hooks: JobHooks): JobConfig {
     onStepError: config.onStepError,
     sinkFigures: hooks.sinkFigures,
     deadLetter: hooks.deadLetter,
+    ...(hooks.onCommitted === undefined ? {} : { onCommitted: hooks.onCommitted }),
     ...(kafkaOnFlink
       ? {
           ...(f.checkpointInterval !== null ? { checkpointInterval: f.checkpointInterval } : {}),
@@ -54,6 +59,7 @@ export function jobConfig(config: SalesConfig, hooks: JobHooks): JobConfig {
             restoreFrom: f.restoreFrom,
             stopWhenIdle: config.stopWhenIdle,
             savepointDir: f.savepointDir,
+            ...(hooks.beforeFlinkSubmit === undefined ? {} : { beforeSubmit: hooks.beforeFlinkSubmit }),
           },
         }
       : {}),

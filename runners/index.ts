@@ -71,6 +71,7 @@ export type { FlinkRunnerOptions, WorkerEnvironment } from "./flink/options";
 export type { DataflowOptions } from "./dataflow";
 export type { JobResult, PipelineBuild, RunningJob } from "./running_job";
 export type { FlinkLineage } from "./flink/flink_job";
+export type { CommitListener } from "./direct/sources/source";
 export { WorkerProcessPool } from "./flink/worker_processes";
 export { ON_STEP_ERROR, type StepFailure, type OnStepError } from "./direct/step_errors";
 // npm start reads the direct runner's commits back (pipelines/start.ts).

@@ -5,7 +5,7 @@
  * forgets the group's offsets; the sinks still say an earlier run filled them, so the next run can refuse to re-read
  * the topic from its start into the same tables (pipelines/lost_offsets.ts).
  *
- * Written after each offset commit (the recorded offset is never ahead of the broker's); read at start.
+ * Written in each offset commit once the broker took it (the recorded offset is never ahead of the broker's); read at start.
  */
 import { promises as fs } from "fs";
 import * as path from "path";

@@ -12,7 +12,7 @@ import { realClock, virtualClock, type Clock, type VirtualClock } from "./clock"
 import { Metrics } from "./metrics";
 import { InFlight } from "./in_flight";
 import { GLOBAL_WINDOWS } from "./sdk_values";
-import type { SourceFactory, UnboundedSource } from "./sources/source";
+import type { CommitListener, SourceFactory, UnboundedSource } from "./sources/source";
 import { runnerCheckpoints, type RunnerCheckpoints } from "./checkpoint/runner_checkpoint";
 import type { OperatorServices, StepOperator } from "./operators/operator";
 import { DoFnOperator } from "./operators/dofn_operator";
@@ -42,6 +42,8 @@ export interface ExecutorOptions {
   readonly stateDir?: string;
   /** What the sinks report, for the run snapshot (DirectRunnerOptions.sinkFigures); none when undefined. */
   readonly sinkFigures?: () => readonly SinkSnapshot[];
+  /** DirectRunnerOptions.onCommitted, handed to every source. */
+  readonly onCommitted?: CommitListener;
   /** The sources the run can build, by URN (sources/registry.ts sourceTable). */
   readonly sources: ReadonlyMap<string, SourceFactory>;
 }
@@ -153,7 +155,11 @@ export class Executor {
       const checkpoints = this.checkpoints();
       await Promise.all(
         this.sources.map((s) =>
-          s.source.open({ now: () => this.clock.now(), checkpoints: s.source === checkpoints?.source ? checkpoints.api : undefined }),
+          s.source.open({
+            now: () => this.clock.now(),
+            checkpoints: s.source === checkpoints?.source ? checkpoints.api : undefined,
+            ...(this.options.onCommitted === undefined ? {} : { onCommitted: this.options.onCommitted }),
+          }),
         ),
       );
       for (const s of this.sources) {

@@ -1,5 +1,6 @@
 import type { OnStepError, StepFailure } from "./step_errors";
 import type { SourceRegistration } from "./sources/registry";
+import type { CommitListener } from "./sources/source";
 import type { SinkSnapshot } from "../../model/run_snapshot";
 
 /** Options of the direct runner (all optional; defaults below). */
@@ -37,6 +38,12 @@ export interface DirectRunnerOptions {
    * transforms/sinks/sink_metrics.ts). The runner reads no process-global figures itself. Default: no sink figures.
    */
   readonly sinkFigures?: () => readonly SinkSnapshot[];
+  /**
+   * Called in each offset commit of a committing source (Kafka) once the broker took it, before the commit is
+   * done (the runner checkpoint it replaces is deleted only after): the topic and every partition's committed
+   * offset. For a record kept next to the results (the sinks' progress); a failure is the callee's to report.
+   */
+  readonly onCommitted?: CommitListener;
 }
 
 export const DEFAULT_DIRECT_RUNNER_OPTIONS = Object.freeze({

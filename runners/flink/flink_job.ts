@@ -36,6 +36,12 @@ export interface FlinkLineage extends KafkaGroup {
   readonly stopWhenIdle: number | null;
   /** Where the suspend and drain savepoints go. */
   readonly savepointDir: string;
+  /**
+   * Called once the start point is known, before submission (`restoredFrom`: the savepoint or checkpoint the job
+   * resumes from, or undefined when it starts from the group's committed offsets); may refuse the run by throwing.
+   * What it returns is stopped when the run ends (e.g. the sinks' record of the group's commits).
+   */
+  readonly beforeSubmit?: (restoredFrom: string | undefined) => Promise<{ stop(): Promise<void> }>;
 }
 
 export interface FlinkJobOptions extends FlinkRunnerOptions {
@@ -59,17 +65,25 @@ export async function startFlinkJob(options: FlinkJobOptions, build: PipelineBui
   // The group's earlier jobs: one still running refuses this run; one that failed (its submitter killed) resumes.
   const start = await startPointFor(rest, lineage.groupId, lineage.restoreFrom, log);
   if (start.kind === "restore" && lineage.restoreFrom === null) log(`flink: resuming from ${start.path}: ${start.reason}`);
+  const guard = (await lineage.beforeSubmit?.(start.kind === "restore" ? start.path : undefined)) ?? { stop: async () => undefined };
   const t0 = Date.now();
-  const pipeline = (await flinkRunner({
-    ...options,
-    ...(start.kind === "restore" ? { restoreFrom: start.path } : {}),
-    // With LOOPBACK workers the job's TypeScript steps live in this process: its death ends the job (job_lineage.ts).
-    jobName: jobNameFor(lineage.groupId, { loopback: options.environment !== "EXTERNAL" }),
-  }).runAsync(build)) as unknown as FlinkPipelineResult;
-  const job = await pipeline.waitForFlinkJob();
-  if (job === undefined) {
-    await pipeline.cancel();
-    throw new Error(`the job server accepted ${pipeline.jobName} but it never reached Flink at ${options.flinkMaster ?? DEFAULT_FLINK_MASTER}; see .stack/flink/logs/job-server.log`);
+  let pipeline: FlinkPipelineResult;
+  let job: Awaited<ReturnType<FlinkPipelineResult["waitForFlinkJob"]>>;
+  try {
+    pipeline = (await flinkRunner({
+      ...options,
+      ...(start.kind === "restore" ? { restoreFrom: start.path } : {}),
+      // With LOOPBACK workers the job's TypeScript steps live in this process: its death ends the job (job_lineage.ts).
+      jobName: jobNameFor(lineage.groupId, { loopback: options.environment !== "EXTERNAL" }),
+    }).runAsync(build)) as unknown as FlinkPipelineResult;
+    job = await pipeline.waitForFlinkJob();
+    if (job === undefined) {
+      await pipeline.cancel();
+      throw new Error(`the job server accepted ${pipeline.jobName} but it never reached Flink at ${options.flinkMaster ?? DEFAULT_FLINK_MASTER}; see .stack/flink/logs/job-server.log`);
+    }
+  } catch (e) {
+    await guard.stop();
+    throw e;
   }
   log(`flink: job ${pipeline.jobName} running (submitted in ${((Date.now() - t0) / 1000).toFixed(1)} s); web UI ${rest}/#/job/${job.jid}/overview`);
   let suspending: Promise<void> | undefined;
@@ -102,6 +116,7 @@ export async function startFlinkJob(options: FlinkJobOptions, build: PipelineBui
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
+      await guard.stop();
     }
   })();
   return flinkJob(options, pipeline, ended, suspend);

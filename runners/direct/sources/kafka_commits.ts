@@ -7,6 +7,7 @@
 import { KafkaClientError, type KafkaConsumer, type OffsetCommit } from "../../../io/kafka/kafka_client";
 import type { Millis } from "../../../model/model";
 import type { KafkaCheckpoints, TakenCheckpoint } from "./kafka_checkpoints";
+import type { CommitListener } from "./source";
 import { encodeCommitMetadata, type CommitMetadata } from "./kafka_offsets";
 import { markAt, type PartitionInfo } from "./kafka_partition";
 
@@ -44,6 +45,13 @@ export interface SourceState {
   readonly restoredDrainedAt: Millis | undefined;
 }
 
+/** Every captured partition's offset the broker holds now (this commit's or an earlier one's). */
+function committedOffsets(partitions: readonly CapturedPartition[]): Map<number, number> {
+  const offsets = new Map<number, number>();
+  for (const { info } of partitions) if (info.committedOffset !== undefined) offsets.set(info.tp.partition, info.committedOffset);
+  return offsets;
+}
+
 export class KafkaCommits {
   readonly stats = { commits: 0, commitFailures: 0 };
   private commits: Promise<void> = Promise.resolve();
@@ -58,6 +66,7 @@ export class KafkaCommits {
     private readonly commitIntervalMs: Millis,
     private readonly checkpoints: KafkaCheckpoints | undefined,
     private readonly fail: (error: KafkaClientError) => void,
+    private readonly onCommitted?: CommitListener,
   ) {}
 
   /**
@@ -194,6 +203,7 @@ export class KafkaCommits {
         info.lastCommitted = text;
         info.committedOffset = offset;
       }
+      if (this.onCommitted !== undefined) await this.onCommitted(commits[0].topic, committedOffsets(captured.partitions));
       if (checkpoint !== undefined) await this.checkpoints?.committed(checkpoint);
     } catch (e) {
       this.stats.commitFailures++;

@@ -102,7 +102,11 @@ export class KafkaSource implements UnboundedSource<KafkaRecord> {
     await this.guard.waitForGroupToBeFree(admin, () => this.closing);
     if (context.checkpoints !== undefined) {
       this.checkpoints = await KafkaCheckpoints.withStateTopic(context.checkpoints, this.client, admin, spec.groupId, spec.topic, this.warn);
-      this.commits = new KafkaCommits(spec.commitIntervalMs, this.checkpoints, (e) => this.fail(e));
+    }
+    if (context.checkpoints !== undefined || context.onCommitted !== undefined) {
+      this.commits = new KafkaCommits(spec.commitIntervalMs, this.checkpoints, (e) => this.fail(e), context.onCommitted);
+    }
+    if (this.checkpoints !== undefined) {
       const problem = await this.checkpoints.checkWritable();
       if (problem !== undefined) throw new KafkaClientError(problem, false);
     }

@@ -31,7 +31,12 @@ export interface SourceContext {
    * source): the source may capture the runner's state inside onDurable and restore one in open().
    */
   readonly checkpoints?: RunnerCheckpoints;
+  /** DirectRunnerOptions.onCommitted: told of each offset commit the broker took, before it counts as done. */
+  readonly onCommitted?: CommitListener;
 }
+
+/** What DirectRunnerOptions.onCommitted receives: the topic and every partition's committed offset. */
+export type CommitListener = (topic: string, offsets: ReadonlyMap<number, number>) => Promise<void>;
 
 export interface UnboundedSource<T> {
   /**

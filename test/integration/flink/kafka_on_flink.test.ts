@@ -74,6 +74,12 @@ test("the sales job gives the same final rows in PostgreSQL on the direct runner
   );
   expect(onFlink.stderr).toContain("flink: job");
   expect(onFlink.code).toBe(0);
+  // The group's commits (KafkaIO's, after checkpoints) recorded in the sinks, to the end of every partition.
+  const progress = await query<{ total: string }>(
+    `SELECT sum("offset") AS total FROM "${flink}".sales_source_progress WHERE group_id = $1 AND topic = $2`,
+    [`${topic}-flink`, topic],
+  );
+  expect(Number(progress[0].total)).toBe(400);
 
   const directRows = await resultRows(direct);
   const flinkRows = await resultRows(flink);

@@ -1,0 +1,61 @@
+/**
+ * The lost-offsets guard of a run on Flink (issue 22): KafkaIO commits the group's offsets to the broker after each
+ * completed checkpoint, and a fresh job (no savepoint or checkpoint to restore) starts from them, so the check of
+ * pipelines/lost_offsets.ts applies before submission as on the direct runner; while the job runs this process polls
+ * the group's committed offsets and records them in the sinks (their progress stores), as the direct runner records
+ * its own commits. A job restored from a savepoint or checkpoint reads from the positions in KafkaIO's state, not
+ * from the broker's offsets: the check does not apply, and the run says so in one line.
+ */
+import { createKafkaClient } from "../io/kafka/kafka_client";
+import { checkLostOffsets, progressStores, recordProgress } from "./lost_offsets";
+import type { SalesConfig } from "./options";
+
+/** How often the group's committed offsets are read while the job runs (KafkaIO commits once per checkpoint). */
+const POLL_MS = 2_000;
+
+/**
+ * Before submission: the check (throws LostOffsetsError with --on-lost-offsets fail), or the line saying why it does
+ * not apply; then the recorder of the group's commits, to stop when the run ends.
+ */
+export async function guardFlinkOffsets(
+  config: SalesConfig,
+  restoreFrom: string | undefined,
+  log: (line: string) => void,
+): Promise<{ stop(): Promise<void> }> {
+  const stores = progressStores(config);
+  if (stores.length === 0) return { stop: async () => undefined };
+  if (restoreFrom === undefined) await checkLostOffsets(config, stores, log);
+  else {
+    log(
+      `flink: lost offsets are not checked: this run resumes from ${restoreFrom}, whose KafkaIO state holds the read ` +
+        "positions (the group's committed offsets on the broker are not read)",
+    );
+  }
+  const client = createKafkaClient({ bootstrapServers: config.bootstrapServers, clientId: "flink-progress", retryBudgetMs: config.kafkaRetryBudget });
+  const admin = await client.admin();
+  let committed = new Map<number, number | undefined>();
+  let polling = false;
+  const poll = async (): Promise<void> => {
+    if (polling) return;
+    polling = true;
+    try {
+      const offsets = await admin.committedOffsets(config.groupId, config.topic);
+      committed = new Map(offsets.map((c) => [c.partition, c.offset === null ? undefined : Number(c.offset)]));
+    } catch {
+      // The broker away: the last offsets read stay; the job itself reports the outage.
+    } finally {
+      polling = false;
+    }
+  };
+  await poll();
+  const timer = setInterval(() => void poll(), POLL_MS);
+  const recorder = recordProgress(config, stores, () => committed, log, POLL_MS);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await poll();
+      await recorder.stop();
+      await admin.close();
+    },
+  };
+}
