@@ -7,7 +7,7 @@
  * from the broker's offsets: the check does not apply, and the run says so in one line.
  */
 import { createKafkaClient } from "../io/kafka/kafka_client";
-import { checkLostOffsets, progressStores, recordProgress } from "./lost_offsets";
+import { checkLostOffsets, progressStores, progressWriter } from "./lost_offsets";
 import type { SalesConfig } from "./options";
 
 /** How often the group's committed offsets are read while the job runs (KafkaIO commits once per checkpoint). */
@@ -33,28 +33,28 @@ export async function guardFlinkOffsets(
   }
   const client = createKafkaClient({ bootstrapServers: config.bootstrapServers, clientId: "flink-progress", retryBudgetMs: config.kafkaRetryBudget });
   const admin = await client.admin();
-  let committed = new Map<number, number | undefined>();
-  let polling = false;
-  const poll = async (): Promise<void> => {
-    if (polling) return;
-    polling = true;
-    try {
-      const offsets = await admin.committedOffsets(config.groupId, config.topic);
-      committed = new Map(offsets.map((c) => [c.partition, c.offset === null ? undefined : Number(c.offset)]));
-    } catch {
-      // The broker away: the last offsets read stay; the job itself reports the outage.
-    } finally {
-      polling = false;
-    }
-  };
+  const write = progressWriter(config, stores, log);
+  let polling: Promise<void> | undefined;
+  // Reads the group's committed offsets and records them (progressWriter skips offsets already written).
+  const poll = (): Promise<void> =>
+    (polling ??= (async () => {
+      try {
+        const offsets = new Map<number, number>();
+        for (const c of await admin.committedOffsets(config.groupId, config.topic)) if (c.offset !== null) offsets.set(c.partition, Number(c.offset));
+        await write(offsets);
+      } catch {
+        // The broker away: the offsets already recorded stay; the job itself reports the outage.
+      } finally {
+        polling = undefined;
+      }
+    })());
   await poll();
   const timer = setInterval(() => void poll(), POLL_MS);
-  const recorder = recordProgress(config, stores, () => committed, log, POLL_MS);
   return {
     stop: async () => {
       clearInterval(timer);
+      await polling;
       await poll();
-      await recorder.stop();
       await admin.close();
     },
   };

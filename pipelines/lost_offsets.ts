@@ -94,30 +94,3 @@ export function progressWriter(
     return writing;
   };
 }
-
-/** The committed offsets of one topic as a run sees them now (partition → offset; undefined: none yet). */
-export type CommittedNow = () => ReadonlyMap<number, number | undefined>;
-
-/** Records each new commit in every store (progressWriter), polling `committedNow` every `everyMs` (Flink's run). */
-export function recordProgress(
-  config: SalesConfig,
-  stores: readonly ProgressStore[],
-  committedNow: CommittedNow,
-  warn: (line: string) => void,
-  everyMs = 1_000,
-): { stop(): Promise<void> } {
-  const write = progressWriter(config, stores, warn);
-  const tick = (): Promise<void> => {
-    const offsets = new Map<number, number>();
-    for (const [partition, offset] of committedNow()) if (offset !== undefined) offsets.set(partition, offset);
-    return write(offsets);
-  };
-  const timer = stores.length === 0 ? undefined : setInterval(() => void tick(), everyMs);
-  return {
-    stop: async () => {
-      if (timer === undefined) return;
-      clearInterval(timer);
-      await tick();
-    },
-  };
-}
