@@ -124,3 +124,28 @@ export async function deadLetters(schema: string): Promise<number> {
     return 0;
   }
 }
+
+/**
+ * The seeded backlog of the "fault mid-run, then rerun" cases (full disk, read-only folder): 100,000 events on one
+ * partition, some out of order, late and malformed, written as fast as the producer can.
+ */
+export function rerunCaseEvents(seed: number): string[] {
+  return [
+    "--count=100000", `--seed=${seed}`, "--start-time=2026-01-01T00:00:00Z", "--interval=1s", "--users=100", "--products=5",
+    "--out-of-order-fraction=0.02", "--out-of-order-max-delay=20s", "--late-fraction=0.01", "--late-delay=30m",
+    "--malformed-fraction=0.01", "--rate=0",
+  ];
+}
+
+/** The runner checkpoint files under `dir` (any group and topic folder). */
+export function checkpointFiles(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => /checkpoint-[^/]*\.json$/.test(f));
+}
+
+/** Waits until `job` has committed with a checkpoint in `stateDir` (it is then still reading); throws if it ended first. */
+export async function untilFirstCheckpoint(job: MainJob, stateDir: string): Promise<void> {
+  while (checkpointFiles(stateDir).length === 0) {
+    if (job.child.exitCode !== null) throw new Error(`the job ended before its first checkpoint:\n${job.stderr()}`);
+    await sleep(20);
+  }
+}

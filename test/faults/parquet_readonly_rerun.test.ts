@@ -16,16 +16,12 @@ import { dropSchema, uniqueSchema } from "../integration/postgres_test_helpers";
 import { parseProduceArgs } from "../../pipelines/producer/options";
 import { backfillArgs, count, expectEachEventOnce, expectSameOutputs, producedCounts, runToEnd, type RunTarget, type Windowing } from "../integration/same_tables";
 import { TABLES } from "../../sales/postgres_tables";
-import { linesOf, sleep } from "./fault_helpers";
+import { linesOf, rerunCaseEvents, sleep } from "./fault_helpers";
 import { mountWritable, type SwitchableFolder } from "./readonly_mount";
 
 jest.setTimeout(5 * 60_000);
 
-const PRODUCER_ARGS = [
-  "--count=100000", "--seed=24", "--start-time=2026-01-01T00:00:00Z", "--interval=1s", "--users=100", "--products=5",
-  "--out-of-order-fraction=0.02", "--out-of-order-max-delay=20s", "--late-fraction=0.01", "--late-delay=30m",
-  "--malformed-fraction=0.01", "--rate=0",
-];
+const PRODUCER_ARGS = rerunCaseEvents(24);
 const WINDOWING: Windowing = { window: "fixed:1m", allowedLateness: "0s" };
 
 /** Files (not folders) under `dir`, at any depth. */

@@ -17,21 +17,12 @@ import { runProducer, startMainJob } from "../integration/job_processes";
 import { dropSchema, uniqueSchema } from "../integration/postgres_test_helpers";
 import { parseProduceArgs } from "../../pipelines/producer/options";
 import { backfillArgs, expectEachEventOnce, expectSameOutputs, producedCounts, runToEnd, type RunTarget, type Windowing } from "../integration/same_tables";
-import { linesOf, sleep } from "./fault_helpers";
+import { linesOf, rerunCaseEvents, untilFirstCheckpoint } from "./fault_helpers";
 
 jest.setTimeout(5 * 60_000);
 
-const PRODUCER_ARGS = [
-  "--count=100000", "--seed=23", "--start-time=2026-01-01T00:00:00Z", "--interval=1s", "--users=100", "--products=5",
-  "--out-of-order-fraction=0.02", "--out-of-order-max-delay=20s", "--late-fraction=0.01", "--late-delay=30m",
-  "--malformed-fraction=0.01", "--rate=0",
-];
+const PRODUCER_ARGS = rerunCaseEvents(23);
 const WINDOWING: Windowing = { window: "fixed:1m", allowedLateness: "0s" };
-
-/** The checkpoint files under `dir` (any group and topic folder). */
-function checkpointFiles(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => /checkpoint-[^/]*\.json$/.test(f));
-}
 
 /** Fills the filesystem of `dir` to the last byte with one file; returns its path. */
 function fill(dir: string): string {
@@ -80,10 +71,7 @@ test("the state folder fills up mid-run: one line, exit 1 at that commit; after 
     const args = backfillArgs(topic, uniqueName("g-sfull"), WINDOWING, full, ["--commit-interval=0s", "--max-buffered=50", `--state-dir=${stateDir}`]);
     const first = startMainJob(args);
     // Live trigger: the job has committed with a checkpoint in the folder and is still reading.
-    while (checkpointFiles(stateDir).length === 0) {
-      if (first.child.exitCode !== null) throw new Error(`the job ended before its first checkpoint:\n${first.stderr()}`);
-      await sleep(20);
-    }
+    await untilFirstCheckpoint(first, stateDir);
     expect(first.child.exitCode).toBeNull();
     const filler = fill(stateDir);
     expect(await first.exited).toBe(1);

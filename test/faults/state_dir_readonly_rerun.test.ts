@@ -15,22 +15,13 @@ import { runProducer, startMainJob } from "../integration/job_processes";
 import { dropSchema, uniqueSchema } from "../integration/postgres_test_helpers";
 import { parseProduceArgs } from "../../pipelines/producer/options";
 import { backfillArgs, expectEachEventOnce, expectSameOutputs, producedCounts, runToEnd, type RunTarget, type Windowing } from "../integration/same_tables";
-import { linesOf, sleep } from "./fault_helpers";
+import { linesOf, rerunCaseEvents, untilFirstCheckpoint } from "./fault_helpers";
 import { mountWritable, type SwitchableFolder } from "./readonly_mount";
 
 jest.setTimeout(5 * 60_000);
 
-const PRODUCER_ARGS = [
-  "--count=100000", "--seed=25", "--start-time=2026-01-01T00:00:00Z", "--interval=1s", "--users=100", "--products=5",
-  "--out-of-order-fraction=0.02", "--out-of-order-max-delay=20s", "--late-fraction=0.01", "--late-delay=30m",
-  "--malformed-fraction=0.01", "--rate=0",
-];
+const PRODUCER_ARGS = rerunCaseEvents(25);
 const WINDOWING: Windowing = { window: "fixed:1m", allowedLateness: "0s" };
-
-/** The checkpoint files under `dir` (any group and topic folder). */
-function checkpointFiles(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => /checkpoint-[^/]*\.json$/.test(f));
-}
 
 let folder: SwitchableFolder | undefined;
 afterAll(() => folder?.remove());
@@ -55,10 +46,7 @@ test("the state folder turns read-only mid-run: one line, exit 1 at that commit;
     const args = backfillArgs(topic, uniqueName("g-sro"), WINDOWING, ro, ["--commit-interval=0s", "--max-buffered=50", `--state-dir=${stateDir}`]);
     const first = startMainJob(args);
     // Live trigger: the job has committed with a checkpoint in the folder and is still reading.
-    while (checkpointFiles(stateDir).length === 0) {
-      if (first.child.exitCode !== null) throw new Error(`the job ended before its first checkpoint:\n${first.stderr()}`);
-      await sleep(20);
-    }
+    await untilFirstCheckpoint(first, stateDir);
     expect(first.child.exitCode).toBeNull();
     folder.readOnly();
     expect(await first.exited).toBe(1);
