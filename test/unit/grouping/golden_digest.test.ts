@@ -10,23 +10,10 @@ import { createKeyedGrouping } from "../../../runners/direct/grouping/keyed_grou
 import type { Window, WindowFnSpec, WindowingSpec } from "../../../model/model";
 import { WATERMARK_DONE } from "../../../model/model";
 import { assignWindows } from "../../../model/window_fns";
-import { sumOf } from "./harness";
+import { spec as windowing, sumOf } from "./harness";
 
 const EVENTS = 30_000;
 const KEYS = 50;
-
-function windowing(windowFn: WindowFnSpec, overrides: Partial<WindowingSpec> = {}): WindowingSpec {
-  return {
-    windowFn,
-    trigger: { kind: "default" },
-    accumulation: "DISCARDING",
-    allowedLateness: 0,
-    timestampCombiner: "END_OF_WINDOW",
-    closingBehavior: "FIRE_IF_NON_EMPTY",
-    onTimeBehavior: "FIRE_IF_NON_EMPTY",
-    ...overrides,
-  };
-}
 
 /** Windows lists shared per period slot (the last two slots kept), like WindowInto; fresh for sessions. */
 function sharedLists(windowFn: WindowFnSpec): (ts: number) => readonly Window[] {

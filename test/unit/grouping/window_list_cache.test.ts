@@ -1,26 +1,13 @@
 import { createKeyedGrouping } from "../../../runners/direct/grouping/keyed_grouping";
-import type { Aggregator, LateElement, Window, WindowingSpec } from "../../../model/model";
+import type { LateElement, Window } from "../../../model/model";
+import { spec as harnessSpec, sumOf } from "./harness";
 
-const sum: Aggregator<number, number, number> = {
-  create: () => 0,
-  add: (a, v) => a + v,
-  merge: (as) => as.reduce((x, a) => x + a, 0),
-  extract: (a) => a,
-};
-const spec: WindowingSpec = {
-  windowFn: { kind: "sliding", size: 20, period: 10, offset: 0 },
-  trigger: { kind: "default" },
-  accumulation: "DISCARDING",
-  allowedLateness: 0,
-  timestampCombiner: "END_OF_WINDOW",
-  closingBehavior: "FIRE_IF_NON_EMPTY",
-  onTimeBehavior: "FIRE_IF_NON_EMPTY",
-};
+const spec = harnessSpec({ kind: "sliding", size: 20, period: 10, offset: 0 });
 
 test("one windows list handed again after a window was garbage-collected: that window is expired, the other kept", () => {
   const firings: string[] = [];
   const late: LateElement<string, number>[] = [];
-  const g = createKeyedGrouping<string, number, number, number>(spec, sum, (k) => k, {
+  const g = createKeyedGrouping<string, number, number, number>(spec, sumOf, (k) => k, {
     firing: (f) => firings.push(`${f.key}[${f.window.start},${f.window.end})=${f.value}`),
     late: (l) => late.push(l),
   });
