@@ -20,8 +20,8 @@
  */
 import type { SinkSnapshot } from "../../model/run_snapshot";
 import { holdAsyncDoFns } from "../../sdk_workarounds/awaiting_pardo_operator";
-import { outsideSnapshot } from "../outside_snapshot";
-import type { JobResult, PipelineBuild, RunningJob } from "../running_job";
+import { outsideJob } from "../portable_job";
+import type { PipelineBuild, RunningJob } from "../running_job";
 import { checkpointCounts } from "./job_control";
 import { jobNameFor, startPointFor } from "./job_lineage";
 import { kafkaGroupAtEnd, type KafkaGroup } from "./kafka_group_at_end";
@@ -124,26 +124,18 @@ export async function startFlinkJob(options: FlinkJobOptions, build: PipelineBui
 
 /** The RunningJob of a submitted pipeline that ends when `ended` settles. */
 function flinkJob(options: FlinkJobOptions, pipeline: FlinkPipelineResult, ended: Promise<unknown>, stop: () => Promise<void>): RunningJob {
-  let state: "RUNNING" | "DONE" | "FAILED" = "RUNNING";
-  const result = ended.then(
-    async (): Promise<JobResult> => {
-      state = "DONE";
+  return outsideJob({
+    runner: "flink",
+    ended,
+    finish: async () => {
       // With a lineage the job was cancelled or drained on purpose: counters it can no longer give are unknown.
       const counters = options.lineage === undefined ? await pipeline.counters() : await pipeline.counters().catch(() => ({}));
       return { counters, recordsRead: undefined, lateOutputs: pipeline.lateOutputs };
     },
-    (e: unknown) => {
-      state = "FAILED";
-      throw e;
-    },
-  );
-  result.catch(() => undefined); // observed by whoever awaits `result`
-  const snapshot = outsideSnapshot({
-    state: () => state,
     counters: () => pipeline.counters(),
+    stop,
     ...(options.sinkFigures !== undefined ? { sinkFigures: options.sinkFigures } : {}),
   });
-  return { runner: "flink", snapshot, stop, result };
 }
 
 /**
