@@ -110,12 +110,68 @@ function forLetClosureCheck(fileName) {
   };
 }
 
+/**
+ * ts-closure-transform 0.1.8 attaches a nested function's `__closure` through a temporary declared at the top of the
+ * enclosing scope: `(_tct_transform_1 = (w) => …, _tct_transform_1.__closure = () => ({ … }), _tct_transform_1)`.
+ * A function serialized into the pipeline proto carries its own source but not that temporary, so on a worker (Flink,
+ * Dataflow) the assignment throws "_tct_transform_1 is not defined" in strict code. Rewrite each such sequence to
+ * `((_tct_fn) => (_tct_fn.__closure = () => ({ … }), _tct_fn))(…)`: the same function and closure, no free name.
+ */
+function closureTemporaryGuard(context) {
+  const f = context.factory;
+  // The temporary is a generated name: compare the node itself (its text may be empty until printed).
+  const isTemporary = (node) => ts.isIdentifier(node);
+  const sameName = (a, b) => a === b || (ts.isIdentifier(a) && ts.isIdentifier(b) && ts.idText(a) !== "" && ts.idText(a) === ts.idText(b));
+  const isComma = (node) => ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.CommaToken;
+  const isAssign = (node) => ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+  const unwrap = (node) => (ts.isParenthesizedExpression(node) ? unwrap(node.expression) : node);
+  // The sequence's three parts, from a comma list (what the closure transform builds) or nested comma operators.
+  const parts = (node) => {
+    if (ts.isCommaListExpression(node)) return node.elements.flatMap((e) => parts(unwrap(e)));
+    if (isComma(node)) return [...parts(unwrap(node.left)), ...parts(unwrap(node.right))];
+    return [node];
+  };
+  const visit = (node) => {
+    const inner = unwrap(node);
+    if (ts.isCommaListExpression(inner) || isComma(inner)) {
+      const [define, attach, temp, ...rest] = parts(inner);
+      if (
+        rest.length === 0 && temp !== undefined && isTemporary(temp) &&
+        isAssign(define) && sameName(define.left, temp) && ts.isFunctionLike(unwrap(define.right)) &&
+        isAssign(attach) && ts.isPropertyAccessExpression(attach.left) && sameName(attach.left.expression, temp) &&
+        ts.idText(attach.left.name) === "__closure"
+      ) {
+        const param = f.createUniqueName("_tct_fn");
+        const body = f.createParenthesizedExpression(
+          f.createComma(
+            f.createAssignment(f.createPropertyAccessExpression(param, "__closure"), ts.visitNode(attach.right, visit)),
+            param,
+          ),
+        );
+        const arrow = f.createArrowFunction(
+          undefined,
+          undefined,
+          [f.createParameterDeclaration(undefined, undefined, param)],
+          undefined,
+          f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
+          body,
+        );
+        return f.createParenthesizedExpression(
+          f.createCallExpression(f.createParenthesizedExpression(arrow), undefined, [ts.visitNode(define.right, visit)]),
+        );
+      }
+    }
+    return ts.visitEachChild(node, visit, context);
+  };
+  return (sourceFile) => ts.visitNode(sourceFile, visit);
+}
+
 function transpile(source, fileName) {
   const out = ts.transpileModule(source, {
     compilerOptions,
     fileName,
     reportDiagnostics: false,
-    transformers: { before: [forLetClosureCheck(fileName), arrayDestructuringGuard, shorthandPropertyGuard, beforeTransform()], after: [afterTransform()] },
+    transformers: { before: [forLetClosureCheck(fileName), arrayDestructuringGuard, shorthandPropertyGuard, beforeTransform()], after: [afterTransform(), closureTemporaryGuard] },
   });
   return out.outputText;
 }

@@ -12,12 +12,24 @@ function scaled(x: number): number {
   return x * MULTIPLIER;
 }
 
+function scaledAll(xs: number[]): string {
+  return xs.map((x) => scaled(x)).join(",");
+}
+
 describe("closure-transforming compiler", () => {
   it("serializes a function that references module-level names", () => {
     const restored = deserializeFn(serializeFn({ fn: (x: number) => scaled(x) + 1 })) as {
       fn: (x: number) => number;
     };
     expect(restored.fn(3)).toBe(22);
+  });
+
+  it("serializes a module-level function whose body creates a nested closure (no free temporary on the worker)", () => {
+    // On a worker (Flink, Dataflow) the function is rebuilt from its source alone: before the closure-temporary
+    // guard its nested arrow assigned a module-level `_tct_transform_N` that the rebuilt code does not have.
+    const restored = deserializeFn(serializeFn({ fn: scaledAll })) as { fn: (xs: number[]) => string };
+    expect(restored.fn([1, 2])).toBe("7,14");
+    expect((scaledAll as unknown as { toString(): string }).toString()).not.toMatch(/_tct_transform_\d/);
   });
 
   it("keeps every element of an array destructuring declaration", () => {
