@@ -118,9 +118,11 @@ function main(): void {
     console.log(`ratio flink-processes/flink (LOOPBACK): ${(best(p) / best(byEngine.flink)).toFixed(2)}× (best of ${ROUNDS}; per round ${perRound})`);
   }
   const peak = (rs: CaseResult[]) => Math.max(...rs.map((r) => r.peakRssMb)).toFixed(0);
+  // A stack started from another checkout (a worktree) keeps its pid files there: FLINK_STACK_DIR points at them.
   const jvms = SERVICES.map((name) => {
-    const pid = Number(fs.readFileSync(pidFile(stack, name), "utf8").trim());
-    return `${name} ${peakMb(pid)?.toFixed(0) ?? "?"} MB`;
+    const file = pidFile(stack, name);
+    const pid = fs.existsSync(file) ? Number(fs.readFileSync(file, "utf8").trim()) : undefined;
+    return `${name} ${pid === undefined ? `? MB (no ${file}; set FLINK_STACK_DIR to the stack's state folder)` : `${peakMb(pid)?.toFixed(0) ?? "?"} MB`}`;
   });
   const cases = ENGINES.map((e) => {
     const workers = byEngine[e].flatMap((r) => r.workerPeakRssMb);

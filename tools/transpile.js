@@ -156,9 +156,12 @@ function closureTemporaryGuard(context) {
           f.createToken(ts.SyntaxKind.EqualsGreaterThanToken),
           body,
         );
-        return f.createParenthesizedExpression(
-          f.createCallExpression(f.createParenthesizedExpression(arrow), undefined, [ts.visitNode(define.right, visit)]),
+        // `({ temp: fn }).temp`: the function keeps the name the assignment gave it (the SDK names a step by it).
+        const named = f.createPropertyAccessExpression(
+          f.createParenthesizedExpression(f.createObjectLiteralExpression([f.createPropertyAssignment(temp, ts.visitNode(define.right, visit))])),
+          temp,
         );
+        return f.createParenthesizedExpression(f.createCallExpression(f.createParenthesizedExpression(arrow), undefined, [named]));
       }
     }
     return ts.visitEachChild(node, visit, context);

@@ -16,6 +16,10 @@ function scaledAll(xs: number[]): string {
   return xs.map((x) => scaled(x)).join(",");
 }
 
+function addTo(k: number): (n: number) => number {
+  return (n: number) => n + k;
+}
+
 describe("closure-transforming compiler", () => {
   it("serializes a function that references module-level names", () => {
     const restored = deserializeFn(serializeFn({ fn: (x: number) => scaled(x) + 1 })) as {
@@ -29,7 +33,16 @@ describe("closure-transforming compiler", () => {
     // guard its nested arrow assigned a module-level `_tct_transform_N` that the rebuilt code does not have.
     const restored = deserializeFn(serializeFn({ fn: scaledAll })) as { fn: (xs: number[]) => string };
     expect(restored.fn([1, 2])).toBe("7,14");
-    expect((scaledAll as unknown as { toString(): string }).toString()).not.toMatch(/_tct_transform_\d/);
+    expect((scaledAll as unknown as { toString(): string }).toString()).not.toMatch(/_tct_transform_\d+\s*=[^=]/);
+  });
+
+  it("a nested arrow that captures a name keeps a function name (the SDK names `.map(arrow)` steps by it)", () => {
+    // With the guard's first form, `((_tct_fn) => …)(arrow)`, the arrow lost the name its temporary's assignment gave
+    // it, and `pcoll.map((n) => n + k)` threw "Unable to deduce name, please use withName(...)".
+    const adder = addTo(2);
+    expect(adder.name).not.toBe("");
+    expect(adder(3)).toBe(5);
+    expect((deserializeFn(serializeFn({ fn: addTo })) as { fn: (k: number) => (n: number) => number }).fn(4)(1)).toBe(5);
   });
 
   it("keeps every element of an array destructuring declaration", () => {
