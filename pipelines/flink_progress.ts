@@ -13,6 +13,34 @@ import type { SalesConfig } from "./options";
 /** How often the group's committed offsets are read while the job runs (KafkaIO commits once per checkpoint). */
 const POLL_MS = 2_000;
 
+/** Reads the group's committed offsets on the topic (partition → offset; partitions without a commit left out). */
+export interface CommittedOffsetsReader {
+  committed(): Promise<Map<number, number>>;
+  close(): Promise<void>;
+}
+
+/** What the guard reaches Kafka through: the start check and the reader of the group's commits (tests pass fakes). */
+export interface FlinkOffsetsSeams {
+  readonly check: typeof checkLostOffsets;
+  openReader(config: SalesConfig): Promise<CommittedOffsetsReader>;
+}
+
+/** The group's committed offsets read with a Kafka admin of its own. */
+async function kafkaReader(config: SalesConfig): Promise<CommittedOffsetsReader> {
+  const client = createKafkaClient({ bootstrapServers: config.bootstrapServers, clientId: "flink-progress", retryBudgetMs: config.kafkaRetryBudget });
+  const admin = await client.admin();
+  return {
+    committed: async () => {
+      const offsets = new Map<number, number>();
+      for (const c of await admin.committedOffsets(config.groupId, config.topic)) if (c.offset !== null) offsets.set(c.partition, Number(c.offset));
+      return offsets;
+    },
+    close: () => admin.close(),
+  };
+}
+
+const KAFKA_SEAMS: FlinkOffsetsSeams = { check: checkLostOffsets, openReader: kafkaReader };
+
 /**
  * Before submission: the check (throws LostOffsetsError with --on-lost-offsets fail), or the line saying why it does
  * not apply; then the recorder of the group's commits, to stop when the run ends.
@@ -21,27 +49,25 @@ export async function guardFlinkOffsets(
   config: SalesConfig,
   restoreFrom: string | undefined,
   log: (line: string) => void,
+  seams: FlinkOffsetsSeams = KAFKA_SEAMS,
 ): Promise<{ stop(): Promise<void> }> {
   const stores = progressStores(config);
   if (stores.length === 0) return { stop: async () => undefined };
-  if (restoreFrom === undefined) await checkLostOffsets(config, stores, log);
+  if (restoreFrom === undefined) await seams.check(config, stores, log);
   else {
     log(
       `flink: lost offsets are not checked: this run resumes from ${restoreFrom}, whose KafkaIO state holds the read ` +
         "positions (the group's committed offsets on the broker are not read)",
     );
   }
-  const client = createKafkaClient({ bootstrapServers: config.bootstrapServers, clientId: "flink-progress", retryBudgetMs: config.kafkaRetryBudget });
-  const admin = await client.admin();
+  const reader = await seams.openReader(config);
   const write = progressWriter(config, stores, log);
   let polling: Promise<void> | undefined;
   // Reads the group's committed offsets and records them (progressWriter skips offsets already written).
   const poll = (): Promise<void> =>
     (polling ??= (async () => {
       try {
-        const offsets = new Map<number, number>();
-        for (const c of await admin.committedOffsets(config.groupId, config.topic)) if (c.offset !== null) offsets.set(c.partition, Number(c.offset));
-        await write(offsets);
+        await write(await reader.committed());
       } catch {
         // The broker away: the offsets already recorded stay; the job itself reports the outage.
       } finally {
@@ -55,7 +81,7 @@ export async function guardFlinkOffsets(
       clearInterval(timer);
       await polling;
       await poll();
-      await admin.close();
+      await reader.close();
     },
   };
 }

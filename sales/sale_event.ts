@@ -131,7 +131,7 @@ export function parseSaleEvent(raw: string | Uint8Array): ParseResult {
   if (timeProblem !== undefined) return fail(`timestamp: ${timeProblem}`);
   const eventType = o.event_type;
   if (!isEventType(eventType)) return fieldFail("event_type", `one of ${EVENT_TYPE_NAMES}`, eventType);
-  const duplicate = duplicateKey(text);
+  const duplicate = duplicateKey(text, Object.keys(o).length);
   if (duplicate !== undefined) return fail(`duplicate key ${JSON.stringify(duplicate).slice(0, 80)}: a key may appear once in an event`);
 
   return {
@@ -171,17 +171,59 @@ function nfc(id: string): string {
 }
 
 /**
- * A key that appears twice in the top-level object, or undefined. The fast path looks for the fields the event
- * uses, each twice in quotes; only a value that might repeat one (or writes keys with escapes) is scanned.
+ * A key that appears twice in the top-level object, or undefined. `distinctKeys` is the number of keys JSON.parse
+ * gave the object (one per name, the last value wins), so a key repeats exactly when the text's top-level object
+ * has more members than that: one pass over the text counts them (`topLevelMembers`). Only then is the text scanned
+ * again, to name the key, and the rule is the one documented above: a repeated event field is refused; a repeated
+ * other key (ignored fields) only when the text writes keys with escapes or names an event field twice.
  */
-function duplicateKey(text: string): string | undefined {
+function duplicateKey(text: string, distinctKeys: number): string | undefined {
+  if (distinctKeys === 0 || topLevelMembers(text) === distinctKeys) return undefined;
   const fields = ["event_id", "user_id", "product_id", "amount", "timestamp", "event_type"];
   let suspect = text.indexOf("\\u") >= 0;
   for (let f = 0; f < fields.length && !suspect; f++) {
     const quoted = `"${fields[f]}"`;
     suspect = text.indexOf(quoted) !== text.lastIndexOf(quoted);
   }
-  if (!suspect) return undefined;
+  return suspect ? firstRepeatedKey(text) : undefined;
+}
+
+/**
+ * The number of members of the top-level object in `text`, which must be valid JSON holding a non-empty object
+ * (JSON.parse accepted it): its commas outside strings at depth 1, plus one. One pass: a string is skipped with
+ * indexOf to its closing quote (one preceded by an even number of backslashes), so what a string holds (brackets,
+ * commas, quotes written \") never counts, nor do the members of nested objects and arrays.
+ */
+function topLevelMembers(text: string): number {
+  let depth = 0;
+  let commas = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // '"': find the closing quote
+      let j = text.indexOf('"', i + 1);
+      for (;;) {
+        let backslashes = 0;
+        while (text.charCodeAt(j - 1 - backslashes) === 92) backslashes++;
+        if ((backslashes & 1) === 0) break;
+        j = text.indexOf('"', j + 1);
+      }
+      if (j < 0) return -1; // not valid JSON: never equal to a key count
+      i = j;
+    } else if (c === 123 || c === 91) depth++; // { [
+    else if (c === 125 || c === 93) depth--; // } ]
+    else if (c === 44 && depth === 1) commas++; // ,
+  }
+  return commas + 1;
+}
+
+/** The number of members of the top-level object in `text` (valid JSON holding a non-empty object): duplicateKey's one pass. */
+export function topLevelMemberCount(text: string): number {
+  return topLevelMembers(text);
+}
+
+/** The first key of the top-level object in `text` (valid JSON) that repeats an earlier one, decoded, or undefined. */
+function firstRepeatedKey(text: string): string | undefined {
   // The keys of the outermost object: a string at depth 1 followed by ':'.
   const seen = new Set<string>();
   let depth = 0;

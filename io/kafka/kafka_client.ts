@@ -431,11 +431,8 @@ export function createKafkaClient(connection: KafkaConnection): KafkaClient {
     consumer: (options) => createConsumer(kafka, connection, contact, options),
     admin: async () => {
       const admin = kafka.admin();
-      try {
-        await admin.connect();
-      } catch (e) {
-        throw toKafkaClientError(e, connection, "admin connect");
-      }
+      admin.on(admin.events.REQUEST_TIMEOUT, (event) => contact.trouble(`request to broker ${event.payload.broker} timed out`));
+      await watched(contact, connection, "admin connect", admin.connect());
       return wrapAdmin(admin, connection, contact);
     },
     producer: async () => {
@@ -447,11 +444,8 @@ export function createKafkaClient(connection: KafkaConnection): KafkaClient {
         allowAutoTopicCreation: false,
         retry: { initialRetryTime: 100, retries: 3, maxRetryTime: 1000 },
       });
-      try {
-        await producer.connect();
-      } catch (e) {
-        throw toKafkaClientError(e, connection, "producer connect");
-      }
+      producer.on(producer.events.REQUEST_TIMEOUT, (event) => contact.trouble(`request to broker ${event.payload.broker} timed out`));
+      await watched(contact, connection, "producer connect", producer.connect());
       return {
         async send(topic, records) {
           const messages: kafkajs.Message[] = records.map((r) => ({
@@ -460,11 +454,7 @@ export function createKafkaClient(connection: KafkaConnection): KafkaClient {
             ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
             ...(r.partition === undefined ? {} : { partition: r.partition }),
           }));
-          try {
-            await producer.send({ topic, messages, acks: -1 });
-          } catch (e) {
-            throw toKafkaClientError(e, connection, `send to ${topic}`);
-          }
+          await watched(contact, connection, `send to ${topic}`, producer.send({ topic, messages, acks: -1 }));
         },
         close: () => producer.disconnect(),
       };
@@ -487,6 +477,7 @@ function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection, contact: B
         if (e instanceof BrokerOutageError) throw e;
         const error = toKafkaClientError(e, connection, doing);
         if (isOutageError(error)) contact.trouble(error.message);
+        if (contact.exhausted()) throw outageError(contact, connection);
         if (!error.retriable || error instanceof BrokerUnreachableError || Date.now() > deadline) throw error;
         const backoffMs = Math.min(200 * 2 ** attempt, 2000);
         await new Promise((resolve) => setTimeout(resolve, backoffMs));
@@ -545,13 +536,38 @@ function wrapAdmin(admin: kafkajs.Admin, connection: KafkaConnection, contact: B
   };
 }
 
+/**
+ * One request of the producer or an admin connect on the client's one outage clock: a failure a broker outage
+ * explains starts (or continues) the outage, an answer ends it, and past the budget the request ends at once with a
+ * BrokerOutageError, whatever the client's own retries still had in mind (a state-topic write held a failed run's end
+ * ~15 s past its budget that way: the producer's metadata and connection retries outlast any budget of seconds).
+ */
+async function watched<T>(contact: BrokerContact, connection: KafkaConnection, doing: string, request: Promise<T>): Promise<T> {
+  try {
+    const answer = await withinBudget(contact, connection, request);
+    contact.alive();
+    return answer;
+  } catch (e) {
+    if (e instanceof BrokerOutageError) throw e;
+    const error = toKafkaClientError(e, connection, doing);
+    if (!isOutageError(error)) throw error;
+    contact.trouble(error.message);
+    if (contact.exhausted()) throw outageError(contact, connection);
+    throw error;
+  }
+}
+
+/** The outage the contact is in, as the error that ends the run. */
+function outageError(contact: BrokerContact, connection: KafkaConnection): BrokerOutageError {
+  return new BrokerOutageError(connection.bootstrapServers, contact.outageMs(), contact.budgetMs, contact.health().lastError ?? "none");
+}
+
 /** `request`, or a BrokerOutageError as soon as the current outage outlasts the retry budget. */
 function withinBudget<T>(contact: BrokerContact, connection: KafkaConnection, request: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const exhausted = new Promise<never>((_, reject) => {
     timer = setInterval(() => {
-      if (!contact.exhausted()) return;
-      reject(new BrokerOutageError(connection.bootstrapServers, contact.outageMs(), contact.budgetMs, contact.health().lastError ?? "none"));
+      if (contact.exhausted()) reject(outageError(contact, connection));
     }, WATCHDOG_MS);
     timer.unref();
   });
@@ -626,8 +642,7 @@ function createConsumer(
       if (!isNotRunning(e)) throw e;
     }
   };
-  const outage = (): BrokerOutageError =>
-    new BrokerOutageError(connection.bootstrapServers, contact.outageMs(), contact.budgetMs, contact.health().lastError ?? "none");
+  const outage = (): BrokerOutageError => outageError(contact, connection);
   const run = (): Promise<void> =>
     consumer.run({
       autoCommit: false,

@@ -2,7 +2,8 @@
  * A broker restarted with its log folder wiped (issue 22, item 6), on a private broker of this file: the topic and
  * the group's offsets are gone, while the sinks (PostgreSQL and Parquet) record that the group committed. The next
  * run must not silently re-read the re-created topic from its start into the same tables: one line, exit 1, nothing
- * written; `--on-lost-offsets reread` re-reads on purpose, with one warning line.
+ * written; `--on-lost-offsets reread` re-reads on purpose, with one warning line. The same holds when the wipe comes
+ * right after a run's first commit (the run killed mid-input, its one commit recorded in the sinks).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -10,7 +11,7 @@ import * as path from "path";
 import { uniqueName } from "../integration/kafka_test_helpers";
 import { dropSchema, query, uniqueSchema } from "../integration/postgres_test_helpers";
 import { parquetProgressFile } from "../../sales/source_progress";
-import { accounted, linesOf, privateBroker, produce, startJob, type PrivateBroker } from "./fault_helpers";
+import { accounted, linesOf, privateBroker, produce, sleep, startJob, type PrivateBroker } from "./fault_helpers";
 
 jest.setTimeout(5 * 60_000);
 
@@ -35,6 +36,15 @@ const args = (extra: readonly string[] = []): string[] => [
   `--bootstrap-servers=${broker.bootstrap}`, `--topic=${topic}`, `--group-id=${group}`, "--window=fixed:1m", "--commit-interval=0s",
   "--stop-when-idle=2s", "--sinks=postgres,parquet", `--pg-schema=${schema}`, `--parquet-dir=${parquetDir}`, "--state-dir=off", ...extra,
 ];
+
+/** The offsets the sinks' PostgreSQL table records for `group` on `topic` (none before its first commit). */
+async function recordedOffsets(inSchema: string, ofGroup: string, ofTopic: string): Promise<{ partition: number; offset: string }[]> {
+  try {
+    return await query(`SELECT partition, "offset" FROM "${inSchema}".sales_source_progress WHERE group_id = $1 AND topic = $2`, [ofGroup, ofTopic]);
+  } catch {
+    return []; // the table is not there yet
+  }
+}
 
 test("offsets wiped with the broker's log folder: one line, exit 1, nothing re-read; reread on purpose re-reads", async () => {
   await produce(broker.bootstrap, topic, 3_000, 41, "2026-01-01T00:00:00Z");
@@ -63,4 +73,51 @@ test("offsets wiped with the broker's log folder: one line, exit 1, nothing re-r
   expect([await reread.exited, linesOf(reread, "pipeline: error")]).toEqual([0, []]);
   expect(linesOf(reread, "pipeline: warning: the broker has lost the committed offsets")).toHaveLength(1);
   expect(reread.stderr()).toMatch(/re-reading the topic from its start \(--on-lost-offsets reread\)/);
+});
+
+test("wiped right after a run's first commit: the rerun refuses in one line, nothing re-read into the tables", async () => {
+  const liveTopic = uniqueName("faults-wiped-first");
+  const liveGroup = uniqueName("faults-wiped-first-group");
+  const liveSchema = uniqueSchema("faults_wiped_first");
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "faults-wiped-state-"));
+  const liveArgs = [
+    `--bootstrap-servers=${broker.bootstrap}`, `--topic=${liveTopic}`, `--group-id=${liveGroup}`, "--window=fixed:1m",
+    "--commit-interval=1s", "--stop-when-idle=30s", "--sinks=postgres", `--pg-schema=${liveSchema}`, `--state-dir=${stateDir}`,
+  ];
+  try {
+    // A backlog, then a producer still writing (about 4 s of input) while the job reads: killed at its first commit.
+    await produce(broker.bootstrap, liveTopic, 2_000, 43, "2026-01-01T00:00:00Z");
+    const producing = produce(broker.bootstrap, liveTopic, 6_000, 44, "2026-01-01T01:00:00Z", 1_500);
+    const first = startJob(liveArgs);
+    let recorded: { partition: number; offset: string }[] = [];
+    while (recorded.length === 0) {
+      if (first.child.exitCode !== null) throw new Error(`the job ended before its first commit:\n${first.stderr()}`);
+      recorded = await recordedOffsets(liveSchema, liveGroup, liveTopic);
+      if (recorded.length === 0) await sleep(20);
+    }
+    first.killGroup();
+    await first.exited;
+    await producing;
+    const firstCommit = Number(recorded[0].offset);
+    expect(firstCommit).toBeGreaterThan(0);
+    expect(firstCommit).toBeLessThan(8_000); // killed mid-input, not at its end
+    expect(linesOf(first, "pipeline: error")).toEqual([]);
+    const before = await accounted(liveSchema);
+
+    broker.remove();
+    broker.up();
+    await produce(broker.bootstrap, liveTopic, 8_000, 45, "2026-01-01T00:00:00Z"); // other records at the same offsets
+    const rerun = startJob(liveArgs);
+    expect(await rerun.exited).toBe(1);
+    expect(linesOf(rerun, "pipeline: error")).toEqual([
+      expect.stringMatching(
+        new RegExp(`^pipeline: error: the broker has lost the committed offsets of group ${liveGroup} on topic ${liveTopic} \\(partition 0: none, the sinks say ${firstCommit}; .* pass --on-lost-offsets reread to re-read anyway$`),
+      ),
+    ]);
+    expect(await accounted(liveSchema)).toEqual(before); // nothing re-read into the same tables
+    expect(await recordedOffsets(liveSchema, liveGroup, liveTopic)).toEqual(recorded);
+  } finally {
+    await dropSchema(liveSchema);
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  }
 });

@@ -5,7 +5,7 @@
  * identifiers are normalised to NFC (café in NFC and NFD is one product).
  */
 import { routeRecord } from "../../sales/parse_sales_events";
-import { parseSaleEvent } from "../../sales/sale_event";
+import { parseSaleEvent, topLevelMemberCount } from "../../sales/sale_event";
 import { VALID_EVENT } from "./valid_event";
 import type { KafkaRecord } from "../../transforms/kafka";
 
@@ -46,6 +46,61 @@ describe("duplicate keys and Unicode-equivalent ids", () => {
 
   test("a value that looks like a key is no duplicate", () => {
     expect(reasonOf(JSON.stringify({ ...VALID_EVENT, note: "amount", other: { amount: 2 } }))).toBeUndefined();
+  });
+
+  // The check counts the top-level members in one pass and compares with JSON.parse's distinct keys: these texts
+  // aim at what such a pass can get wrong (escapes, whitespace, nesting, string contents, backslashes before quotes).
+  const EVENT_BODY = JSON.stringify(VALID_EVENT).slice(1, -1); // the six fields, without the braces
+  const AMOUNT_TWICE = 'duplicate key "amount": a key may appear once in an event';
+  test("the one pass counts the top-level members, whatever strings and nested values hold", () => {
+    const members = [
+      '"a\\\\":"x\\\\"', // key and value ending in an escaped backslash
+      '"q":"\\",\\",\\""', // escaped quotes around commas
+      '"n":{"a":[1,2,{"b":","}],"c":"]"}',
+      '"e":[]',
+      '"f":{}',
+      '"g":"\\\\\\"}"', // a backslash, then an escaped quote, then a brace
+      '"\\u0061mount":1',
+      '"s" :\n[ "," , "{" , "[" ]',
+      '"z":"\\\\\\\\"',
+      '"t":true',
+    ];
+    for (let n = 1; n <= members.length; n++) {
+      for (const sep of [",", " ,\n\t"]) {
+        const text = `{${members.slice(0, n).join(sep)}}`;
+        expect([n, Object.keys(JSON.parse(text) as object).length, topLevelMemberCount(text)]).toEqual([n, n, n]);
+        const reversed = `{ ${members.slice(0, n).reverse().join(sep)} }`;
+        expect(topLevelMemberCount(reversed)).toBe(n);
+      }
+    }
+  });
+
+  test.each([
+    ["a key written with escapes", `{${EVENT_BODY},"\\u0061m\\u006Funt":7}`],
+    ["whitespace before and after the colon", `{ ${EVENT_BODY} ,\n\t"amount" \r\n : 7 }`],
+    ["after a string ending in an escaped backslash", `{"note":"x\\\\",${EVENT_BODY},"amount":7}`],
+    ["after a string holding escaped quotes, commas and brackets", `{"note":"\\",\\"amount\\":{[",${EVENT_BODY},"amount":7}`],
+    ["after nested objects and arrays with commas", `{"m":{"a":[1,{"b":2,"c":[3,4]}],"d":{}},"e":[],${EVENT_BODY},"amount":7}`],
+    ["given first, then repeated after a nested object", `{"amount":7,"m":{"amount":1},${EVENT_BODY}}`],
+  ])("a repeated top-level key is refused: %s", (_, text) => {
+    expect(reasonOf(text)).toBe(AMOUNT_TWICE);
+  });
+
+  test.each([
+    ["repeated inside a nested object", `{${EVENT_BODY},"m":{"amount":1,"amount":2}}`],
+    ["repeated inside an array of objects", `{${EVENT_BODY},"list":[{"amount":1},{"amount":2}],"more":["amount","amount"]}`],
+    ["only inside string values", `{${EVENT_BODY},"note":"\\"amount\\":1,\\"amount\\":2","n2":"amount"}`],
+    ["strings holding commas, brackets and backslashes", `{${EVENT_BODY},"a":"x,y,{z}","b":"\\\\","c":"\\\\\\"]]]","d":","}`],
+    ["an escaped key that differs from every event field", `{${EVENT_BODY},"\\u0061mount_due":1}`],
+  ])("a key that is not a repeated top-level key is no duplicate: %s", (_, text) => {
+    expect(JSON.parse(text)).toBeInstanceOf(Object); // valid JSON, so only the duplicate check can refuse it
+    expect(reasonOf(text)).toBeUndefined();
+  });
+
+  test("a repeated other key is refused when the text writes keys with escapes (the rule, as before)", () => {
+    const twice = `{${EVENT_BODY},"note":1,"note":2}`;
+    expect(reasonOf(twice)).toBeUndefined();
+    expect(reasonOf(twice.replace('"note":2', '"no\\u0074e":2'))).toBe('duplicate key "note": a key may appear once in an event');
   });
 
   test("identifiers are normalised to NFC: café (NFD) and café (NFC) are one product", () => {

@@ -7,7 +7,7 @@
  * in kafka_source.ts / kafka_offsets.ts; this file only decides what happens to the runner's state.
  */
 import type { RunnerCheckpoints } from "../checkpoint/runner_checkpoint";
-import { KafkaClientError, type KafkaAdmin, type KafkaClient } from "../../../io/kafka/kafka_client";
+import { BrokerOutageError, KafkaClientError, type KafkaAdmin, type KafkaClient } from "../../../io/kafka/kafka_client";
 import { ensureStateTopic, stateTopicName, StateTopic } from "../../../io/kafka/kafka_state_topic";
 import { RemoteCheckpointStore } from "../checkpoint/remote_checkpoint_store";
 import { checkpointFile, checkpointFolder, checkWritable, checkpointId, pruneCheckpoints, readCheckpoint, removeTemporary, writeCheckpoint } from "../checkpoint/checkpoint_files";
@@ -174,7 +174,8 @@ export class KafkaCheckpoints {
    * run at this commit (CheckpointWriteError: one line, exit 1; the rerun resumes from the last commit, whose
    * checkpoint is still there: older ones are pruned only after a commit). A state topic that cannot take it (the
    * broker away) gives false, said once: the commit is then skipped, not made without it (a commit never names a
-   * checkpoint that is not durable), and the next one tries again.
+   * checkpoint that is not durable), and the next one tries again; past the retry budget it throws the
+   * BrokerOutageError that ends the run.
    */
   async write(checkpoint: TakenCheckpoint): Promise<boolean> {
     await this.writeLocal(checkpoint);
@@ -185,6 +186,8 @@ export class KafkaCheckpoints {
         this.stats.lastTopicBytes = written.bytes;
         this.stats.topicWriteMs += written.ms;
       } catch (error) {
+        // Past the retry budget the run ends here, with the outage's line (not one more skipped commit).
+        if (error instanceof BrokerOutageError) throw error;
         if (!this.remoteFailing) {
           this.warn(
             `kafka source: cannot write a runner checkpoint to the state topic ${this.remote.topicName} ` +
@@ -232,6 +235,7 @@ export class KafkaCheckpoints {
     try {
       await this.remote?.prune(checkpoint.id);
     } catch (error) {
+      if (error instanceof BrokerOutageError) throw error;
       // Not a failure of the run: the records stay until a later prune deletes them.
       this.warn(`kafka source: could not delete superseded checkpoints in ${this.remote?.topicName ?? "?"} (${String(error)})`);
     }

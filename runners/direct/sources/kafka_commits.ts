@@ -61,6 +61,8 @@ export class KafkaCommits {
   private finalCommitQueued = false;
   /** The largest durable time the runner gave: windows before it are in every sink (a later smaller one keeps it). */
   private durableThrough = Number.NEGATIVE_INFINITY;
+  /** A commit failed for good: the run ends, nothing more is committed. */
+  private failed = false;
 
   constructor(
     private readonly commitIntervalMs: Millis,
@@ -94,9 +96,13 @@ export class KafkaCommits {
     const captured = this.capture(infos, state, true);
     this.commits = this.commits.then(async () => {
       this.commitQueued = false;
+      // After a fatal commit failure the run is ending: a queued commit would only hold its end (a state-topic write
+      // or a commit to a broker that is gone) and could not be made anyway.
+      if (this.failed) return;
       try {
         await this.commit(consumer, captured);
       } catch (e) {
+        this.failed = true;
         this.fail(e instanceof KafkaClientError ? e : new KafkaClientError(e instanceof Error ? e.message : String(e), false, { cause: e }));
       }
     });
@@ -105,7 +111,7 @@ export class KafkaCommits {
   /** At close: waits for queued commits; a run that ended without a final onDurable commits what is durable. */
   async close(consumer: KafkaConsumer | undefined, partitions: Iterable<PartitionInfo>, state: SourceState, failed: boolean): Promise<void> {
     await this.commits;
-    if (consumer && !failed && !this.finalCommitQueued) await this.commit(consumer, this.capture([...partitions], state, false));
+    if (consumer && !failed && !this.failed && !this.finalCommitQueued) await this.commit(consumer, this.capture([...partitions], state, false));
   }
 
   /**
